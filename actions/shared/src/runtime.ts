@@ -1,0 +1,119 @@
+/**
+ * The thin layer between the runner and the engine: inputs, outputs, summary, annotations and the
+ * one top-level catch. Only files under actions/ import @actions/*.
+ */
+import * as core from '@actions/core';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  Git,
+  UserError,
+  outputValue,
+  protectFromWorkflowCommands,
+  resolveEventContext,
+  spawnGitRunner,
+  type Annotation,
+  type EventContext,
+  type Logger,
+} from '@rollback-gate/core';
+
+/** An action's declared interface: the names in action.yml, typed so code can read and set only those. */
+export interface ActionSpec<I extends string, O extends string> {
+  name: string;
+  inputs: readonly I[];
+  outputs: readonly O[];
+}
+
+export function defineAction<const I extends string, const O extends string>(spec: ActionSpec<I, O>): ActionSpec<I, O> {
+  return spec;
+}
+
+/** Typed access to one action's inputs and outputs. */
+export class ActionIO<I extends string, O extends string> {
+  constructor(readonly spec: ActionSpec<I, O>) {}
+
+  text(name: I): string {
+    return core.getInput(name);
+  }
+
+  /** true/false (YAML 1.2 core schema spellings); anything else names the input and the accepted values. */
+  flag(name: I, fallback: boolean): boolean {
+    const raw = core.getInput(name);
+    if (raw === '') return fallback;
+    if (['true', 'True', 'TRUE'].includes(raw)) return true;
+    if (['false', 'False', 'FALSE'].includes(raw)) return false;
+    throw new UserError(`input \`${name}\` is ${JSON.stringify(raw)}; expected true or false.`);
+  }
+
+  /** One of a fixed set of words. */
+  choice<const C extends string>(name: I, choices: readonly C[], fallback: C): C {
+    const raw = core.getInput(name);
+    if (raw === '') return fallback;
+    const found = choices.find((c) => c === raw.toLowerCase());
+    if (!found) {
+      throw new UserError(`input \`${name}\` is ${JSON.stringify(raw)}; expected one of: ${choices.join(', ')}.`);
+    }
+    return found;
+  }
+
+  output(name: O, value: unknown): void {
+    core.setOutput(name, outputValue(value));
+  }
+}
+
+/** A Logger for the engine that prints untrusted text so the runner honours no command in it. */
+export const actionLogger: Logger = {
+  info: (message) => core.info(protectFromWorkflowCommands(message)),
+  warning: (message) => core.warning(message),
+  debug: (message) => core.debug(message),
+};
+
+export function annotate(annotations: readonly Annotation[]): void {
+  for (const a of annotations) {
+    const properties = { title: a.title, file: a.file, startLine: a.startLine, endLine: a.endLine };
+    if (a.level === 'error') core.error(a.message, properties);
+    else if (a.level === 'warning') core.warning(a.message, properties);
+    else core.notice(a.message, properties);
+  }
+}
+
+/** The repository the action works on: `working-directory` under GITHUB_WORKSPACE. */
+export function workspaceGit(workingDirectory: string): Git {
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const cwd = resolve(workspace, workingDirectory || '.');
+  return new Git(cwd, spawnGitRunner(), actionLogger);
+}
+
+export function eventContext(): EventContext {
+  return resolveEventContext(process.env, (path) => readFileSync(path, 'utf8'));
+}
+
+export function runnerTemp(): string {
+  return process.env.RUNNER_TEMP ?? resolve(process.cwd(), '.rollback-gate-tmp');
+}
+
+/**
+ * Runs an action's main function with the one top-level catch: user mistakes fail the step with
+ * their message and next step; anything else is reported as an internal error with its stack.
+ * The summary is written whatever happens.
+ */
+export async function runAction(main: (summary: string[]) => Promise<void>): Promise<void> {
+  const summary: string[] = [];
+  try {
+    await main(summary);
+  } catch (error) {
+    if (error instanceof UserError) {
+      core.setFailed(error.message);
+      summary.push(`### Failed\n\n${error.message.split('\n').map((l) => `> ${l.replace(/</g, '&lt;')}`).join('\n')}`);
+    } else {
+      const err = error as Error;
+      core.setFailed(`internal error: ${err.message}. Please report it with the log of this step.`);
+      core.debug(err.stack ?? String(err));
+      summary.push(`### Failed\n\ninternal error: ${String(err.message).replace(/</g, '&lt;')}`);
+    }
+  } finally {
+    if (summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {
+      await core.summary.addRaw(summary.join('\n\n'), true).write();
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import type { Git } from './git.js';
+
+export interface Trailer {
+  key: string;
+  value: string;
+}
+
+export interface CommitInfo {
+  sha: string;
+  parents: string[];
+  tree: string;
+  authorName: string;
+  authorEmail: string;
+  authorDate: string;
+  committerName: string;
+  committerEmail: string;
+  committerDate: string;
+  subject: string;
+  /** The whole message, as git stores it. */
+  message: string;
+  trailers: Trailer[];
+  /** True when the commit carries a GPG/SSH signature. */
+  signed: boolean;
+}
+
+const FIELDS = ['%H', '%P', '%T', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%s', '%B', '%(trailers:unfold,only)', '%G?'];
+const FIELD_SEP = '\x1f';
+const RECORD_SEP = '\x1e';
+
+function parseTrailers(text: string): Trailer[] {
+  const trailers: Trailer[] = [];
+  for (const line of text.split('\n')) {
+    const index = line.indexOf(':');
+    if (index <= 0) continue;
+    trailers.push({ key: line.slice(0, index).trim(), value: line.slice(index + 1).trim() });
+  }
+  return trailers;
+}
+
+/**
+ * Reads commits with `git log`. `revs` are passed after `--end-of-options`.
+ * Returned oldest first unless `newestFirst`.
+ */
+export async function readCommits(
+  git: Git,
+  revs: readonly string[],
+  options: { firstParent?: boolean; newestFirst?: boolean; maxCount?: number } = {},
+): Promise<CommitInfo[]> {
+  const args = ['log', `--format=${FIELDS.join(FIELD_SEP)}${RECORD_SEP}`];
+  if (options.firstParent) args.push('--first-parent');
+  if (!options.newestFirst) args.push('--reverse');
+  if (options.maxCount !== undefined) args.push(`--max-count=${options.maxCount}`);
+  args.push('--end-of-options', ...revs, '--');
+  const output = await git.run(args);
+  const commits: CommitInfo[] = [];
+  for (const record of output.stdout.split(RECORD_SEP)) {
+    const trimmed = record.replace(/^\n/, '');
+    if (!trimmed) continue;
+    const f = trimmed.split(FIELD_SEP);
+    const at = (i: number): string => f[i] ?? '';
+    commits.push({
+      sha: at(0),
+      parents: at(1) ? at(1).split(' ') : [],
+      tree: at(2),
+      authorName: at(3),
+      authorEmail: at(4),
+      authorDate: at(5),
+      committerName: at(6),
+      committerEmail: at(7),
+      committerDate: at(8),
+      subject: at(9),
+      message: at(10),
+      trailers: parseTrailers(at(11)),
+      signed: at(12) !== 'N' && at(12) !== '',
+    });
+  }
+  return commits;
+}

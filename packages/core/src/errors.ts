@@ -1,0 +1,44 @@
+/**
+ * Errors the engine raises. A UserError is a mistake the user can fix (an input, the config file,
+ * the repository's state); its message says what is wrong and `hint` says what to do next.
+ * Anything else reaching the top-level catch is an internal error.
+ */
+export class UserError extends Error {
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string) {
+    super(hint ? `${message}\n${hint}` : message);
+    this.name = 'UserError';
+    this.hint = hint;
+  }
+}
+
+/** A config file problem: names the file, line and column. */
+export class ConfigError extends UserError {
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  constructor(file: string, line: number | undefined, column: number | undefined, message: string, hint?: string) {
+    const where = line === undefined ? file : `${file}:${line}:${column ?? 1}`;
+    super(`${where}: ${message}`, hint);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.line = line;
+    this.column = column;
+  }
+}
+
+/** A git command failed: names the command, its stderr, and the next step. */
+export class GitError extends UserError {
+  readonly args: readonly string[];
+  readonly exitCode: number | null;
+  readonly stderr: string;
+  constructor(args: readonly string[], exitCode: number | null, stderr: string, hint?: string) {
+    const command = ['git', ...args].join(' ');
+    const detail = stderr.trim() || '(no output on stderr)';
+    super(`\`${command}\` failed (exit ${exitCode ?? 'signal'}): ${detail}`, hint);
+    this.name = 'GitError';
+    this.args = args;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}

@@ -1,0 +1,298 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { GitError, UserError } from './errors.js';
+import type { Logger } from './env.js';
+
+/** What one git process produced. stdout is raw bytes so `-z` output with non-UTF-8 paths survives. */
+export interface GitProcessResult {
+  stdout: Buffer;
+  stderr: string;
+  exitCode: number | null;
+}
+
+export interface GitProcessOptions {
+  cwd: string;
+  input?: string | Buffer;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Runs `git <args>`; the only way the engine starts git. Argument arrays only, never a shell. */
+export type GitRunner = (args: readonly string[], options: GitProcessOptions) => Promise<GitProcessResult>;
+
+export function spawnGitRunner(gitPath = 'git'): GitRunner {
+  return (args, options) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(gitPath, args, {
+        cwd: options.cwd,
+        env: {
+          ...process.env,
+          GIT_TERMINAL_PROMPT: '0',
+          GIT_ASKPASS: process.env.GIT_ASKPASS ?? '',
+          LC_ALL: 'C',
+          ...options.env,
+        },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        timeout: options.timeoutMs,
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+      child.on('error', (error) =>
+        reject(new UserError(`could not start git (${error.message})`, 'Install git on the runner, or check PATH.')),
+      );
+      child.on('close', (code) =>
+        resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), exitCode: code }),
+      );
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input ?? '');
+    });
+}
+
+export interface GitRunOptions {
+  input?: string | Buffer;
+  env?: Record<string, string>;
+  /** Exit codes that are answers, not failures (e.g. 1 for `merge-base --is-ancestor`). */
+  okExitCodes?: readonly number[];
+  /** The next step to tell the user when this command fails. */
+  hint?: string;
+  timeoutMs?: number;
+}
+
+export interface GitResult {
+  stdout: string;
+  raw: Buffer;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Next steps for the git failures users meet most. */
+function defaultHint(stderr: string): string | undefined {
+  if (/not a git repository/i.test(stderr)) {
+    return 'Run actions/checkout before this step, or point `working-directory` at the repository.';
+  }
+  if (/dubious ownership/i.test(stderr)) {
+    return 'Mark the checkout as safe: git config --global --add safe.directory "$GITHUB_WORKSPACE".';
+  }
+  if (/could not read Username|Authentication failed|403|Permission to .* denied|terminal prompts disabled/i.test(stderr)) {
+    return 'The token cannot push: grant `permissions: contents: write` to the job and keep actions/checkout\'s `persist-credentials` on.';
+  }
+  if (/shallow|unknown revision|bad object|not our ref/i.test(stderr)) {
+    return 'The history may be incomplete: set `fetch-depth: 0` on actions/checkout.';
+  }
+  return undefined;
+}
+
+/**
+ * One git wrapper for the whole engine. Every user-supplied ref goes after `--end-of-options`
+ * (callers use `Git.userRef`), so a ref such as `--upload-pack=x` is never read as an option.
+ */
+export class Git {
+  constructor(
+    readonly cwd: string,
+    private readonly runner: GitRunner = spawnGitRunner(),
+    private readonly log?: Logger,
+  ) {}
+
+  /** Runs git; throws GitError (command, stderr, next step) unless the exit code is an accepted one. */
+  async run(args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
+    this.log?.debug(`git ${args.join(' ')}`);
+    const result = await this.runner(args, {
+      cwd: this.cwd,
+      input: options.input,
+      env: options.env,
+      timeoutMs: options.timeoutMs,
+    });
+    const ok = options.okExitCodes ?? [0];
+    if (result.exitCode === null || !ok.includes(result.exitCode)) {
+      throw new GitError(args, result.exitCode, result.stderr, options.hint ?? defaultHint(result.stderr));
+    }
+    return {
+      stdout: result.stdout.toString('utf8'),
+      raw: result.stdout,
+      stderr: result.stderr,
+      exitCode: result.exitCode,
+    };
+  }
+
+  /** Runs git and returns its trimmed stdout. */
+  async text(args: readonly string[], options: GitRunOptions = {}): Promise<string> {
+    return (await this.run(args, options)).stdout.trim();
+  }
+
+  /** Runs git where failure is an answer: returns the exit code instead of throwing. */
+  async test(args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
+    const result = await this.runner(args, { cwd: this.cwd, input: options.input, env: options.env });
+    return {
+      stdout: result.stdout.toString('utf8'),
+      raw: result.stdout,
+      stderr: result.stderr,
+      exitCode: result.exitCode ?? -1,
+    };
+  }
+
+  /** The commit a user-supplied revision names, or undefined. */
+  async resolveCommit(rev: string): Promise<string | undefined> {
+    const result = await this.test(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  }
+
+  /** Like resolveCommit, but a missing revision is a UserError naming `what`. */
+  async requireCommit(rev: string, what: string): Promise<string> {
+    const sha = await this.resolveCommit(rev);
+    if (!sha) {
+      const shallow = await this.isShallow();
+      throw new UserError(
+        `${what} \`${rev}\` does not name a commit in this repository.`,
+        shallow
+          ? 'This is a shallow clone: set `fetch-depth: 0` on actions/checkout so the whole history is there.'
+          : 'Check the name, and that it was fetched (actions/checkout fetches one branch by default).',
+      );
+    }
+    return sha;
+  }
+
+  async treeOf(commit: string): Promise<string> {
+    return this.text(['rev-parse', '--verify', '--end-of-options', `${commit}^{tree}`]);
+  }
+
+  async headCommit(): Promise<string | undefined> {
+    return this.resolveCommit('HEAD');
+  }
+
+  /** The current branch's short name, or undefined on a detached HEAD. */
+  async currentBranch(): Promise<string | undefined> {
+    const result = await this.test(['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  }
+
+  async isShallow(): Promise<boolean> {
+    return (await this.text(['rev-parse', '--is-shallow-repository'])) === 'true';
+  }
+
+  /** `git check-ref-format` on a full ref name. */
+  async isValidRefName(ref: string): Promise<boolean> {
+    return (await this.test(['check-ref-format', ref])).exitCode === 0;
+  }
+
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const result = await this.run(['merge-base', '--is-ancestor', ancestor, descendant], { okExitCodes: [0, 1] });
+    return result.exitCode === 0;
+  }
+
+  async refExists(ref: string): Promise<boolean> {
+    return (await this.test(['show-ref', '--verify', '--quiet', ref])).exitCode === 0;
+  }
+
+  async objectExists(sha: string): Promise<boolean> {
+    return (await this.test(['cat-file', '-e', `${sha}^{commit}`])).exitCode === 0;
+  }
+
+  async configValue(key: string): Promise<string | undefined> {
+    const result = await this.test(['config', '--get', key]);
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  }
+
+  /** The remote's value of one ref (`refs/heads/x`, `refs/tags/y`), or undefined when it does not exist there. */
+  async remoteRef(remote: string, ref: string): Promise<string | undefined> {
+    const result = await this.run(['ls-remote', '--end-of-options', remote, ref]);
+    for (const line of result.stdout.split('\n')) {
+      const [sha, name] = line.split('\t');
+      if (name === ref && sha) return sha;
+    }
+    return undefined;
+  }
+
+  /** A repository with no commit yet: nothing to checkpoint or roll back. */
+  async isEmptyRepository(): Promise<boolean> {
+    return (await this.headCommit()) === undefined && (await this.text(['rev-list', '-n', '1', '--all'])) === '';
+  }
+
+  /** Identity env for commits and tags when the runner has none configured (GitHub's runners do not). */
+  async identityEnv(): Promise<Record<string, string>> {
+    const env: Record<string, string> = {};
+    if (!(await this.configValue('user.name')) && !process.env.GIT_COMMITTER_NAME) {
+      env.GIT_COMMITTER_NAME = 'github-actions[bot]';
+      env.GIT_AUTHOR_NAME = 'github-actions[bot]';
+    }
+    if (!(await this.configValue('user.email')) && !process.env.GIT_COMMITTER_EMAIL) {
+      env.GIT_COMMITTER_EMAIL = '41898282+github-actions[bot]@users.noreply.github.com';
+      env.GIT_AUTHOR_EMAIL = '41898282+github-actions[bot]@users.noreply.github.com';
+    }
+    return env;
+  }
+
+  /** Refuses when a rebase, merge, cherry-pick, revert or bisect is in progress. */
+  async assertNoOperationInProgress(): Promise<void> {
+    const markers: Array<[string, string]> = [
+      ['rebase-merge', 'a rebase'],
+      ['rebase-apply', 'a rebase or am'],
+      ['MERGE_HEAD', 'a merge'],
+      ['CHERRY_PICK_HEAD', 'a cherry-pick'],
+      ['REVERT_HEAD', 'a revert'],
+      ['BISECT_LOG', 'a bisect'],
+    ];
+    for (const [marker, what] of markers) {
+      const path = await this.text(['rev-parse', '--git-path', marker]);
+      const exists = existsSync(resolve(this.cwd, path));
+      if (exists) {
+        throw new UserError(
+          `${what} is in progress in ${this.cwd}; refusing to touch the repository.`,
+          'Finish or abort it first (for example `git rebase --abort`), then run again.',
+        );
+      }
+    }
+  }
+
+  /** Refuses when tracked files have uncommitted changes. */
+  async assertCleanWorkingTree(): Promise<void> {
+    const status = await this.text(['status', '--porcelain=v1', '--untracked-files=no']);
+    if (status) {
+      const files = status.split('\n').slice(0, 10).map((line) => line.slice(3));
+      throw new UserError(
+        `the working tree has uncommitted changes (${files.join(', ')}); refusing to rewrite anything.`,
+        'Commit or stash them first, then run again.',
+      );
+    }
+  }
+}
+
+/** Full ref names must pass `git check-ref-format`; ids must also be plain words. */
+const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+
+/**
+ * Checks a session id: letters, digits, `.`, `_`, `-` and `/` separators, at most 100 characters,
+ * and a valid ref name under the given prefix. Shell syntax, spaces and `..` are refused.
+ */
+export async function validateSessionId(git: Git, id: string, prefix = 'checkpoint/'): Promise<string> {
+  const trimmed = id.trim();
+  const problem =
+    trimmed === ''
+      ? 'it is empty'
+      : trimmed.length > 100
+        ? 'it is longer than 100 characters'
+        : trimmed.includes('..')
+          ? 'it contains ".."'
+          : !SESSION_ID.test(trimmed)
+            ? 'only letters, digits, ".", "_", "-" and "/" between words are allowed'
+            : undefined;
+  if (problem || !(await git.isValidRefName(`refs/tags/${prefix}${trimmed}`)) || trimmed.endsWith('.lock')) {
+    throw new UserError(
+      `session id ${JSON.stringify(id)} is not valid: ${problem ?? '`git check-ref-format` rejects it'}.`,
+      'Use an id such as `pr-123` or `run-456789`, or leave `session-id` empty to derive one from the event.',
+    );
+  }
+  return trimmed;
+}
+
+/** Refuses a user-supplied revision that git could read as an option. */
+export function assertNotOption(value: string, inputName: string): void {
+  if (value.startsWith('-')) {
+    throw new UserError(
+      `input \`${inputName}\` is ${JSON.stringify(value)}, which starts with "-"; a ref cannot start with "-".`,
+      'Give a branch, tag or commit sha.',
+    );
+  }
+}
