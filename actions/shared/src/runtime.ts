@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   Git,
+  GitHubClient,
   UserError,
   outputValue,
   protectFromWorkflowCommands,
@@ -86,6 +87,30 @@ export function workspaceGit(workingDirectory: string): Git {
 
 export function eventContext(): EventContext {
   return resolveEventContext(process.env, (path) => readFileSync(path, 'utf8'));
+}
+
+/** A GitHub API client for the token, or undefined when there is none (API features are then skipped). */
+export function githubClient(token: string): GitHubClient | undefined {
+  if (!token) return undefined;
+  return new GitHubClient({ baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com', token });
+}
+
+/**
+ * Creates or updates the one sticky comment `marker` on the run's pull request. Never fails the
+ * step: without a token, a PR or the permission, it says why in the returned line (for the summary).
+ */
+export async function postStickyComment(token: string, context: EventContext, marker: string, body: string): Promise<string> {
+  const client = githubClient(token);
+  if (!client) return 'No PR comment: no `token`.';
+  if (context.prNumber === undefined || !context.owner || !context.repo) return 'No PR comment: this run is not for a pull request.';
+  try {
+    const { created } = await client.upsertStickyComment(context.owner, context.repo, context.prNumber, marker, body);
+    return created ? `Commented on #${context.prNumber}.` : `Updated the comment on #${context.prNumber}.`;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    core.warning(`could not comment on the pull request: ${message}`);
+    return `No PR comment: ${message.split('\n')[0]} Grant \`permissions: pull-requests: write\` to comment.`;
+  }
 }
 
 export function runnerTemp(): string {

@@ -23,7 +23,7 @@ export interface CommitInfo {
   signed: boolean;
 }
 
-const FIELDS = ['%H', '%P', '%T', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%s', '%B', '%(trailers:unfold,only)', '%G?'];
+const FIELDS = ['%H', '%P', '%T', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%s', '%B', '%(trailers:unfold,only)'];
 const FIELD_SEP = '\x1f';
 const RECORD_SEP = '\x1e';
 
@@ -71,8 +71,36 @@ export async function readCommits(
       subject: at(9),
       message: at(10),
       trailers: parseTrailers(at(11)),
-      signed: at(12) !== 'N' && at(12) !== '',
+      signed: false,
     });
   }
+  const signed = await signedCommits(git, commits.map((c) => c.sha));
+  for (const commit of commits) commit.signed = signed.has(commit.sha);
   return commits;
+}
+
+/**
+ * The commits that carry a signature (a `gpgsig` header: GPG, SSH or X.509), read in one
+ * `git cat-file --batch` without verifying anything (verification would start gpg per commit).
+ */
+export async function signedCommits(git: Git, shas: readonly string[]): Promise<Set<string>> {
+  const signed = new Set<string>();
+  if (shas.length === 0) return signed;
+  const out = (await git.run(['cat-file', '--batch'], { input: `${shas.join('\n')}\n` })).raw;
+  let offset = 0;
+  while (offset < out.length) {
+    const headerEnd = out.indexOf(0x0a, offset);
+    if (headerEnd < 0) break;
+    const [sha = '', type = '', size = '0'] = out.subarray(offset, headerEnd).toString('utf8').split(' ');
+    const bodyStart = headerEnd + 1;
+    const bodyEnd = bodyStart + Number(size);
+    if (type === 'commit') {
+      const body = out.subarray(bodyStart, bodyEnd);
+      const headersEnd = body.indexOf('\n\n');
+      const headers = body.subarray(0, headersEnd < 0 ? body.length : headersEnd).toString('utf8');
+      if (/^gpgsig(-sha256)? /m.test(headers)) signed.add(sha);
+    }
+    offset = type === 'missing' ? bodyStart : bodyEnd + 1;
+  }
+  return signed;
 }

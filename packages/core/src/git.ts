@@ -205,6 +205,13 @@ export class Git {
     return undefined;
   }
 
+  /** The remote's default branch (its HEAD), or undefined when it cannot be told. */
+  async remoteDefaultBranch(remote: string): Promise<string | undefined> {
+    const result = await this.test(['ls-remote', '--symref', '--end-of-options', remote, 'HEAD']);
+    const m = result.stdout.match(/^ref: refs\/heads\/(\S+)\tHEAD$/m);
+    return m?.[1];
+  }
+
   /** A repository with no commit yet: nothing to checkpoint or roll back. */
   async isEmptyRepository(): Promise<boolean> {
     return (await this.headCommit()) === undefined && (await this.text(['rev-list', '-n', '1', '--all'])) === '';
@@ -248,9 +255,9 @@ export class Git {
 
   /** Refuses when tracked files have uncommitted changes. */
   async assertCleanWorkingTree(): Promise<void> {
-    const status = await this.text(['status', '--porcelain=v1', '--untracked-files=no']);
+    const status = (await this.run(['status', '--porcelain=v1', '-z', '--untracked-files=no'])).stdout;
     if (status) {
-      const files = status.split('\n').slice(0, 10).map((line) => line.slice(3));
+      const files = status.split('\0').filter(Boolean).slice(0, 10).map((entry) => JSON.stringify(entry.slice(3)));
       throw new UserError(
         `the working tree has uncommitted changes (${files.join(', ')}); refusing to rewrite anything.`,
         'Commit or stash them first, then run again.',

@@ -13,3 +13,5 @@ export * from './config.js';
 export * from './config-source.js';
 export * from './glob.js';
 export * from './github.js';
+export * from './merge-tree.js';
+export * from './squash.js';

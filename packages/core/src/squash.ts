@@ -1,0 +1,566 @@
+import { readCheckpointManifest } from './checkpoint.js';
+import { createClassifier, type AgentRules, type Classification } from './classify.js';
+import { readCommits, type CommitInfo } from './commits.js';
+import type { Clock, Logger } from './env.js';
+import { UserError } from './errors.js';
+import { assertNotOption, validateSessionId, type Git } from './git.js';
+import { applyChange } from './merge-tree.js';
+import { markdownCode, markdownTable, markdownText } from './report.js';
+import { ensureHistory } from './shallow.js';
+
+export const BACKUP_PREFIX = 'refs/rollback-gate/backup/';
+
+export interface SquashDeps {
+  git: Git;
+  log: Logger;
+  clock: Clock;
+}
+
+export interface SquashRequest {
+  /** The session id: names the backup ref and the trailers; with no `base`, its checkpoint tag is the base. */
+  sessionId: string;
+  /** An explicit base (a commit, branch or tag) instead of the checkpoint. */
+  base?: string;
+  /** The branch to squash. */
+  branch: string;
+  title?: string;
+  keepHumanCommits: boolean;
+  allowMerges: boolean;
+  requireSigned: boolean;
+  push: boolean;
+  remote?: string;
+  /** The repository's default branch; commits on it belong to others. */
+  defaultBranch?: string;
+  checkpointPrefix: string;
+  agents: AgentRules;
+}
+
+export interface SquashedCommit {
+  sha: string;
+  subject: string;
+  author: string;
+  kind: Classification['kind'];
+  signed: boolean;
+  merge: boolean;
+}
+
+export type SquashStatus = 'squashed' | 'already-squashed' | 'empty';
+
+export interface SquashResult {
+  status: SquashStatus;
+  branch: string;
+  base: string;
+  /** The session head before the rewrite (what the backup ref holds). */
+  originalHead: string;
+  /** The new head: the squash commit, or the last replayed human commit. */
+  sha: string;
+  squashCommit: string | undefined;
+  backupRef: string | undefined;
+  commits: SquashedCommit[];
+  commitsSquashed: number;
+  humanCommitsReplayed: number;
+  treeMatches: boolean;
+  pushed: boolean;
+  unsignedResult: boolean;
+  checkpointTag: string | undefined;
+}
+
+const CONVENTIONAL = /^(feat|fix|refactor|perf|docs|test|tests|build|ci|chore|style|revert)(\([^)]*\))?!?: \S/;
+const AUTOSQUASH = /^(squash|fixup|amend)! /;
+
+/** The title when none is given: the first conventional-commit subject, else the first real subject. */
+export function deriveTitle(commits: readonly CommitInfo[], sessionId: string): string {
+  const subjects = commits.map((c) => c.subject.trim()).filter((s) => s && !AUTOSQUASH.test(s));
+  const title = subjects.find((s) => CONVENTIONAL.test(s)) ?? subjects[0] ?? `Session ${sessionId}`;
+  return title.length > 100 ? `${title.slice(0, 97)}...` : title;
+}
+
+function identity(name: string, email: string): string {
+  return `${name} <${email}>`;
+}
+
+/** Distinct co-authors: the squashed commits' authors and their Co-authored-by trailers, minus the committer. */
+export function coAuthors(commits: readonly CommitInfo[], committerEmail: string): string[] {
+  const byEmail = new Map<string, string>();
+  const add = (name: string, email: string): void => {
+    const key = email.trim().toLowerCase();
+    if (!key || key === committerEmail.trim().toLowerCase() || byEmail.has(key)) return;
+    byEmail.set(key, identity(name.trim(), email.trim()));
+  };
+  for (const commit of commits) {
+    add(commit.authorName, commit.authorEmail);
+    for (const trailer of commit.trailers) {
+      if (trailer.key.toLowerCase() !== 'co-authored-by') continue;
+      const m = trailer.value.match(/^(.*?)\s*<([^>]+)>\s*$/);
+      if (m) add(m[1] ?? '', m[2] ?? '');
+    }
+  }
+  return [...byEmail.values()];
+}
+
+/** The squash commit's message: title, the list of squashed commits, and the trailers. */
+export function squashMessage(options: {
+  title: string;
+  sessionId: string;
+  checkpoint: string;
+  base: string;
+  head: string;
+  commits: readonly SquashedCommit[];
+  coAuthors: readonly string[];
+}): string {
+  const agent = options.commits.filter((c) => c.kind === 'agent').length;
+  const lines = [
+    options.title.replace(/\s*\n\s*/g, ' '),
+    '',
+    `Squashed session ${options.sessionId}: ${options.commits.length} commit(s) (${agent} agent, ${options.commits.length - agent} human), ${options.base.slice(0, 12)}..${options.head.slice(0, 12)}.`,
+    '',
+    ...options.commits.map((c) => `- ${c.sha.slice(0, 12)} ${c.subject} (${c.kind}${c.merge ? ', merge' : ''})`),
+    '',
+    `Session-Id: ${options.sessionId}`,
+    `Checkpoint: ${options.checkpoint}`,
+    `Squashed-Commits: ${options.commits.length}`,
+    ...options.coAuthors.map((a) => `Co-authored-by: ${a}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function describeCommit(commit: CommitInfo): string {
+  return `${commit.sha.slice(0, 12)} "${commit.subject}"`;
+}
+
+interface ResolvedSession {
+  base: string;
+  checkpointTag: string | undefined;
+  head: string;
+  /** The remote's branch tip seen at the start: the push lease. */
+  lease: string | undefined;
+}
+
+async function resolveSession(deps: SquashDeps, request: SquashRequest, id: string): Promise<ResolvedSession> {
+  const { git, log } = deps;
+  const remote = request.remote ?? 'origin';
+  const branchRef = `refs/heads/${request.branch}`;
+  assertNotOption(request.branch, 'branch');
+  if (!(await git.isValidRefName(branchRef))) {
+    throw new UserError(`input \`branch\` is ${JSON.stringify(request.branch)}, which is not a valid branch name.`);
+  }
+  if (request.defaultBranch && request.branch === request.defaultBranch) {
+    throw new UserError(
+      `refusing to squash the default branch ${request.branch}: its history belongs to everyone.`,
+      'Run squash-session on the session\'s feature branch, before it is merged.',
+    );
+  }
+
+  let head: string;
+  let lease: string | undefined;
+  if (request.push) {
+    lease = await git.remoteRef(remote, branchRef);
+    if (!lease) {
+      throw new UserError(
+        `the branch ${request.branch} does not exist on ${remote} (was it deleted during the session?); refusing to recreate it.`,
+        `Restore the branch on ${remote} first, or run with \`push: false\` to squash only the local branch.`,
+      );
+    }
+    await git.run(['fetch', '--no-tags', '--quiet', '--end-of-options', remote, `+${branchRef}:refs/remotes/${remote}/${request.branch}`]);
+    head = lease;
+    const local = await git.resolveCommit(branchRef);
+    if (local && local !== lease && !(await git.isAncestor(local, lease))) {
+      const backups = await remoteBackups(git, remote, id);
+      const backedUp = backups.get(local);
+      if (backedUp && (await git.treeOf(local)) === (await git.treeOf(lease))) {
+        // An earlier run pushed the squash and the backup, then stopped before moving the local branch.
+        log.info(`the local ${request.branch} is the pre-squash head kept in ${backedUp}; moving it to ${remote}'s ${lease.slice(0, 12)}.`);
+        await git.run(['update-ref', branchRef, lease, local]);
+      } else {
+        throw new UserError(
+          `the local branch ${request.branch} (${local.slice(0, 12)}) has commits that ${remote}/${request.branch} (${lease.slice(0, 12)}) does not.`,
+          'Push them first (they would not be in the squash), or run with `push: false`.',
+        );
+      }
+    }
+  } else {
+    const local = (await git.resolveCommit(branchRef)) ?? (await git.resolveCommit(`refs/remotes/${remote}/${request.branch}`));
+    if (!local) throw new UserError(`there is no branch ${request.branch} here.`, 'Name an existing branch with `branch`.');
+    head = local;
+  }
+
+  let base: string;
+  let checkpointTag: string | undefined;
+  if (request.base?.trim()) {
+    assertNotOption(request.base.trim(), 'base');
+    base = await git.requireCommit(request.base.trim(), 'input `base`');
+  } else {
+    checkpointTag = `${request.checkpointPrefix}${id}`;
+    const tagRef = `refs/tags/${checkpointTag}`;
+    if (!(await git.refExists(tagRef))) {
+      const fetched = await git.test(['fetch', '--no-tags', '--quiet', '--end-of-options', remote, `+${tagRef}:${tagRef}`]);
+      if (fetched.exitCode !== 0) {
+        throw new UserError(
+          `there is no checkpoint ${checkpointTag} for session ${id}, here or on ${remote}.`,
+          'Run the checkpoint action at the start of the session, or give the session\'s first parent as `base`.',
+        );
+      }
+    }
+    base = (await readCheckpointManifest(git, checkpointTag)).commit;
+  }
+
+  await ensureHistory(git, {
+    remote,
+    refspecs: [`+${branchRef}:refs/remotes/${remote}/${request.branch}`],
+    what: `the session's base ${base.slice(0, 12)} as an ancestor of ${request.branch}`,
+    log,
+    reachable: async () => (await git.objectExists(base)) && (await git.objectExists(head)) && (await git.isAncestor(base, head)),
+  }).catch(async (error: unknown) => {
+    if (!(await git.isShallow()) && (await git.objectExists(base))) {
+      throw new UserError(
+        `the base ${base.slice(0, 12)} is not an ancestor of ${request.branch} (${head.slice(0, 12)}); the branch was rebased or force-pushed since the checkpoint.`,
+        'Give the commit the session now starts from as `base`.',
+      );
+    }
+    throw error;
+  });
+  return { base, checkpointTag, head, lease };
+}
+
+/** Commits of the range that others own: on the default branch, or released under a non-checkpoint tag. */
+async function refuseOthersCommits(git: Git, request: SquashRequest, base: string, head: string): Promise<void> {
+  const remote = request.remote ?? 'origin';
+  const all = (await git.text(['rev-list', `${base}..${head}`])).split('\n').filter(Boolean);
+  if (request.defaultBranch) {
+    const defaultRef = `refs/remotes/${remote}/${request.defaultBranch}`;
+    await git.test(['fetch', '--no-tags', '--quiet', '--end-of-options', remote, `+refs/heads/${request.defaultBranch}:${defaultRef}`]);
+    if (await git.refExists(defaultRef)) {
+      const own = new Set((await git.text(['rev-list', `${base}..${head}`, '--not', defaultRef])).split('\n').filter(Boolean));
+      const shared = all.filter((sha) => !own.has(sha));
+      if (shared.length > 0) {
+        throw new UserError(
+          `${shared.length} commit(s) of the session are already on the default branch ${request.defaultBranch} (for example ${shared[0]}); they belong to others.`,
+          'Squash only commits that exist on the session branch alone: give a later `base`.',
+        );
+      }
+    }
+  }
+  await git.test(['fetch', '--quiet', '--no-tags', '--end-of-options', remote, '+refs/tags/*:refs/tags/*']);
+  const own = new Set(
+    (await git.text(['rev-list', `${base}..${head}`, '--not', `--exclude=refs/tags/${request.checkpointPrefix}*`, '--tags'])).split('\n').filter(Boolean),
+  );
+  const released = all.filter((sha) => !own.has(sha));
+  if (released.length > 0) {
+    const tags = (await git.text(['tag', '--contains', released[0]!])).split('\n').filter((t) => t && !t.startsWith(request.checkpointPrefix));
+    throw new UserError(
+      `${released.length} commit(s) of the session were already released (commit ${released[0]} is in tag ${tags[0] ?? '?'}); they belong to others.`,
+      'Released history is never rewritten: give a `base` after the release.',
+    );
+  }
+}
+
+interface BackupSlot {
+  ref: string;
+  /** The ref already holds this head here (an earlier run stopped part-way). */
+  local: boolean;
+  /** The ref already holds this head on the remote. */
+  remote: boolean;
+}
+
+/** The backup ref for this head: one that already holds it, else the first free `<id>`, `<id>-2`, ... */
+async function backupSlot(git: Git, remote: string | undefined, id: string, head: string): Promise<BackupSlot> {
+  const remoteRefs = new Map<string, string>();
+  if (remote) {
+    const listed = await git.run(['ls-remote', '--end-of-options', remote, `${BACKUP_PREFIX}${id}`, `${BACKUP_PREFIX}${id}-*`]);
+    for (const line of listed.stdout.split('\n')) {
+      const [sha, name] = line.split('\t');
+      if (sha && name) remoteRefs.set(name, sha);
+    }
+  }
+  for (let n = 1; n < 1000; n++) {
+    const ref = `${BACKUP_PREFIX}${id}${n === 1 ? '' : `-${n}`}`;
+    const local = await git.resolveCommit(ref);
+    const onRemote = remoteRefs.get(ref);
+    // Free, or holding exactly this head: a backup is reused, never overwritten, never duplicated.
+    if ((local ?? head) === head && (onRemote ?? head) === head) {
+      return { ref, local: local === head, remote: onRemote === head };
+    }
+  }
+  throw new UserError(`session ${id} has 999 backups already; clean some up under ${BACKUP_PREFIX}.`);
+}
+
+/** Backups of this session on the remote, by sha. */
+async function remoteBackups(git: Git, remote: string, id: string): Promise<Map<string, string>> {
+  const listed = await git.run(['ls-remote', '--end-of-options', remote, `${BACKUP_PREFIX}${id}`, `${BACKUP_PREFIX}${id}-*`]);
+  const bySha = new Map<string, string>();
+  for (const line of listed.stdout.split('\n')) {
+    const [sha, name] = line.split('\t');
+    if (sha && name) bySha.set(sha, name);
+  }
+  return bySha;
+}
+
+function toSquashed(commit: CommitInfo, kind: Classification['kind']): SquashedCommit {
+  return {
+    sha: commit.sha,
+    subject: commit.subject,
+    author: identity(commit.authorName, commit.authorEmail),
+    kind,
+    signed: commit.signed,
+    merge: commit.parents.length > 1,
+  };
+}
+
+/**
+ * Squashes a session into one commit on its base whose tree is exactly the head's tree (or, with
+ * `keepHumanCommits`, the agent commits into one and the human commits replayed after it).
+ * The old head is kept under refs/rollback-gate/backup/<id> and pushed together with the branch in
+ * one atomic push leased on the exact sha seen at the start.
+ */
+export async function squashSession(deps: SquashDeps, request: SquashRequest): Promise<SquashResult> {
+  const { git, log } = deps;
+  const remote = request.push ? (request.remote ?? 'origin') : undefined;
+  if (await git.isEmptyRepository()) throw new UserError('the repository has no commits; there is no session to squash.');
+  await git.assertNoOperationInProgress();
+  await git.assertCleanWorkingTree();
+  const id = await validateSessionId(git, request.sessionId, request.checkpointPrefix);
+  const session = await resolveSession(deps, request, id);
+  const { base, head } = session;
+  const result: SquashResult = {
+    status: 'empty',
+    branch: request.branch,
+    base,
+    originalHead: head,
+    sha: head,
+    squashCommit: undefined,
+    backupRef: undefined,
+    commits: [],
+    commitsSquashed: 0,
+    humanCommitsReplayed: 0,
+    treeMatches: true,
+    pushed: false,
+    unsignedResult: false,
+    checkpointTag: session.checkpointTag,
+  };
+  if (base === head) {
+    log.info(`nothing to squash: ${request.branch} is at its base ${base}.`);
+    return result;
+  }
+
+  const commits = await readCommits(git, [`${base}..${head}`], { newestFirst: false });
+  // `git log --reverse` of a range with merges lists parents before children; keep that order.
+  const classify = createClassifier(request.agents);
+  const kinds = commits.map((c) => classify(c).kind);
+  result.commits = commits.map((c, i) => toSquashed(c, kinds[i]!));
+
+  const first = commits[0]!;
+  const isSquash = (c: CommitInfo): boolean =>
+    c.trailers.some((t) => t.key.toLowerCase() === 'session-id' && t.value === id) && c.trailers.some((t) => t.key.toLowerCase() === 'squashed-commits');
+  if (isSquash(first) && commits.slice(1).every((c, i) => kinds[i + 1] === 'human' && !isSquash(c))) {
+    log.info(`session ${id} is already squashed into ${first.sha}; nothing to do.`);
+    return { ...result, status: 'already-squashed', sha: head, squashCommit: first.sha, commitsSquashed: 0 };
+  }
+
+  const merges = commits.filter((c) => c.parents.length > 1);
+  if (merges.length > 0 && (!request.allowMerges || request.keepHumanCommits)) {
+    throw new UserError(
+      `the session contains merge commit ${merges[0]!.sha}${merges.length > 1 ? ` and ${merges.length - 1} more` : ''}.`,
+      request.keepHumanCommits
+        ? 'Human commits cannot be replayed across a merge: set `keep-human-commits: false`, with `allow-merges: true`.'
+        : 'Set `allow-merges: true` to squash across it (the squash keeps the head\'s tree exactly).',
+    );
+  }
+  const signed = commits.filter((c) => c.signed);
+  if (signed.length > 0 && request.requireSigned) {
+    throw new UserError(
+      `${signed.length} commit(s) of the session are signed (for example ${signed[0]!.sha}) and the squash commit would not be.`,
+      'Set `require-signed: false` to squash anyway, or sign the squash commit yourself afterwards.',
+    );
+  }
+  result.unsignedResult = signed.length > 0;
+  await refuseOthersCommits(git, request, base, head);
+
+  const env = await git.identityEnv();
+  const committerEmail = env.GIT_COMMITTER_EMAIL ?? process.env.GIT_COMMITTER_EMAIL ?? (await git.configValue('user.email')) ?? '';
+  const agentCommits = request.keepHumanCommits ? commits.filter((_, i) => kinds[i] === 'agent') : commits;
+  const humanCommits = request.keepHumanCommits ? commits.filter((_, i) => kinds[i] === 'human') : [];
+  const headTree = await git.treeOf(head);
+
+  // 1. The squash commit's tree: the head's tree, or the agent changes alone applied to the base.
+  let squashTree = headTree;
+  if (request.keepHumanCommits) {
+    if (agentCommits.length === 0) {
+      throw new UserError(`session ${id} has no agent commits to squash; every commit is a human's.`, 'Nothing was changed.');
+    }
+    squashTree = await git.treeOf(base);
+    for (const commit of agentCommits) {
+      const applied = await applyChange(git, commit.parents[0]!, commit.tree, squashTree);
+      if (!applied.clean) {
+        const earlierHumans = commits.slice(0, commits.indexOf(commit)).filter((_, i) => kinds[i] === 'human');
+        const humans = await commitsTouching(git, earlierHumans, applied.conflicts);
+        throw new UserError(
+          `agent commit ${describeCommit(commit)} depends on human work: without ${humans.length > 0 ? humans.map(describeCommit).join(', ') : 'the human commits'} it conflicts in ${applied.conflicts.join(', ')}. Nothing was rewritten.`,
+          'Squash without `keep-human-commits`, or move those human commits before the session.',
+        );
+      }
+      squashTree = applied.tree;
+    }
+  }
+
+  const title = request.title?.trim() || deriveTitle(agentCommits, id);
+  const squashedList = result.commits.filter((c) => !request.keepHumanCommits || c.kind === 'agent');
+  const message = squashMessage({
+    title,
+    sessionId: id,
+    checkpoint: session.checkpointTag ? `${session.checkpointTag} (${base})` : base,
+    base,
+    head,
+    commits: squashedList,
+    coAuthors: coAuthors(agentCommits, committerEmail),
+  });
+  const squashCommit = await git.text(['commit-tree', squashTree, '-p', base, '-F', '-'], { input: message, env });
+  log.info(`step: squash commit ${squashCommit} written (${squashedList.length} commits)`);
+
+  // 2. Replay the human commits after it, unchanged in authorship and message.
+  let tip = squashCommit;
+  let tipTree = squashTree;
+  for (const human of humanCommits) {
+    const applied = await applyChange(git, human.parents[0]!, human.tree, tipTree);
+    if (!applied.clean) {
+      const agents = await commitsTouching(git, agentCommits, applied.conflicts);
+      throw new UserError(
+        `human commit ${describeCommit(human)} conflicts with agent change ${agents.length > 0 ? agents.map(describeCommit).join(', ') : '(the squashed agent work)'} in ${applied.conflicts.join(', ')}; refusing to merge them silently. Nothing was rewritten.`,
+        'Squash without `keep-human-commits`, or resolve the overlap on the branch first.',
+      );
+    }
+    const raw = await git.run(['cat-file', 'commit', human.sha]);
+    const humanMessage = raw.stdout.slice(raw.stdout.indexOf('\n\n') + 2);
+    tip = await git.text(['commit-tree', applied.tree, '-p', tip, '-F', '-'], {
+      input: humanMessage,
+      env: {
+        ...env,
+        GIT_AUTHOR_NAME: human.authorName,
+        GIT_AUTHOR_EMAIL: human.authorEmail,
+        GIT_AUTHOR_DATE: human.authorDate,
+      },
+    });
+    tipTree = applied.tree;
+  }
+  result.humanCommitsReplayed = humanCommits.length;
+
+  // 3. Checked, not assumed: the result's tree is the head's tree.
+  result.treeMatches = tipTree === headTree;
+  if (!result.treeMatches) {
+    throw new UserError(
+      `the squashed result's tree ${tipTree} differs from the head's tree ${headTree}; refusing to rewrite ${request.branch}.`,
+      'The human and agent changes do not commute; squash without `keep-human-commits`.',
+    );
+  }
+
+  // 4. Keep the originals, then publish branch and backup together.
+  const backup = await backupSlot(git, remote, id, head);
+  if (!backup.local) {
+    await git.run(['update-ref', '--create-reflog', backup.ref, head, ''], {
+      hint: `${backup.ref} appeared meanwhile; run again to pick the next free backup name.`,
+    });
+  }
+  log.info(`step: backup ${backup.ref} -> ${head}`);
+
+  const branchRef = `refs/heads/${request.branch}`;
+  if (remote) {
+    const pushed = await git.test([
+      'push',
+      '--atomic',
+      '--porcelain',
+      `--force-with-lease=${branchRef}:${session.lease}`,
+      `--force-with-lease=${backup.ref}:${backup.remote ? head : ''}`,
+      '--end-of-options',
+      remote,
+      `${tip}:${branchRef}`,
+      `${head}:${backup.ref}`,
+    ]);
+    if (pushed.exitCode !== 0) {
+      if (!backup.local) await git.run(['update-ref', '-d', backup.ref, head]);
+      throw new UserError(await describeRejectedPush(git, remote, request.branch, session.lease!, pushed.stderr || pushed.stdout), 'Nothing was pushed and the local repository is as it was; run again to squash the new head.');
+    }
+    result.pushed = true;
+    log.info(`step: pushed ${request.branch} -> ${tip} and ${backup.ref} atomically`);
+    await git.run(['update-ref', `refs/remotes/${remote}/${request.branch}`, tip]);
+  }
+  // The local branch follows (same tree, so a checked-out working tree and index stay valid).
+  const local = await git.resolveCommit(branchRef);
+  if (local === head) await git.run(['update-ref', branchRef, tip, head]);
+  else if (!local && !remote) await git.run(['update-ref', branchRef, tip, '']);
+
+  return {
+    ...result,
+    status: 'squashed',
+    sha: tip,
+    squashCommit,
+    backupRef: backup.ref,
+    commitsSquashed: squashedList.length,
+  };
+}
+
+async function touchedFiles(git: Git, commit: CommitInfo): Promise<Set<string>> {
+  const out = await git.run(['diff-tree', '--no-commit-id', '--name-only', '-r', '-z', '--no-renames', commit.parents[0]!, commit.sha]);
+  return new Set(out.stdout.split('\0').filter(Boolean));
+}
+
+async function commitsTouching(git: Git, commits: readonly CommitInfo[], paths: readonly string[]): Promise<CommitInfo[]> {
+  const hits: CommitInfo[] = [];
+  for (const commit of commits) {
+    const files = await touchedFiles(git, commit);
+    if (paths.some((p) => files.has(p))) hits.push(commit);
+  }
+  return hits;
+}
+
+async function describeRejectedPush(git: Git, remote: string, branch: string, lease: string, output: string): Promise<string> {
+  const now = await git.remoteRef(remote, `refs/heads/${branch}`).catch(() => undefined);
+  if (!now) return `the push was rejected: ${branch} no longer exists on ${remote}; it was deleted while squashing. ${output.trim()}`;
+  if (now !== lease) {
+    await git.test(['fetch', '--no-tags', '--quiet', '--end-of-options', remote, now]);
+    const who = await git.test(['log', '-1', '--format=%an <%ae>, committed by %cn <%ce>: %s', '--end-of-options', now]);
+    return `the push was rejected: ${branch} moved on ${remote} from ${lease.slice(0, 12)} to ${now}${who.exitCode === 0 ? ` (${who.stdout.trim()})` : ''} while squashing.`;
+  }
+  return `the push to ${remote} was rejected: ${output.trim()}`;
+}
+
+/** The job summary of a squash run. */
+export function renderSquashSummary(result: SquashResult, remote = 'origin'): string {
+  const parts: string[] = [];
+  if (result.status === 'empty') {
+    return `## Squash session\n\nNothing to squash: ${markdownCode(result.branch)} is at its base ${markdownCode(result.base.slice(0, 12))}.`;
+  }
+  if (result.status === 'already-squashed') {
+    return `## Squash session\n\nAlready squashed: ${markdownCode(result.branch)} starts with the squash commit ${markdownCode(result.squashCommit ?? '')}; nothing changed.`;
+  }
+  parts.push(
+    `## Squash session: ${result.commitsSquashed} commit(s) into one`,
+    markdownTable(
+      ['', ''],
+      [
+        ['branch', markdownCode(result.branch)],
+        ['base', `${markdownCode(result.base)}${result.checkpointTag ? ` (${markdownCode(result.checkpointTag)})` : ''}`],
+        ['squash commit', markdownCode(result.squashCommit ?? '')],
+        ['new head', markdownCode(result.sha)],
+        ['human commits replayed', String(result.humanCommitsReplayed)],
+        ['tree matches the old head', result.treeMatches ? 'yes' : '**no**'],
+        ['originals kept at', markdownCode(result.backupRef ?? '')],
+        ['pushed', result.pushed ? 'yes (atomic, leased)' : 'no'],
+      ],
+    ),
+  );
+  if (result.unsignedResult) {
+    parts.push('> [!WARNING]\n> Some squashed commits were signed; the squash commit is **not signed**. Set `require-signed: true` to refuse instead.');
+  }
+  parts.push(
+    '### Squashed commits',
+    markdownTable(
+      ['commit', 'subject', 'author', 'kind'],
+      result.commits.map((c) => [markdownCode(c.sha.slice(0, 12)), markdownText(c.subject), markdownText(c.author), c.kind + (c.merge ? ' (merge)' : '')]),
+    ),
+    '### Restore the originals',
+    '```sh',
+    `git fetch ${remote} ${result.backupRef}`,
+    `git push --force-with-lease=refs/heads/${result.branch}:${result.sha} ${remote} ${result.originalHead}:refs/heads/${result.branch}`,
+    '```',
+  );
+  return parts.join('\n\n');
+}
