@@ -46,7 +46,7 @@ export function timeMs(fn, { runs = 7, warm = true } = {}) {
 export function run(cmd, args, options = {}) {
   const { allowFail: _allowFail, ...spawnOptions } = options;
   const result = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...spawnOptions });
-  if (result.status !== 0 && !options.allowFail) throw new Error(`${cmd} ${args.join(' ')} failed: ${result.stderr}`);
+  if (result.status !== 0 && !options.allowFail) throw new Error(`${cmd} ${args.join(' ')} failed: ${result.stderr}${result.stdout}`);
   return result;
 }
 

@@ -241,16 +241,15 @@ export class Git {
       ['REVERT_HEAD', 'a revert'],
       ['BISECT_LOG', 'a bisect'],
     ];
-    for (const [marker, what] of markers) {
-      const path = await this.text(['rev-parse', '--git-path', marker]);
-      const exists = existsSync(resolve(this.cwd, path));
-      if (exists) {
+    const paths = (await this.text(['rev-parse', ...markers.flatMap(([marker]) => ['--git-path', marker])])).split('\n');
+    markers.forEach(([, what], index) => {
+      if (existsSync(resolve(this.cwd, paths[index] ?? ''))) {
         throw new UserError(
           `${what} is in progress in ${this.cwd}; refusing to touch the repository.`,
           'Finish or abort it first (for example `git rebase --abort`), then run again.',
         );
       }
-    }
+    });
   }
 
   /** Refuses when tracked files have uncommitted changes. */
