@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createRepo, git, shallowClone, type TestRepo } from './harness/repo.js';
@@ -254,6 +256,33 @@ describe('checkpoint bundle', () => {
     const run = await runAction('checkpoint', { workspace: r.dir, inputs: { 'session-id': 'att', attest: 'true', token: 'ghs_x' } });
     expect(run.exitCode).toBe(1);
     expect(run.annotations[0]?.message).toContain('id-token: write');
+  });
+
+  it('with attest: true, requests a sigstore OIDC token and names the permission when it is refused', async () => {
+    const r = repo();
+    const seen: Array<{ url: string; authorization: string | undefined }> = [];
+    const server = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+      res.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"id-token permission missing"}');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const run = await runAction('checkpoint', {
+        workspace: r.dir,
+        inputs: { 'session-id': 'att2', attest: 'true', token: 'ghs_x' },
+        env: { ACTIONS_ID_TOKEN_REQUEST_URL: `http://127.0.0.1:${port}/token?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' },
+      });
+      expect(run.exitCode).toBe(1);
+      expect(seen[0]?.url).toBe('/token?api-version=2.0&audience=sigstore');
+      expect(seen[0]?.authorization).toBe('Bearer request-token');
+      expect(run.annotations[0]?.message).toContain('attesting the manifest digest sha256:');
+      expect(run.annotations[0]?.message).toContain('id-token: write');
+      // The checkpoint itself was made before attesting, and its outputs are set.
+      expect(run.outputs.created).toBe('true');
+    } finally {
+      server.close();
+    }
   });
 
   it('rejects a bad boolean input by name', async () => {

@@ -36,7 +36,7 @@ export async function attestManifest(options: { token: string; context: EventCon
     }.`;
   } catch (error) {
     const message = (error as Error).message;
-    const permission = /403|forbidden|not accessible|id-token/i.test(message);
+    const permission = /403|forbidden|not accessible|id-token|identity token|oidc/i.test(message);
     throw new UserError(
       `attesting the manifest digest ${options.result.digest} failed: ${message}`,
       permission
