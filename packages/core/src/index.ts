@@ -15,3 +15,4 @@ export * from './glob.js';
 export * from './github.js';
 export * from './merge-tree.js';
 export * from './squash.js';
+export * from './rollback-report.js';
