@@ -1,0 +1,72 @@
+/**
+ * blastRadius: every file that imports a changed file, directly or transitively, with the
+ * shortest import chain from a changed file.
+ *
+ * A breadth-first search over the reverse edges from all changed files at once, keeping for each
+ * file up to two labels from distinct changed files: the nearest one, and the nearest other one.
+ * A file the change did not touch takes its nearest label. A changed file takes its nearest label
+ * from another changed file (its own distance 0 does not make it a dependent of itself), which is
+ * why a second label is kept. Cycles are safe: a file takes at most one label per changed file.
+ */
+import { compareStrings } from './build-graph.js';
+import { normalizeRepoPath } from './paths.js';
+import type { BlastRadiusEntry, BlastRadiusOptions, ImportGraph } from './types.js';
+
+interface Label {
+  readonly file: string;
+  readonly source: string;
+  readonly depth: number;
+  readonly parent: Label | undefined;
+}
+
+export function blastRadius(graph: ImportGraph, changedFiles: readonly string[], options: BlastRadiusOptions = {}): BlastRadiusEntry[] {
+  const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
+  const changed = [...new Set(changedFiles.filter((f) => typeof f === 'string' && f !== '').map(normalizeRepoPath))].sort(compareStrings);
+  const changedSet = new Set(changed);
+  if (changed.length === 0 || !(maxDepth >= 1)) return [];
+
+  // Changed files the graph does not know (deleted by the change): find who still imports them.
+  const unknown = changed.filter((f) => !graph.files.has(f));
+  const absentImporters = unknown.length > 0 ? graph.importersOfAbsent(unknown) : new Map<string, string[]>();
+  const importersOf = (file: string): readonly string[] => graph.importers.get(file) ?? absentImporters.get(file) ?? [];
+
+  const labels = new Map<string, Label[]>();
+  const queue: Label[] = [];
+  for (const file of changed) {
+    const label: Label = { file, source: file, depth: 0, parent: undefined };
+    labels.set(file, [label]);
+    queue.push(label);
+  }
+  for (let head = 0; head < queue.length; head++) {
+    const label = queue[head]!;
+    if (label.depth >= maxDepth) continue;
+    for (const importer of importersOf(label.file)) {
+      const existing = labels.get(importer);
+      if (existing) {
+        if (existing.length >= 2 || existing[0]!.source === label.source) continue;
+        const next: Label = { file: importer, source: label.source, depth: label.depth + 1, parent: label };
+        existing.push(next);
+        queue.push(next);
+      } else {
+        const next: Label = { file: importer, source: label.source, depth: label.depth + 1, parent: label };
+        labels.set(importer, [next]);
+        queue.push(next);
+      }
+    }
+  }
+
+  const entries: BlastRadiusEntry[] = [];
+  for (const [file, list] of labels) {
+    const best = list.find((l) => l.source !== file);
+    if (!best) continue;
+    entries.push({ file, depth: best.depth, changed: changedSet.has(file), chain: chainOf(best) });
+  }
+  entries.sort((a, b) => a.depth - b.depth || compareStrings(a.file, b.file));
+  return entries;
+}
+
+function chainOf(label: Label): string[] {
+  const chain: string[] = [];
+  for (let l: Label | undefined = label; l; l = l.parent) chain.push(l.file);
+  return chain.reverse();
+}

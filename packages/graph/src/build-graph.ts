@@ -1,0 +1,202 @@
+/**
+ * buildImportGraph: scan every file a language claims, resolve its imports to repository files,
+ * and keep forward and reverse edges. Everything that goes wrong for one file (unreadable, binary,
+ * unscannable, an import of a file that does not exist) is a problem in the result, never a throw.
+ */
+import { createResolveContext, decodeContent, type BuildContext } from './context.js';
+import { defaultLanguages } from './languages.js';
+import { normalizeRepoPath } from './paths.js';
+import type {
+  BuildGraphOptions,
+  GraphProblem,
+  ImportEdge,
+  ImportGraph,
+  ImportRef,
+  LanguageSupport,
+  ReadFile,
+  UnresolvedImport,
+} from './types.js';
+
+export function buildImportGraph(options: BuildGraphOptions): ImportGraph {
+  const languages = options.languages ?? defaultLanguages();
+  const files = uniquePaths(options.files);
+  const fileSet = new Set(files);
+  const absent = uniquePaths(options.absentFiles ?? []).filter((p) => !fileSet.has(p));
+  const ctx = createResolveContext({ files, absent, readFile: options.readFile });
+
+  const imports = new Map<string, ImportEdge[]>();
+  const importers = new Map<string, string[]>();
+  const problems: GraphProblem[] = [];
+  const unresolved: UnresolvedImport[] = [];
+
+  for (const file of files) {
+    const language = languageFor(languages, file);
+    if (!language) continue;
+    const source = readSource(options.readFile, file, problems);
+    if (source === undefined) continue;
+    const refs = scan(language, source, file, problems);
+    const edges: ImportEdge[] = [];
+    const targets = new Set<string>();
+    for (const ref of refs) {
+      const target = resolveRef(language, ref, file, ctx, problems);
+      if (target === null) continue; // the resolver threw: already reported
+      if (target === undefined) {
+        if (!isExternal(language, ref, file, ctx)) {
+          unresolved.push({ from: file, ref, language: language.name });
+          problems.push({
+            kind: 'unresolved-import',
+            file,
+            specifier: ref.specifier,
+            line: ref.line,
+            message: `${file}:${ref.line}: cannot resolve import '${describeRef(ref)}' to a file of the repository`,
+          });
+        }
+        continue;
+      }
+      if (target === file || targets.has(target)) continue;
+      targets.add(target);
+      edges.push({ to: target, specifier: ref.specifier, kind: ref.kind, line: ref.line, typeOnly: ref.typeOnly === true });
+      const list = importers.get(target);
+      if (list) list.push(file);
+      else importers.set(target, [file]);
+    }
+    imports.set(file, edges);
+  }
+  for (const list of importers.values()) list.sort(compareStrings);
+
+  const allFiles = new Set<string>(files);
+  for (const path of absent) allFiles.add(path);
+
+  return {
+    files: allFiles,
+    imports,
+    importers,
+    problems,
+    unresolved,
+    importersOfAbsent: (paths) => importersOfAbsent(paths, { files, absent, languages, readFile: options.readFile, ctx, unresolved }),
+  };
+}
+
+interface RebuildInput {
+  readonly files: readonly string[];
+  readonly absent: readonly string[];
+  readonly languages: readonly LanguageSupport[];
+  readonly readFile: ReadFile;
+  readonly ctx: BuildContext;
+  readonly unresolved: readonly UnresolvedImport[];
+}
+
+/** Re-resolves the unresolved imports as if `paths` existed: who would import them. */
+function importersOfAbsent(paths: readonly string[], input: RebuildInput): Map<string, string[]> {
+  const result = new Map<string, string[]>();
+  const wanted = new Set(uniquePaths(paths).filter((p) => !input.ctx.fileExists(p)));
+  if (wanted.size === 0 || input.unresolved.length === 0) return result;
+  const ctx = createResolveContext({
+    files: input.files,
+    absent: [...input.absent, ...wanted],
+    readFile: input.readFile,
+    textCache: input.ctx.textCache,
+  });
+  const byName = new Map(input.languages.map((l) => [l.name, l]));
+  for (const u of input.unresolved) {
+    const language = byName.get(u.language);
+    if (!language) continue;
+    let target: string | undefined;
+    try {
+      target = language.resolve(u.ref, u.from, ctx);
+    } catch {
+      continue;
+    }
+    if (target === undefined || !wanted.has(target) || target === u.from) continue;
+    const list = result.get(target);
+    if (!list) result.set(target, [u.from]);
+    else if (!list.includes(u.from)) list.push(u.from);
+  }
+  for (const list of result.values()) list.sort(compareStrings);
+  return result;
+}
+
+function languageFor(languages: readonly LanguageSupport[], file: string): LanguageSupport | undefined {
+  for (const language of languages) {
+    try {
+      if (language.matches(file)) return language;
+    } catch {
+      // a language that cannot judge a path does not claim it
+    }
+  }
+  return undefined;
+}
+
+function readSource(readFile: ReadFile, file: string, problems: GraphProblem[]): string | undefined {
+  try {
+    const text = decodeContent(readFile(file));
+    if (text === undefined) problems.push({ kind: 'unreadable-file', file, message: `${file}: could not be read` });
+    return text;
+  } catch (error) {
+    problems.push({ kind: 'unreadable-file', file, message: `${file}: could not be read: ${errorMessage(error)}` });
+    return undefined;
+  }
+}
+
+function scan(language: LanguageSupport, source: string, file: string, problems: GraphProblem[]): ImportRef[] {
+  const report = (message: string, line?: number): void => {
+    const where = line === undefined ? file : `${file}:${line}`;
+    problems.push(line === undefined ? { kind: 'scan-error', file, message: `${where}: ${message}` } : { kind: 'scan-error', file, line, message: `${where}: ${message}` });
+  };
+  try {
+    return language.scanImports(source, file, report);
+  } catch (error) {
+    report(`could not be scanned: ${errorMessage(error)}`);
+    return [];
+  }
+}
+
+/** The resolved file, undefined when there is none, null when the resolver threw (reported). */
+function resolveRef(language: LanguageSupport, ref: ImportRef, file: string, ctx: BuildContext, problems: GraphProblem[]): string | undefined | null {
+  try {
+    const target = language.resolve(ref, file, ctx);
+    return target === undefined ? undefined : normalizeRepoPath(target);
+  } catch (error) {
+    problems.push({
+      kind: 'scan-error',
+      file,
+      specifier: ref.specifier,
+      line: ref.line,
+      message: `${file}:${ref.line}: resolving '${ref.specifier}' failed: ${errorMessage(error)}`,
+    });
+    return null;
+  }
+}
+
+function isExternal(language: LanguageSupport, ref: ImportRef, file: string, ctx: BuildContext): boolean {
+  try {
+    return language.isExternal?.(ref, file, ctx) ?? false;
+  } catch {
+    return false;
+  }
+}
+
+function describeRef(ref: ImportRef): string {
+  return ref.name === undefined ? ref.specifier : `from ${ref.specifier} import ${ref.name}`;
+}
+
+function uniquePaths(paths: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const raw of paths) {
+    if (typeof raw !== 'string' || raw === '') continue;
+    const path = normalizeRepoPath(raw);
+    if (path === '' || seen.has(path)) continue;
+    seen.add(path);
+    out.push(path);
+  }
+  return out;
+}
+
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

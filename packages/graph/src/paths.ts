@@ -1,0 +1,53 @@
+/**
+ * Repo-relative posix path helpers. The root is '' (not '.'); no path starts with '/' or './'.
+ * A path that climbs above the root has no repo-relative form: undefined.
+ */
+
+/** The directory of a repo-relative path: 'a/b/c.ts' -> 'a/b', 'c.ts' -> ''. */
+export function dirname(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash);
+}
+
+/** The last segment of a path. */
+export function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** Joins `rel` (which may hold '.', '..' and empty segments) onto directory `base`, normalized. */
+export function joinPath(base: string, rel: string): string | undefined {
+  if (rel === '' || rel === '.') return base;
+  if (!needsNormalizing(rel)) return base === '' ? rel : `${base}/${rel}`;
+  const out = base === '' ? [] : base.split('/');
+  for (const segment of rel.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (out.length === 0) return undefined;
+      out.pop();
+    } else {
+      out.push(segment);
+    }
+  }
+  return out.join('/');
+}
+
+/** Cleans a caller-supplied path: backslashes kept (they are legal in posix names), './' and '/' prefixes dropped. */
+export function normalizeRepoPath(path: string): string {
+  let p = path;
+  while (p.startsWith('./')) p = p.slice(2);
+  while (p.startsWith('/')) p = p.slice(1);
+  if (!needsNormalizing(p)) return p;
+  return joinPath('', p) ?? p;
+}
+
+/** True when `child` is `dir` or inside it. */
+export function isWithin(child: string, dir: string): boolean {
+  if (dir === '') return true;
+  return child === dir || (child.startsWith(dir) && child.charCodeAt(dir.length) === 47 /* / */);
+}
+
+function needsNormalizing(rel: string): boolean {
+  if (rel.endsWith('/') || rel.endsWith('/.') || rel.endsWith('/..')) return true;
+  if (rel.startsWith('./') || rel.startsWith('../') || rel === '..' || rel.startsWith('/')) return true;
+  return rel.includes('//') || rel.includes('/./') || rel.includes('/../');
+}
