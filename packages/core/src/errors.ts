@@ -5,10 +5,13 @@
  */
 export class UserError extends Error {
   readonly hint: string | undefined;
+  /** What is wrong, without the next step. */
+  readonly problem: string;
   constructor(message: string, hint?: string) {
     super(hint ? `${message}\n${hint}` : message);
     this.name = 'UserError';
     this.hint = hint;
+    this.problem = message;
   }
 }
 

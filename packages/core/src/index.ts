@@ -16,3 +16,4 @@ export * from './github.js';
 export * from './merge-tree.js';
 export * from './squash.js';
 export * from './rollback-report.js';
+export * from './verify/index.js';

@@ -1,0 +1,93 @@
+import * as core from '@actions/core';
+import {
+  UserError,
+  loadConfigForEvent,
+  renderVerifyComment,
+  renderVerifySummary,
+  systemClock,
+  verifyAnnotations,
+  verifyOutputs,
+  verifyRollback,
+  type EventContext,
+} from '@rollback-gate/core';
+import { ActionIO, actionLogger, annotate, eventContext, githubClient, postStickyComment, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
+import { verifyRollbackSpec } from './spec.js';
+
+const PR_EVENTS = ['pull_request', 'pull_request_target', 'merge_group'];
+
+/** Caps every verify command's timeout, in seconds (for a quick drill, or to fit a job's budget). */
+function checkTimeoutCap(): number | undefined {
+  const raw = process.env.ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS?.trim();
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UserError(`ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS is ${JSON.stringify(raw)}; expected a number of seconds > 0.`);
+  }
+  return seconds * 1000;
+}
+
+/** The pull request's labels now (a re-run reuses the event's payload, whose labels may be stale). */
+async function currentLabels(token: string, context: EventContext): Promise<string[]> {
+  const client = githubClient(token);
+  if (!client || context.prNumber === undefined || !context.owner || !context.repo) return context.labels;
+  try {
+    return (await client.listPullLabels(context.owner, context.repo, context.prNumber)).map((label) => label.name);
+  } catch (error) {
+    core.warning(`could not read the pull request's labels, using the event's: ${(error as Error).message.split('\n')[0]}`);
+    return context.labels;
+  }
+}
+
+export async function run(): Promise<void> {
+  await runAction(async (summary) => {
+    const io = new ActionIO(verifyRollbackSpec);
+    const context = eventContext();
+    const git = workspaceGit(io.text('working-directory'));
+    const config = await loadConfigForEvent(git, context, io.text('config'));
+    const modeInput = io.choice('mode', ['auto', 'pr', 'drill'], 'auto');
+    const mode = modeInput === 'auto' ? (PR_EVENTS.includes(context.eventName) ? 'pr' : 'drill') : modeInput;
+    const mergeMethod = io.choice('merge-method', ['squash', 'merge', 'rebase'], 'squash');
+    const runChecks = io.flag('run-checks', false);
+    const comment = io.flag('comment', true);
+    const token = io.text('token');
+    const labels = mode === 'pr' ? await currentLabels(token, context) : [];
+
+    const result = await verifyRollback(
+      { git, log: actionLogger, clock: systemClock, tempDir: `${runnerTemp()}/rollback-gate`, env: process.env },
+      {
+        mode,
+        verify: config.verify,
+        base: io.text('base'),
+        head: io.text('head'),
+        eventBase: context.base,
+        eventHead: context.head,
+        mergeMethod,
+        runChecks,
+        labels,
+        id: mode === 'pr' ? context.sessionId : `run-${process.env.GITHUB_RUN_ID ?? 'local'}`,
+        prNumber: context.prNumber,
+        repository: context.repository,
+        runUrl: context.runUrl,
+        planDir: `${runnerTemp()}/rollback-gate`,
+        maxCheckTimeoutMs: checkTimeoutCap(),
+        mayRunChangeCode: context.eventName !== 'pull_request_target',
+      },
+    );
+
+    const outputs = verifyOutputs(result);
+    io.output('rollback-ready', outputs['rollback-ready']);
+    io.output('entangled', outputs.entangled);
+    io.output('irreversible', outputs.irreversible);
+    io.output('units', outputs.units);
+    io.output('plan-path', outputs['plan-path']);
+    io.output('checks', outputs.checks);
+    annotate(verifyAnnotations(result));
+    summary.push(renderVerifySummary(result));
+    if (mode === 'pr' && comment) {
+      summary.push(await postStickyComment(token, context, 'verify-rollback', renderVerifyComment(result, context.runUrl)));
+    }
+    if (!result.rollbackReady) {
+      throw new UserError(`not rollback-ready: ${result.problems.join('; ')}.`, 'The job summary lists the units, files and lines.');
+    }
+  });
+}

@@ -1,0 +1,360 @@
+/**
+ * What verify-rollback reports: the machine-readable outputs, the job summary, the sticky PR
+ * comment and the annotations. Commit subjects, unit names, file names and command output are
+ * untrusted: they are escaped for Markdown, and reach the log only through the protected logger.
+ */
+import { markdownBlock, markdownCode, markdownTable, markdownText, type Annotation } from '../report.js';
+import { describeCheck, type CheckResult } from './checks.js';
+import type { ConflictFile, LineRange } from './simulate.js';
+import type { UnitReport, UnitStatus, VerifyResult } from './verify.js';
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+
+export interface CheckOutput {
+  name: string;
+  'exit-code': number | null;
+  'duration-ms': number;
+  'timed-out': boolean;
+  'left-processes': boolean;
+  passed: boolean;
+}
+
+export interface UnitOutput {
+  commit: string;
+  unit: string;
+  revertible: UnitStatus['revertible'];
+  with?: string[];
+  checks: CheckOutput[];
+  'age-days': number;
+  merge: boolean;
+  /** pr mode: the verdict on the base tip, before this change. */
+  before?: UnitStatus['revertible'];
+  /** drill mode, revertible alone: whether the rollback is exactly the inverse of the unit. */
+  inverse?: boolean;
+}
+
+export interface VerifyOutputs {
+  'rollback-ready': boolean;
+  entangled: Array<{ commit: string; unit: string; kind: 'conflict' | 'checks'; files: Array<{ file: string; conflict: string; lines: LineRange[] }> }>;
+  irreversible: Array<{ file: string; reason: string; label: string; acknowledged: boolean; commit?: string }>;
+  units: UnitOutput[];
+  'plan-path': string;
+  checks: Array<CheckOutput & { commit: string; unit: string }>;
+}
+
+function checkOutput(result: CheckResult): CheckOutput {
+  return {
+    name: result.name,
+    'exit-code': result.exitCode,
+    'duration-ms': result.durationMs,
+    'timed-out': result.timedOut,
+    'left-processes': result.leftProcesses,
+    passed: result.passed,
+  };
+}
+
+export function verifyOutputs(result: VerifyResult): VerifyOutputs {
+  return {
+    'rollback-ready': result.rollbackReady,
+    entangled: result.entangled.map((e) => ({
+      commit: e.unit.commit,
+      unit: e.unit.name,
+      kind: e.kind,
+      files: e.files.map((f) => ({ file: f.file, conflict: f.conflict, lines: f.lines })),
+    })),
+    irreversible: result.irreversible.map((f) => ({ ...f })),
+    units: result.units.map((report) => {
+      const output: UnitOutput = {
+        commit: report.unit.commit,
+        unit: report.unit.name,
+        revertible: report.status.revertible,
+        ...(report.status.revertible === 'with-later' ? { with: report.status.with.map((c) => c.commit) } : {}),
+        checks: report.checks.map(checkOutput),
+        'age-days': report.unit.ageDays,
+        merge: report.unit.merge,
+      };
+      if (report.before) output.before = report.before.revertible;
+      if (report.inverse !== undefined) output.inverse = report.inverse;
+      return output;
+    }),
+    'plan-path': result.planPath,
+    checks: result.units.flatMap((report) =>
+      report.checks.map((check) => ({ commit: report.unit.commit, unit: report.unit.name, ...checkOutput(check) })),
+    ),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown
+
+const short = (sha: string): string => markdownCode(sha.slice(0, 12));
+
+/** Output tails shown in the summary (each up to 4,000 characters); the rest are in the log. */
+const MAX_TAILS = 10;
+/** GitHub refuses comments over 65,536 characters. */
+const MAX_COMMENT = 60_000;
+const MAX_COMMENT_ROWS = 30;
+
+export function formatLines(lines: readonly LineRange[]): string {
+  return lines.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}–${r.end}`)).join(', ');
+}
+
+function fileCell(file: ConflictFile): string {
+  const lines = file.lines.length > 0 ? ` lines ${formatLines(file.lines)}` : '';
+  const kind = file.conflict === 'content' ? '' : ` (${markdownText(file.conflict)})`;
+  return `${markdownCode(file.file)}${lines}${kind}`;
+}
+
+function statusCell(status: UnitStatus): string {
+  switch (status.revertible) {
+    case 'alone':
+      return 'alone';
+    case 'with-later':
+      return `only with ${status.with.map((c) => (c.landing ? 'this change' : markdownCode(c.name))).join(', ')}${status.smallest ? '' : ' (minimal, not proven smallest)'}`;
+    case 'no':
+      return '**not at all**';
+  }
+}
+
+function checksCell(checks: readonly CheckResult[]): string {
+  if (checks.length === 0) return '';
+  return checks.map((c) => `${markdownCode(c.name)}: ${c.passed ? 'pass' : `**fail** (${markdownText(describeCheck(c))})`}`).join('<br>');
+}
+
+function age(report: UnitReport): string {
+  return report.unit.ageDays === 0 ? 'today' : `${report.unit.ageDays} d`;
+}
+
+function unitCell(report: UnitReport): string {
+  return `${markdownCode(report.unit.name)}${report.unit.merge ? ' (merge)' : ''}`;
+}
+
+function verdictLines(result: VerifyResult): string[] {
+  const lines = [
+    ...result.problems.map((p) => `- ${markdownText(p)}`),
+    ...result.warnings.map((w) => `- warning: ${markdownText(w)}`),
+  ];
+  return lines;
+}
+
+function landingSection(result: VerifyResult): string[] {
+  const landing = result.landing!;
+  const how = `${result.mergeMethod} of ${short(result.head!)} onto ${short(result.tip)}`;
+  if (landing.empty) return ['### Landing', `This change is empty on ${short(result.tip)} (${how}): it changes nothing, so there is nothing to roll back and nothing it can entangle.`];
+  if (landing.clean) return ['### Landing', `Lands cleanly (${how}), changing ${landing.changes.length} file(s).`];
+  const at = landing.conflictAt ? ` while replaying ${short(landing.conflictAt)}` : '';
+  return [
+    '### Landing conflicts',
+    `The ${how} conflicts${at}; entanglement is checked once it lands cleanly.`,
+    markdownTable(['file', 'conflict'], landing.conflicts.map((f) => [fileCell(f), markdownText(f.conflict)])),
+  ];
+}
+
+function entangledSection(result: VerifyResult): string[] {
+  if (result.entangled.length === 0) return [];
+  const consequence = result.entanglementMode === 'fail' ? '' : ' (config `verify.entanglement: warn`: reported, not failed)';
+  return [
+    `### Entangled units${consequence}`,
+    'Each of these units can be reverted alone today; once this change lands it can only be reverted together with this change.',
+    markdownTable(
+      ['unit', 'commit', 'where they collide', 'would have to be reverted with'],
+      result.entangled.map((e) => [
+        markdownCode(e.unit.name),
+        short(e.unit.commit),
+        e.kind === 'checks'
+          ? `reverts cleanly, but the verify commands fail: ${e.files.map((f) => markdownCode(f.file)).join(', ')}`
+          : e.files.map(fileCell).join('<br>') || '(no file reported)',
+        'this change',
+      ]),
+    ),
+  ];
+}
+
+function softSection(result: VerifyResult): string[] {
+  if (result.soft.length === 0) return [];
+  return [
+    '### Soft dependencies',
+    'This change edits files that import what these units changed: reverting such a unit later may break them.',
+    markdownTable(
+      ['unit', 'commit', 'this change edits', 'which imports'],
+      result.soft.map((s) => [markdownCode(s.unit.name), short(s.unit.commit), markdownCode(s.file), s.imports.map(markdownCode).join(', ')]),
+    ),
+  ];
+}
+
+function irreversibleSection(result: VerifyResult): string[] {
+  if (result.irreversible.length === 0) return [];
+  if (result.mode === 'drill') {
+    return [
+      '### Irreversible files in the window',
+      'git can revert these files, but not what they did (migrations run, data written): rolling back their units needs manual steps.',
+      markdownTable(
+        ['file', 'reason', 'unit'],
+        result.irreversible.map((f) => [
+          markdownCode(f.file),
+          markdownText(f.reason),
+          markdownCode(result.units.find((u) => u.unit.commit === f.commit)?.unit.name ?? f.commit ?? ''),
+        ]),
+      ),
+    ];
+  }
+  return [
+    '### Irreversible changes',
+    'git cannot roll back what these files do. Each needs its label on the pull request.',
+    markdownTable(
+      ['file', 'reason', 'label', 'acknowledged'],
+      result.irreversible.map((f) => [markdownCode(f.file), markdownText(f.reason), markdownCode(f.label), f.acknowledged ? 'yes' : '**no**']),
+    ),
+  ];
+}
+
+function windowTable(result: VerifyResult, reports: readonly UnitReport[]): string {
+  if (result.mode === 'pr') {
+    return markdownTable(
+      ['unit', 'commit', 'age', 'subject', 'before this change', 'after it lands'],
+      reports.map((r) => [unitCell(r), short(r.unit.commit), age(r), markdownText(r.unit.subject), statusCell(r.before!), statusCell(r.status)]),
+    );
+  }
+  return markdownTable(
+    ['unit', 'commit', 'age', 'subject', 'revertible', 'checks'],
+    reports.map((r) => [
+      unitCell(r),
+      short(r.unit.commit),
+      age(r),
+      markdownText(r.unit.subject),
+      `${statusCell(r.status)}${r.inverse === false ? ' — **not the exact inverse**' : ''}`,
+      checksCell(r.checks),
+    ]),
+  );
+}
+
+function checkDetails(result: VerifyResult): string[] {
+  const failed = result.units.flatMap((r) => r.checks.filter((c) => !c.passed).map((c) => ({ report: r, check: c })));
+  if (failed.length === 0) return [];
+  const shown = failed.slice(0, MAX_TAILS);
+  return [
+    '### Failing checks',
+    ...shown.flatMap(({ report, check }) => [
+      `${markdownCode(check.name)} on the rollback of ${markdownCode(report.unit.name)} (${short(report.unit.commit)}): ${markdownText(describeCheck(check))}`,
+      markdownBlock(check.tail || '(no output)'),
+    ]),
+    ...(failed.length > shown.length ? [`… and ${failed.length - shown.length} more failing check(s); their output is in the step's log.`] : []),
+  ];
+}
+
+function planSection(result: VerifyResult): string[] {
+  return [
+    '### Rollback plan',
+    `${markdownCode(result.planPath)} (${result.plan.kind}, seal ${markdownCode(result.plan.seal)})`,
+  ];
+}
+
+function heading(result: VerifyResult): string {
+  const verdict = result.rollbackReady ? 'rollback-ready' : 'not rollback-ready';
+  return result.mode === 'pr' ? `## verify-rollback: ${verdict}` : `## verify-rollback drill: ${verdict}`;
+}
+
+function intro(result: VerifyResult): string {
+  const count = result.units.length;
+  const where = `the last ${count} first-parent commit(s) of ${short(result.tip)} (window: ${result.window.commits} commits, ${result.window.days} days)`;
+  if (result.mode === 'pr') return `Checked this change against ${where}.`;
+  const alone = result.units.filter((r) => r.status.revertible === 'alone').length;
+  const withLater = result.units.filter((r) => r.status.revertible === 'with-later').length;
+  const no = count - alone - withLater;
+  return `Drilled the rollback of ${where}: ${alone} revertible alone, ${withLater} only with later units, ${no} not at all.`;
+}
+
+export function renderVerifySummary(result: VerifyResult): string {
+  const parts = [heading(result), intro(result)];
+  const verdicts = verdictLines(result);
+  if (verdicts.length > 0) parts.push(verdicts.join('\n'));
+  if (result.mode === 'pr') parts.push(...landingSection(result));
+  parts.push(...entangledSection(result), ...softSection(result), ...irreversibleSection(result));
+  parts.push(`### The window (${result.units.length} unit(s), newest first)`);
+  parts.push(result.units.length > 0 ? windowTable(result, result.units) : 'No unit: the window is empty.');
+  parts.push(...checkDetails(result), ...planSection(result));
+  const deepened = result.deepened > 0 ? `; the shallow clone was deepened (${Number.isFinite(result.deepened) ? `${result.deepened} commits` : 'fully'})` : '';
+  parts.push(`<sub>${result.merges} simulated merge(s) with ${result.engine === 'merge-tree' ? '`git merge-tree`' : 'a temporary index'}; the checkout was not touched${deepened}.</sub>`);
+  return parts.join('\n\n');
+}
+
+/** The sticky PR comment: the verdict and what needs attention; the whole window is in the job summary. */
+export function renderVerifyComment(result: VerifyResult, runUrl?: string): string {
+  const parts = [heading(result), intro(result)];
+  const verdicts = verdictLines(result);
+  if (verdicts.length > 0) parts.push(verdicts.join('\n'));
+  if (result.mode === 'pr') parts.push(...landingSection(result));
+  const soft = result.soft.length > MAX_COMMENT_ROWS ? { ...result, soft: result.soft.slice(0, MAX_COMMENT_ROWS) } : result;
+  parts.push(...entangledSection(result), ...softSection(soft), ...irreversibleSection(result));
+  if (soft !== result) parts.push(`… and ${result.soft.length - MAX_COMMENT_ROWS} more soft dependencies in the job summary.`);
+  const notable = result.units.filter((r) => r.status.revertible !== 'alone' || (r.before && r.before.revertible !== r.status.revertible));
+  if (notable.length > 0) {
+    parts.push('### Units not revertible alone', windowTable(result, notable.slice(0, MAX_COMMENT_ROWS)));
+    if (notable.length > MAX_COMMENT_ROWS) parts.push(`… and ${notable.length - MAX_COMMENT_ROWS} more in the job summary.`);
+  }
+  const link = runUrl && /^https?:\/\/[^\s)]+$/.test(runUrl) ? `[The whole window and the rollback plan](${runUrl})` : 'The whole window and the rollback plan are in the job summary.';
+  let body = parts.join('\n\n');
+  if (body.length > MAX_COMMENT) body = `${body.slice(0, body.lastIndexOf('\n', MAX_COMMENT))}\n\n… (cut: too long for a comment)`;
+  return `${body}\n\n${link}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Annotations
+
+function at(file: ConflictFile): Pick<Annotation, 'file' | 'startLine' | 'endLine'> {
+  const first = file.lines[0];
+  const last = file.lines[file.lines.length - 1];
+  return { file: file.file, ...(first && last ? { startLine: first.start, endLine: last.end } : {}) };
+}
+
+export function verifyAnnotations(result: VerifyResult): Annotation[] {
+  const annotations: Annotation[] = [];
+  for (const file of result.landing?.conflicts ?? []) {
+    annotations.push({ level: 'error', title: 'verify-rollback: landing conflict', message: `This change does not land cleanly here (${file.conflict} conflict).`, ...at(file) });
+  }
+  const level = result.entanglementMode === 'fail' ? 'error' : 'warning';
+  for (const e of result.entangled) {
+    for (const file of e.files) {
+      const why =
+        e.kind === 'checks'
+          ? `reverting ${e.unit.name} (${e.unit.commit.slice(0, 12)}) after this change passes git but fails the verify commands`
+          : `reverting ${e.unit.name} (${e.unit.commit.slice(0, 12)}) alone would conflict here once this change lands (${file.conflict}${file.lines.length > 0 ? `, lines ${formatLines(file.lines)}` : ''})`;
+      annotations.push({ level, title: `verify-rollback: entangled with ${e.unit.name}`, message: `${why}; the two would have to be reverted together.`, ...at(file) });
+    }
+  }
+  for (const s of result.soft) {
+    annotations.push({
+      level: 'warning',
+      title: `verify-rollback: soft dependency on ${s.unit.name}`,
+      message: `This file imports ${s.imports.join(', ')}, which ${s.unit.name} (${s.unit.commit.slice(0, 12)}) changed: reverting that unit later may break it.`,
+      file: s.file,
+    });
+  }
+  if (result.mode === 'pr') {
+    for (const f of result.irreversible) {
+      annotations.push({
+        level: f.acknowledged ? 'notice' : 'error',
+        title: 'verify-rollback: irreversible change',
+        message: f.acknowledged
+          ? `Irreversible (${f.reason}), acknowledged by the label "${f.label}".`
+          : `Irreversible (${f.reason}): git cannot roll this back. Add the label "${f.label}" to the pull request to acknowledge it.`,
+        file: f.file,
+      });
+    }
+  } else {
+    for (const r of result.units) {
+      if (r.status.revertible === 'alone') continue;
+      const needs = r.status.revertible === 'with-later' ? `only together with ${r.status.with.map((c) => c.name).join(', ')}` : 'not even with the later units';
+      for (const file of r.status.conflicts) {
+        annotations.push({
+          level: r.status.revertible === 'no' || result.entanglementMode === 'fail' ? 'error' : 'warning',
+          title: `verify-rollback: ${r.unit.name} cannot be rolled back alone`,
+          message: `Rolling back ${r.unit.name} (${r.unit.commit.slice(0, 12)}) conflicts here (${file.conflict}); it can be rolled back ${needs}.`,
+          ...at(file),
+        });
+      }
+    }
+  }
+  return annotations;
+}

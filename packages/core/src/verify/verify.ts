@@ -1,0 +1,654 @@
+/**
+ * verify-rollback: keeps the rollback window open.
+ *
+ * - `pr` mode simulates the landing of a change on the base tip and asks, for every unit of the
+ *   window, whether it could be reverted alone before the change and still can after it. A unit
+ *   that could and no longer can is entangled with the change. It also lists soft dependencies
+ *   (the change edits a file importing what a unit changed) and irreversible files, and writes the
+ *   sealed plan for rolling this change back once it lands.
+ * - `drill` mode simulates every unit's rollback on the current tip: alone, only with named later
+ *   units, or not at all; checks that a clean rollback is the exact inverse of the unit; and, with
+ *   checks on, runs the verify commands on each rolled-back tree in a throwaway worktree.
+ *
+ * Nothing of the user's checkout is touched: objects go to a scratch store, merges are computed by
+ * `git merge-tree` (or a temporary index), and checks run in a temporary repository.
+ */
+import { availableParallelism } from 'node:os';
+import type { VerifyCommand, VerifyConfig } from '../config.js';
+import type { Clock, Logger } from '../env.js';
+import { UserError } from '../errors.js';
+import { assertNotOption, type Git } from '../git.js';
+import { compileGlobs } from '../glob.js';
+import { runChecks, ThrowawayWorktree, type CheckResult } from './checks.js';
+import { importCandidates, importersOf, isScannable, readBlobs } from './imports.js';
+import { isExactInverse } from './inverse.js';
+import { planFileName, writePlan, PLAN_SCHEMA, type LandingPlan, type PlanStep, type RollbackStrategy, type WindowPlan } from './plan.js';
+import { ScratchStore } from './scratch.js';
+import { searchWithLater, type Revertable } from './search.js';
+import { mapLimit, Simulator, type ConflictFile, type LineRange, type MergeEngine } from './simulate.js';
+import { diffChanges, ensureWindowHistory, PathIndex, pathsOf, readTrees, readWindow, type PathChange, type Unit } from './window.js';
+
+export type VerifyMode = 'pr' | 'drill';
+export type MergeMethod = 'squash' | 'merge' | 'rebase';
+export type Revertibility = 'alone' | 'with-later' | 'no';
+
+export interface VerifyDeps {
+  git: Git;
+  log: Logger;
+  clock: Clock;
+  /** Where the run's scratch objects and throwaway worktrees go; removed when the run ends. */
+  tempDir: string;
+  /** The environment verify commands start from (secrets and runner files are withheld). */
+  env: Record<string, string | undefined>;
+  /** Forces a merge engine (tests); default: detected from the installed git. */
+  engine?: MergeEngine;
+}
+
+export interface VerifyRequest {
+  mode: VerifyMode;
+  verify: VerifyConfig;
+  /** User input `base`: the base tip in pr mode, the tip to drill in drill mode. */
+  base?: string;
+  /** User input `head`: the change's head in pr mode. */
+  head?: string;
+  /** From the event: the base tip and the head of the change (pr), or the pushed commit (drill). */
+  eventBase?: string;
+  eventHead?: string;
+  mergeMethod: MergeMethod;
+  runChecks: boolean;
+  /** The pull request's labels (they acknowledge irreversible changes). */
+  labels: readonly string[];
+  /** Names the plan file: `pr-<n>`, `run-<id>`. */
+  id: string;
+  prNumber?: number;
+  repository?: string;
+  runUrl?: string;
+  /** Where the plan file is written (RUNNER_TEMP/rollback-gate). */
+  planDir: string;
+  remote?: string;
+  /** Caps every verify command's timeout. */
+  maxCheckTimeoutMs?: number;
+  /** False in pull_request_target runs: the change's code must not run with the base's secrets. */
+  mayRunChangeCode?: boolean;
+}
+
+/** Who a unit must be rolled back with. */
+export interface Companion {
+  commit: string;
+  name: string;
+  /** True for the change under review (pr mode): its head commit stands for it. */
+  landing?: boolean;
+}
+
+export interface UnitStatus {
+  revertible: Revertibility;
+  /** The later units (and, in pr mode, this change) to roll back first, newest first. */
+  with: Companion[];
+  /** False when the set was minimized one unit at a time rather than proven smallest. */
+  smallest: boolean;
+  /** The conflicts of reverting it alone (empty when alone). */
+  conflicts: ConflictFile[];
+  /** The tree after its rollback, when there is one. */
+  tree?: string;
+}
+
+export interface IrreversibleFile {
+  file: string;
+  reason: string;
+  label: string;
+  acknowledged: boolean;
+  /** In drill mode: the unit that changed it. */
+  commit?: string;
+}
+
+export interface UnitReport {
+  unit: Unit;
+  /** pr mode: once this change has landed; drill mode: on the tip. */
+  status: UnitStatus;
+  /** pr mode: on the base tip, before this change. */
+  before?: UnitStatus;
+  /** drill mode, a clean rollback: is its effect exactly the inverse of the unit's diff? */
+  inverse?: boolean;
+  checks: CheckResult[];
+  irreversible: IrreversibleFile[];
+}
+
+export interface EntangledUnit {
+  unit: Unit;
+  /** `conflict`: its revert conflicts once this change lands; `checks`: it reverts, but the verify commands fail. */
+  kind: 'conflict' | 'checks';
+  files: ConflictFile[];
+}
+
+export interface SoftDependency {
+  unit: Unit;
+  /** The file this change edits. */
+  file: string;
+  /** What it imports that the unit changed. */
+  imports: string[];
+}
+
+export interface LandingResult {
+  clean: boolean;
+  empty: boolean;
+  tree: string;
+  conflicts: ConflictFile[];
+  /** rebase: the commit whose replay conflicted. */
+  conflictAt?: string;
+  /** rebase: the commits replayed, oldest first. */
+  commits: string[];
+  /** rebase: the tree after each replayed commit. */
+  replayTrees: string[];
+  changes: PathChange[];
+}
+
+export interface VerifyResult {
+  mode: VerifyMode;
+  /** pr: the base tip; drill: the drilled tip. */
+  tip: string;
+  tipTree: string;
+  head?: string;
+  mergeMethod?: MergeMethod;
+  landing?: LandingResult;
+  units: UnitReport[];
+  entangled: EntangledUnit[];
+  soft: SoftDependency[];
+  irreversible: IrreversibleFile[];
+  rollbackReady: boolean;
+  /** Why it is not rollback-ready (empty when it is). */
+  problems: string[];
+  /** Things to look at that do not fail the check. */
+  warnings: string[];
+  entanglementMode: 'fail' | 'warn';
+  planPath: string;
+  plan: LandingPlan | WindowPlan;
+  engine: MergeEngine;
+  merges: number;
+  deepened: number;
+  window: { commits: number; days: number };
+  checksRun: boolean;
+}
+
+const CONCURRENCY = Math.max(2, Math.min(8, availableParallelism()));
+
+/** Resolves a user-supplied revision (also as `origin/<name>`); an unknown one is a UserError naming the input. */
+async function resolveInput(git: Git, value: string, input: string, remote: string): Promise<string> {
+  assertNotOption(value, input);
+  return (await git.resolveCommit(value)) ?? (await git.resolveCommit(`refs/remotes/${remote}/${value}`)) ?? git.requireCommit(value, `input \`${input}\``);
+}
+
+function revertable(unit: Unit): Revertable {
+  return { commit: unit.commit, tree: unit.tree, parentTree: unit.parentTree, paths: unit.paths };
+}
+
+/** Each unit's rollback on `tipTree`: alone, with later units (`laterOf(i)`, newest first), or not at all. */
+async function statusesOn(
+  sim: Simulator,
+  targets: readonly Revertable[],
+  tipTree: string,
+  laterOf: (index: number) => Revertable[],
+  names: ReadonlyMap<Revertable, Companion>,
+): Promise<UnitStatus[]> {
+  return mapLimit(targets, CONCURRENCY, (target, index) => statusOf(sim, target, tipTree, laterOf(index), names));
+}
+
+async function statusOf(
+  sim: Simulator,
+  target: Revertable,
+  tipTree: string,
+  later: Revertable[],
+  names: ReadonlyMap<Revertable, Companion>,
+): Promise<UnitStatus> {
+  const alone = await sim.revert(target, tipTree);
+  if (alone.clean) return { revertible: 'alone', with: [], smallest: true, conflicts: [], tree: alone.tree };
+  const found = await searchWithLater(sim, target, later, tipTree);
+  if (found.kind === 'no') return { revertible: 'no', with: [], smallest: true, conflicts: alone.conflicts };
+  return {
+    revertible: 'with-later',
+    with: found.with.map((r) => names.get(r)!),
+    smallest: found.smallest,
+    conflicts: alone.conflicts,
+    tree: found.tree,
+  };
+}
+
+function irreversibleFiles(verify: VerifyConfig, paths: readonly string[], labels: readonly string[], commit?: string): IrreversibleFile[] {
+  const found: IrreversibleFile[] = [];
+  const entries = verify.irreversible.map((entry) => ({ entry, matches: compileGlobs(entry.paths) }));
+  for (const file of paths) {
+    const hit = entries.find(({ matches }) => matches(file));
+    if (!hit) continue;
+    found.push({
+      file,
+      reason: hit.entry.reason,
+      label: hit.entry.requireLabel,
+      acknowledged: labels.includes(hit.entry.requireLabel),
+      ...(commit ? { commit } : {}),
+    });
+  }
+  return found;
+}
+
+function unitStrategy(merge: boolean, count: number): RollbackStrategy {
+  if (count > 1) return 'revert-range';
+  return merge ? 'revert-merge' : 'revert-squash';
+}
+
+/** Runs verify-rollback in the requested mode. */
+export async function verifyRollback(deps: VerifyDeps, request: VerifyRequest): Promise<VerifyResult> {
+  return request.mode === 'pr' ? verifyPullRequest(deps, request) : drillWindow(deps, request);
+}
+
+// ---------------------------------------------------------------------------------------------
+// pr mode
+
+async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Promise<VerifyResult> {
+  const { git, log, clock } = deps;
+  const remote = request.remote ?? 'origin';
+  const windowOptions = { commits: request.verify.window.commits, days: request.verify.window.days, now: clock() };
+
+  if (request.runChecks && request.verify.commands.length > 0 && request.mayRunChangeCode === false) {
+    throw new UserError(
+      '`run-checks: true` would run the pull request\'s code, and this is a pull_request_target run (it has the base repository\'s secrets and write token).',
+      'Run verify-rollback with checks on `pull_request` instead, or set `run-checks: false` here.',
+    );
+  }
+  const baseInput = request.base?.trim();
+  const headInput = request.head?.trim();
+  const base = baseInput ? await resolveInput(git, baseInput, 'base', remote) : request.eventBase;
+  if (!base) {
+    throw new UserError(
+      'pr mode needs the base tip the change will land on, and this run is not for a pull request.',
+      'Run it on pull_request, pull_request_target or merge_group, or give `base` (and `head`).',
+    );
+  }
+  const head = headInput ? await resolveInput(git, headInput, 'head', remote) : (request.eventHead ?? (await git.requireCommit('HEAD', 'HEAD')));
+  const fetchable = [base, head].filter((rev) => /^[0-9a-f]{40,64}$/.test(rev));
+  const { deepened } = await ensureWindowHistory(git, base, {
+    ...windowOptions,
+    log,
+    refspecs: fetchable,
+    what: `the rollback window of ${base.slice(0, 12)} and the merge-base of ${head.slice(0, 12)}`,
+    alsoNeeded: async () => (await git.objectExists(head)) && (await git.test(['merge-base', '--end-of-options', base, head])).exitCode === 0,
+  });
+
+  const store = await ScratchStore.create(git, deps.tempDir);
+  try {
+    const sim = await Simulator.create(store, deps.engine);
+    const baseTree = await sim.treeOf(base);
+    const units = await readWindow(git, base, windowOptions);
+    log.info(`window: ${units.length} unit(s) on ${base.slice(0, 12)}; ${sim.engine} merges`);
+
+    const landing = await simulateLanding(sim, git, base, head, baseTree, request.mergeMethod);
+    const prPaths = new Set(pathsOf(landing.changes));
+    const prIndex = new PathIndex(prPaths);
+
+    const revertables = units.map(revertable);
+    const names = new Map<Revertable, Companion>(revertables.map((r, i) => [r, { commit: units[i]!.commit, name: units[i]!.name }]));
+    const before = await statusesOn(sim, revertables, baseTree, (i) => revertables.slice(0, i), names);
+
+    const reports: UnitReport[] = units.map((unit, i) => ({ unit, status: before[i]!, before: before[i]!, checks: [], irreversible: [] }));
+    const entangled: EntangledUnit[] = [];
+    const soft: SoftDependency[] = [];
+    const landingRevertable: Revertable = { commit: head, tree: landing.tree, parentTree: baseTree, paths: [...prPaths] };
+    names.set(landingRevertable, { commit: head, name: 'this change', landing: true });
+
+    if (landing.clean && !landing.empty) {
+      const after = await mapLimit(revertables, CONCURRENCY, async (target, i) => {
+        const previous = before[i]!;
+        const involved = [...target.paths, ...previous.with.flatMap((c) => revertables.find((r) => r.commit === c.commit)?.paths ?? [])];
+        if (!involved.some((p) => prIndex.interacts(p))) return previous; // this change touches nothing near what it involves
+        return statusOf(sim, target, landing.tree, [landingRevertable, ...revertables.slice(0, i)], names);
+      });
+      const changedLines = new Map<string, Promise<LineRange[]>>();
+      const linesChanged = (file: string): Promise<LineRange[]> => {
+        if (!changedLines.has(file)) changedLines.set(file, addedLineRanges(store, baseTree, landing.tree, file));
+        return changedLines.get(file)!;
+      };
+      for (const [i, report] of reports.entries()) {
+        report.status = after[i]!;
+        if (report.before!.revertible !== 'alone' || after[i]!.revertible === 'alone') continue;
+        // A conflict without markers (the unit's revert deletes a file this change edits, a binary
+        // file): the lines where they collide are the lines this change wrote in that file.
+        const files = await Promise.all(
+          after[i]!.conflicts.map(async (file) => (file.lines.length > 0 || !prPaths.has(file.file) ? file : { ...file, lines: await linesChanged(file.file) })),
+        );
+        entangled.push({ unit: report.unit, kind: 'conflict', files });
+      }
+
+      // Soft dependencies: files this change edits that import what a unit changed.
+      const scanned = landing.changes.filter((c) => c.status !== 'D' && isScannable(c.path)).map((c) => c.path);
+      const candidates = importCandidates(await readBlobs(store, landing.tree, scanned));
+      for (const report of reports) {
+        if (entangled.some((e) => e.unit === report.unit)) continue;
+        const own = new Set(report.unit.paths);
+        for (const [file, imports] of importersOf(candidates, report.unit.paths)) {
+          if (!own.has(file)) soft.push({ unit: report.unit, file, imports });
+        }
+      }
+    }
+
+    const irreversible = irreversibleFiles(request.verify, [...prPaths], request.labels);
+
+    // With checks on: does reverting a soft-dependent unit after this change still pass them?
+    let checksRun = false;
+    const softUnits = [...new Set(soft.map((s) => s.unit))];
+    if (request.runChecks && request.verify.commands.length > 0 && softUnits.length > 0) {
+      checksRun = true;
+      const landed = store.writeCommit(landing.tree, [base], 'rollback-gate: this change, landed');
+      await withWorktree(store, async (worktree) => {
+        for (const unit of softUnits) {
+          const report = reports.find((r) => r.unit === unit)!;
+          if (report.status.revertible !== 'alone' || !report.status.tree) continue;
+          await worktree.checkout(report.status.tree, landed, `rollback-gate: revert ${unit.name} after this change`);
+          log.info(`checks on the rollback of ${unit.name} (${unit.commit.slice(0, 12)}) after this change`);
+          report.checks = await runChecks(worktree.dir, checkOptions(deps, request));
+          if (report.checks.some((c) => !c.passed)) {
+            entangled.push({
+              unit,
+              kind: 'checks',
+              files: soft.filter((s) => s.unit === unit).map((s) => ({ file: s.file, conflict: 'checks', lines: [] })),
+            });
+          }
+        }
+      });
+    }
+
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    const mode = request.verify.entanglement;
+    if (!landing.clean) problems.push(`the change does not land cleanly on ${base.slice(0, 12)} (${landing.conflicts.length} conflicting file(s))`);
+    if (entangled.length > 0) {
+      const line = `${entangled.length} unit(s) of the window could no longer be reverted alone after this change`;
+      (mode === 'fail' ? problems : warnings).push(line);
+    }
+    const unacknowledged = irreversible.filter((f) => !f.acknowledged);
+    if (unacknowledged.length > 0) {
+      problems.push(`${unacknowledged.length} irreversible file(s) need their label on the pull request`);
+    }
+    if (soft.length > 0) warnings.push(`${soft.length} soft dependenc${soft.length === 1 ? 'y' : 'ies'}: this change edits files importing what earlier units changed`);
+
+    const { path: planPath, plan } = writeLandingPlan(request, { base, baseTree, head, landing, entangled, irreversible, createdAt: clock() });
+    return {
+      mode: 'pr',
+      tip: base,
+      tipTree: baseTree,
+      head,
+      mergeMethod: request.mergeMethod,
+      landing,
+      units: reports,
+      entangled,
+      soft,
+      irreversible,
+      rollbackReady: problems.length === 0,
+      problems,
+      warnings,
+      entanglementMode: mode,
+      planPath,
+      plan,
+      engine: sim.engine,
+      merges: sim.mergeCount,
+      deepened,
+      window: { commits: windowOptions.commits, days: windowOptions.days },
+      checksRun,
+    };
+  } finally {
+    store.dispose();
+  }
+}
+
+/** The line ranges (in `to`) a diff of one text file adds or rewrites; empty for a deleted or binary file. */
+async function addedLineRanges(store: ScratchStore, from: string, to: string, file: string): Promise<LineRange[]> {
+  const out = await store.run(['diff-tree', '-p', '-U0', '--no-color', '--no-ext-diff', '--no-textconv', '--end-of-options', from, to, '--', file]);
+  const ranges: LineRange[] = [];
+  for (const match of out.stdout.matchAll(/^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/gm)) {
+    const start = Number(match[1]);
+    const count = match[2] === undefined ? 1 : Number(match[2]);
+    ranges.push(count === 0 ? { start: Math.max(1, start), end: Math.max(1, start) } : { start, end: start + count - 1 });
+  }
+  return ranges;
+}
+
+/** The change as it would land with `method` on `base`: its tree, or the conflicts. */
+async function simulateLanding(sim: Simulator, git: Git, base: string, head: string, baseTree: string, method: MergeMethod): Promise<LandingResult> {
+  const empty: LandingResult = { clean: true, empty: true, tree: baseTree, conflicts: [], commits: [], replayTrees: [], changes: [] };
+  if (base === head || (await git.isAncestor(head, base))) return empty;
+  let tree: string;
+  let commits: string[] = [];
+  const replayTrees: string[] = [];
+  if (method === 'rebase') {
+    const listed = await git.text(['rev-list', '--reverse', '--topo-order', '--no-merges', '--cherry-pick', '--right-only', '--end-of-options', `${base}...${head}`]);
+    commits = listed.split('\n').filter(Boolean);
+    const pickTrees = await readTrees(git, commits);
+    const parentTrees = await readTrees(git, commits.map((c) => `${c}^`));
+    tree = baseTree;
+    for (const [index, commit] of commits.entries()) {
+      const outcome = await sim.merge3(parentTrees[index]!, tree, pickTrees[index]!);
+      if (!outcome.clean) return { ...empty, clean: false, empty: false, conflicts: outcome.conflicts, conflictAt: commit, commits };
+      tree = outcome.tree;
+      replayTrees.push(tree);
+    }
+  } else {
+    const outcome = await sim.mergeCommits(base, head);
+    if (!outcome.clean) return { ...empty, clean: false, empty: false, conflicts: outcome.conflicts, commits };
+    tree = outcome.tree;
+  }
+  if (tree === baseTree) return { ...empty, commits };
+  const changes = await diffChanges(git, baseTree, tree, sim.store.env);
+  return { clean: true, empty: false, tree, conflicts: [], commits, replayTrees, changes };
+}
+
+function writeLandingPlan(
+  request: VerifyRequest,
+  found: { base: string; baseTree: string; head: string; landing: LandingResult; entangled: EntangledUnit[]; irreversible: IrreversibleFile[]; createdAt: Date },
+): { path: string; plan: LandingPlan } {
+  const { landing } = found;
+  const method = request.mergeMethod;
+  const steps: PlanStep[] = [];
+  if (landing.clean && !landing.empty) {
+    if (method === 'rebase') {
+      // The replayed commits, reverted newest first: each step returns to the tree before that replay.
+      for (let index = landing.commits.length - 1; index >= 0; index--) {
+        steps.push({
+          action: 'revert',
+          commit: null,
+          unit: `replay of ${landing.commits[index]!}`,
+          mainline: null,
+          expectedTree: index === 0 ? found.baseTree : landing.replayTrees[index - 1]!,
+        });
+      }
+    } else {
+      steps.push({ action: 'revert', commit: null, unit: 'this change', mainline: method === 'merge' ? 1 : null, expectedTree: found.baseTree });
+    }
+  }
+  const plan: Omit<LandingPlan, 'seal'> = {
+    schema: PLAN_SCHEMA,
+    kind: 'landing',
+    id: request.id,
+    repository: request.repository ?? null,
+    runUrl: request.runUrl ?? null,
+    createdAt: found.createdAt.toISOString(),
+    checkpoint: { commit: found.base, tree: found.baseTree },
+    target: {
+      head: found.head,
+      base: found.base,
+      mergeMethod: method,
+      pullRequest: request.prNumber ?? null,
+      tree: landing.tree,
+      commits: method === 'rebase' ? landing.commits : [],
+    },
+    strategy: steps.length === 0 ? 'none' : method === 'squash' ? 'revert-squash' : method === 'merge' ? 'revert-merge' : 'revert-range',
+    steps,
+    expectedTree: found.baseTree,
+    entangled: found.entangled.map((e) => ({ commit: e.unit.commit, unit: e.unit.name })),
+    irreversible: found.irreversible.map((f) => ({ file: f.file, reason: f.reason })),
+    verify: request.verify.commands.map((c): VerifyCommand => ({ ...c })),
+  };
+  return writePlan<LandingPlan>(request.planDir, planFileName('landing', request.id), plan);
+}
+
+// ---------------------------------------------------------------------------------------------
+// drill mode
+
+async function drillWindow(deps: VerifyDeps, request: VerifyRequest): Promise<VerifyResult> {
+  const { git, log, clock } = deps;
+  const remote = request.remote ?? 'origin';
+  const windowOptions = { commits: request.verify.window.commits, days: request.verify.window.days, now: clock() };
+  const baseInput = request.base?.trim();
+  const tip = baseInput
+    ? await resolveInput(git, baseInput, 'base', remote)
+    : request.eventHead && /^[0-9a-f]{40,64}$/.test(request.eventHead)
+      ? request.eventHead
+      : await git.requireCommit('HEAD', 'HEAD');
+  const { deepened } = await ensureWindowHistory(git, tip, {
+    ...windowOptions,
+    log,
+    refspecs: [tip],
+    what: `the rollback window (the last ${windowOptions.commits} first-parent commits of ${tip.slice(0, 12)})`,
+  });
+
+  const store = await ScratchStore.create(git, deps.tempDir);
+  try {
+    const sim = await Simulator.create(store, deps.engine);
+    const tipTree = await sim.treeOf(tip);
+    const units = await readWindow(git, tip, windowOptions);
+    log.info(`drill: ${units.length} unit(s) on ${tip.slice(0, 12)}; ${sim.engine} merges`);
+    const revertables = units.map(revertable);
+    const names = new Map<Revertable, Companion>(revertables.map((r, i) => [r, { commit: units[i]!.commit, name: units[i]!.name }]));
+    const statuses = await statusesOn(sim, revertables, tipTree, (i) => revertables.slice(0, i), names);
+    const inverse = await mapLimit(units, CONCURRENCY, async (unit, i) =>
+      statuses[i]!.revertible === 'alone' ? isExactInverse(store, unit, tipTree, statuses[i]!.tree!) : undefined,
+    );
+    const reports: UnitReport[] = units.map((unit, i) => ({
+      unit,
+      status: statuses[i]!,
+      inverse: inverse[i],
+      checks: [],
+      irreversible: irreversibleFiles(request.verify, unit.paths, [], unit.commit),
+    }));
+
+    let checksRun = false;
+    if (request.runChecks && request.verify.commands.length > 0) {
+      checksRun = true;
+      await withWorktree(store, async (worktree) => {
+        for (const report of reports) {
+          if (!report.status.tree) continue;
+          await worktree.checkout(report.status.tree, tip, `rollback-gate: roll back ${report.unit.name}`);
+          log.info(`checks on the rollback of ${report.unit.name} (${report.unit.commit.slice(0, 12)})`);
+          report.checks = await runChecks(worktree.dir, checkOptions(deps, request));
+        }
+      });
+    }
+
+    const problems: string[] = [];
+    const warnings: string[] = [];
+    const mode = request.verify.entanglement;
+    const withLater = reports.filter((r) => r.status.revertible === 'with-later');
+    const stuck = reports.filter((r) => r.status.revertible === 'no');
+    const notInverse = reports.filter((r) => r.inverse === false);
+    const failing = reports.filter((r) => r.checks.some((c) => !c.passed));
+    if (withLater.length > 0) {
+      (mode === 'fail' ? problems : warnings).push(`${withLater.length} unit(s) can only be rolled back together with later units`);
+    }
+    if (stuck.length > 0) problems.push(`${stuck.length} unit(s) cannot be rolled back`);
+    if (notInverse.length > 0) problems.push(`${notInverse.length} unit(s) roll back cleanly but not to the exact inverse of their change`);
+    if (failing.length > 0) problems.push(`the verify commands fail on the rollback of ${failing.length} unit(s)`);
+    const irreversible = reports.flatMap((r) => r.irreversible);
+    if (irreversible.length > 0) warnings.push(`${irreversible.length} file(s) in the window are marked irreversible: rolling back their units needs manual steps`);
+
+    const stepTrees = new Map<string, string[]>();
+    for (const report of reports) {
+      if (report.status.revertible !== 'with-later') continue;
+      const chain = [...report.status.with.map((c) => revertables.find((r) => r.commit === c.commit)!), revertable(report.unit)];
+      const trees: string[] = [];
+      let tree = tipTree;
+      for (const unit of chain) {
+        tree = (await sim.revert(unit, tree)).tree; // already computed by the search: memoized
+        trees.push(tree);
+      }
+      stepTrees.set(report.unit.commit, trees);
+    }
+    const plan = writeWindowPlan(request, { tip, tipTree, reports, stepTrees, createdAt: clock() });
+    return {
+      mode: 'drill',
+      tip,
+      tipTree,
+      units: reports,
+      entangled: [],
+      soft: [],
+      irreversible,
+      rollbackReady: problems.length === 0,
+      problems,
+      warnings,
+      entanglementMode: mode,
+      planPath: plan.path,
+      plan: plan.plan,
+      engine: sim.engine,
+      merges: sim.mergeCount,
+      deepened,
+      window: { commits: windowOptions.commits, days: windowOptions.days },
+      checksRun,
+    };
+  } finally {
+    store.dispose();
+  }
+}
+
+function writeWindowPlan(
+  request: VerifyRequest,
+  found: { tip: string; tipTree: string; reports: UnitReport[]; stepTrees: ReadonlyMap<string, string[]>; createdAt: Date },
+): { path: string; plan: WindowPlan } {
+  const byCommit = new Map(found.reports.map((r) => [r.unit.commit, r.unit]));
+  const plan: Omit<WindowPlan, 'seal'> = {
+    schema: PLAN_SCHEMA,
+    kind: 'window',
+    id: request.id,
+    repository: request.repository ?? null,
+    runUrl: request.runUrl ?? null,
+    createdAt: found.createdAt.toISOString(),
+    tip: { commit: found.tip, tree: found.tipTree },
+    units: found.reports.map((report) => {
+      const chain = report.status.revertible === 'no' ? [] : [...report.status.with.map((c) => byCommit.get(c.commit)!), report.unit];
+      return {
+        commit: report.unit.commit,
+        unit: report.unit.name,
+        revertible: report.status.revertible,
+        strategy: chain.length === 0 ? 'none' : unitStrategy(report.unit.merge, chain.length),
+        steps: chain.map((unit, index) => ({
+          action: 'revert' as const,
+          commit: unit.commit,
+          unit: unit.name,
+          mainline: unit.merge ? (1 as const) : null,
+          expectedTree: found.stepTrees.get(report.unit.commit)?.[index] ?? report.status.tree!,
+        })),
+        expectedTree: report.status.tree ?? null,
+      };
+    }),
+    verify: request.verify.commands.map((c): VerifyCommand => ({ ...c })),
+  };
+  return writePlan<WindowPlan>(request.planDir, planFileName('window', request.id), plan);
+}
+
+// ---------------------------------------------------------------------------------------------
+// checks
+
+function checkOptions(deps: VerifyDeps, request: VerifyRequest) {
+  return {
+    commands: request.verify.commands,
+    timeoutMinutes: request.verify.timeoutMinutes,
+    maxTimeoutMs: request.maxCheckTimeoutMs,
+    env: deps.env,
+    log: deps.log,
+    killGraceMs: 2000,
+  };
+}
+
+/** One throwaway worktree for the run's checks, removed whatever happens. */
+async function withWorktree(store: ScratchStore, use: (worktree: ThrowawayWorktree) => Promise<void>): Promise<void> {
+  const worktree = await ThrowawayWorktree.create(store);
+  try {
+    await use(worktree);
+  } finally {
+    worktree.remove();
+  }
+}
