@@ -17,3 +17,4 @@ export * from './merge-tree.js';
 export * from './squash.js';
 export * from './rollback-report.js';
 export * from './verify/index.js';
+export * from './postmortem.js';

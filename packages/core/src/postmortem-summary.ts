@@ -1,0 +1,121 @@
+/** What people read: the job summary of a postmortem run, and the body of its pull request or issue. */
+import {
+  formatRecoveryMinutes,
+  recordText,
+  recoveryChart,
+  renderRecordLines,
+  type RecoveryRecord,
+  type RecoveryStats,
+} from './postmortem-record.js';
+import type { PostmortemDelivery } from './postmortem-delivery.js';
+import type { PostmortemResult } from './postmortem.js';
+import { markdownCode, markdownTable, markdownText } from './report.js';
+
+/** The body of the pull request or issue: the record as people read it, and the figures. */
+export function recordBody(record: RecoveryRecord, stats: RecoveryStats, logPath: string, delivery: PostmortemDelivery | undefined): string {
+  const [, ...lines] = renderRecordLines(record);
+  const where =
+    delivery?.pr ? ` (pull request ${delivery.pr.url})` : delivery?.branch && delivery.mode === 'branch' ? ` on the branch ${markdownCode(delivery.branch)}` : '';
+  return [
+    `Recovery event ${markdownCode(record.id)}, recorded in ${markdownCode(logPath)}${where}.`,
+    '',
+    ...lines,
+    '',
+    mttrSentence(stats),
+  ].join('\n');
+}
+
+function mttrSentence(stats: RecoveryStats): string {
+  const all = stats.mttrMinutes !== null ? `**MTTR**: ${formatRecoveryMinutes(stats.mttrMinutes)} over ${stats.recoveries} ${stats.recoveries === 1 ? 'recovery' : 'recoveries'}` : '**MTTR**: no recovery recorded yet';
+  const recent = stats.last30Days.mttrMinutes !== null ? `${formatRecoveryMinutes(stats.last30Days.mttrMinutes)} over the last 30 days (${stats.last30Days.recoveries})` : 'none in the last 30 days';
+  return `${all}; ${recent}.`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summary
+
+function minutesCell(minutes: number | null): string {
+  return minutes === null ? '—' : String(minutes);
+}
+
+/** The job summary of a postmortem run. */
+export function renderPostmortemSummary(result: PostmortemResult): string {
+  const { record, stats, delivery } = result;
+  const parts: string[] = [`## Postmortem: recovery event ${markdownCode(record.id)}`];
+  if (record.outcome === 'failed') {
+    parts.push(`> [!WARNING]\n> The rollback failed (${recordText(record.error, 'no reason given')}). This is recorded as a **failed recovery**: it has no time to recovery and is not counted in MTTR.`);
+  }
+  const deliveryText = (): string => {
+    if (!result.appended) return 'nothing: the log already held this record';
+    switch (delivery.mode) {
+      case 'none':
+        return 'written to the working tree only (`commit: none`)';
+      case 'push':
+        return `committed ${markdownCode(delivery.commit ?? '')} and pushed to ${markdownCode(delivery.branch ?? '')} (leased)`;
+      case 'branch':
+        return `${delivery.reused ? 'already on' : `committed ${markdownCode(delivery.commit ?? '')} on`} ${markdownCode(delivery.branch ?? '')}${delivery.pushed ? ', pushed' : ''}`;
+    }
+  };
+  const rows: string[][] = [
+    ['log', `${markdownCode(result.logPath)}${result.created ? ' (created)' : ''}, line ${result.recordLine}`],
+    ['outcome', record.outcome === 'failed' ? '**failed recovery**' : 'recovered'],
+    ['time to recovery', record.ttrMinutes === null ? 'none (not recovered)' : formatRecoveryMinutes(record.ttrMinutes)],
+    ['detected at', `${record.detectedAt} (${record.detectedAtSource.replace('-', ' ')})`],
+    [record.outcome === 'failed' ? 'failed at' : 'recovered at', record.recoveredAt ? `${record.recoveredAt} (${record.recoveredAtSource?.replace('-', ' ')})` : (record.failedAt ?? '—')],
+    ['MTTR (all)', stats.mttrMinutes === null ? '—' : `${formatRecoveryMinutes(stats.mttrMinutes)} over ${stats.recoveries}`],
+    ['MTTR (last 30 days)', stats.last30Days.mttrMinutes === null ? '—' : `${formatRecoveryMinutes(stats.last30Days.mttrMinutes)} over ${stats.last30Days.recoveries}`],
+    ['record', deliveryText()],
+  ];
+  if (delivery.mode === 'branch') {
+    rows.push(['pull request', delivery.pr ? `#${delivery.pr.number}${delivery.pr.existed ? ' (already open)' : ''}: ${delivery.pr.url}` : markdownText(delivery.prSkipped ?? '—')]);
+  }
+  if (result.issue || result.issueSkipped) rows.push(['issue', result.issue ? `#${result.issue.number}: ${result.issue.url}` : markdownText(result.issueSkipped ?? '')]);
+  parts.push(markdownTable(['', ''], rows));
+  if (delivery.skippedBranches.length > 0) {
+    parts.push(`Existing branches that hold something else were left as they are: ${delivery.skippedBranches.map(markdownCode).join(', ')}.`);
+  }
+  if (result.notes.length > 0) parts.push(result.notes.map((n) => `- ${markdownText(n)}`).join('\n'));
+
+  parts.push('### The record', renderRecordLines(record).slice(1).join('\n'));
+
+  parts.push(
+    '### Recovery figures',
+    markdownTable(
+      ['', 'all records', 'last 30 days'],
+      [
+        ['recoveries', String(stats.recoveries), String(stats.last30Days.recoveries)],
+        ['failed recoveries (not in MTTR)', String(stats.failed), String(stats.last30Days.failed)],
+        ['MTTR (minutes)', minutesCell(stats.mttrMinutes), minutesCell(stats.last30Days.mttrMinutes)],
+      ],
+    ),
+    `Read from ${stats.events} machine-readable ${stats.events === 1 ? 'record' : 'records'}${stats.handWritten ? `, plus ${stats.handWritten} hand-written (counted, not in MTTR)` : ''}${stats.skipped ? `; ${stats.skipped} skipped (see below)` : ''}. MTTR is the mean time to recovery, to 0.01 minute.`,
+  );
+  if (stats.trend.length > 0) {
+    parts.push(
+      '### Trend',
+      markdownTable(
+        ['month', 'recoveries', 'failed', 'MTTR (minutes)', 'change'],
+        stats.trend.map((t) => [
+          t.month,
+          String(t.recoveries),
+          String(t.failed),
+          minutesCell(t.mttrMinutes),
+          t.changeMinutes === null ? '—' : `${t.changeMinutes > 0 ? '+' : ''}${t.changeMinutes}`,
+        ]),
+      ),
+    );
+  }
+  const chart = recoveryChart(result.records);
+  if (chart) parts.push('### Time to recovery per event', chart);
+
+  if (result.parsed.handWritten.length > 0) {
+    parts.push(
+      '### Hand-written records (no JSON line: counted, not parsed)',
+      markdownTable(['line', 'heading'], result.parsed.handWritten.map((h) => [String(h.line), markdownText(h.heading.replace(/^\s*#+\s*/, ''))])),
+    );
+  }
+  if (result.parsed.problems.length > 0) {
+    parts.push('### Problems in the log', markdownTable(['line', 'problem'], result.parsed.problems.map((p) => [String(p.line), markdownText(p.message)])));
+  }
+  return parts.join('\n\n');
+}
