@@ -18,3 +18,5 @@ export * from './squash.js';
 export * from './rollback-report.js';
 export * from './verify/index.js';
 export * from './postmortem.js';
+export * from './scope.js';
+export * from './tree-files.js';

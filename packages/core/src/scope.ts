@@ -1,0 +1,323 @@
+import { blastRadius } from '@rollback-gate/graph';
+import { createClassifier } from './classify.js';
+import { readCommits } from './commits.js';
+import type { Config, Mode } from './config.js';
+import type { Logger } from './env.js';
+import { assertNotOption, type Git } from './git.js';
+import { compileGlobs } from './glob.js';
+import { markdownCode, markdownTable, markdownText, type Annotation } from './report.js';
+import { importGraphAt } from './tree-files.js';
+import { ensureHistory } from './shallow.js';
+
+/** One changed file; a rename is one change (`path` is the new name, `from` the old). */
+export interface ChangedFile {
+  status: 'A' | 'M' | 'D' | 'R' | 'C' | 'T' | 'U' | 'X';
+  path: string;
+  from?: string;
+}
+
+export interface Violation {
+  rule: 'max-files' | 'agent-max-files' | 'cross-layer' | 'protected' | 'blast-radius';
+  file?: string;
+  message: string;
+}
+
+export interface BlastRadiusItem {
+  file: string;
+  depth: number;
+  /** True when the change also modified this dependent ("in the radius"); false: at risk on revert. */
+  changed: boolean;
+  /** The import path from a changed file to this file. */
+  chain: string[];
+}
+
+export interface ScopeResult {
+  base: string;
+  head: string;
+  mergeBase: string;
+  baseIsAncestor: boolean;
+  changed: ChangedFile[];
+  /** Changed files counted against the budget (ignore globs left out). */
+  counted: ChangedFile[];
+  agentFiles: string[];
+  layers: string[];
+  layersByFile: Map<string, string[]>;
+  violations: Violation[];
+  warnings: string[];
+  blastRadius: BlastRadiusItem[];
+  graphProblems: string[];
+  mode: Mode;
+  passed: boolean;
+  crossLayerReason: string | undefined;
+}
+
+export interface ScopeRequest {
+  base: string;
+  head: string;
+  mode?: Mode;
+  labels: readonly string[];
+  config: Config;
+  remote?: string;
+}
+
+const NAME_STATUS = /^[AMDRCTUX]/;
+
+/** Parses `git diff --name-status -z` output (raw bytes, so odd file names survive). */
+export function parseNameStatus(raw: Buffer): ChangedFile[] {
+  const fields = raw.toString('utf8').split('\0');
+  const files: ChangedFile[] = [];
+  for (let i = 0; i < fields.length - 1; ) {
+    const status = fields[i++] ?? '';
+    if (!NAME_STATUS.test(status)) continue;
+    const letter = status[0] as ChangedFile['status'];
+    if (letter === 'R' || letter === 'C') {
+      const from = fields[i++] ?? '';
+      const path = fields[i++] ?? '';
+      files.push({ status: letter, path, from });
+    } else {
+      files.push({ status: letter, path: fields[i++] ?? '' });
+    }
+  }
+  return files;
+}
+
+/** The files changed between the merge-base of base and head and head (what the change adds). */
+export async function changedFiles(git: Git, mergeBase: string, head: string): Promise<ChangedFile[]> {
+  const out = await git.run(['diff', '--name-status', '-z', '-M', '--no-ext-diff', '--ignore-submodules=none', '--end-of-options', mergeBase, head, '--']);
+  return parseNameStatus(out.raw);
+}
+
+/**
+ * Checks a change against the scope rules: the file budget (and the agent commits' own budget),
+ * one layer at a time, protected paths, and the blast radius of the changed source files.
+ */
+export async function checkScope(git: Git, log: Logger, request: ScopeRequest): Promise<ScopeResult> {
+  const { config } = request;
+  const remote = request.remote ?? 'origin';
+  assertNotOption(request.base, 'base');
+  assertNotOption(request.head, 'head');
+  const head = await git.requireCommit(request.head, 'head');
+  const baseName = request.base;
+  await ensureHistory(git, {
+    remote,
+    refspecs: [baseName, head].filter((r) => /^[0-9a-f]{40}$/.test(r)),
+    what: `the merge-base of ${baseName.slice(0, 12)} and ${head.slice(0, 12)}`,
+    log,
+    reachable: async () => (await git.resolveCommit(baseName)) !== undefined && (await git.test(['merge-base', '--end-of-options', baseName, head])).exitCode === 0,
+  });
+  const base = await git.requireCommit(baseName, 'base');
+  const mergeBase = await git.text(['merge-base', '--end-of-options', base, head]);
+  const baseIsAncestor = mergeBase === base;
+  const warnings: string[] = [];
+  if (!baseIsAncestor) {
+    warnings.push(`base ${base.slice(0, 12)} is not an ancestor of head ${head.slice(0, 12)} (a force-push or rebase?); comparing from their merge-base ${mergeBase.slice(0, 12)}.`);
+  }
+
+  const changed = await changedFiles(git, mergeBase, head);
+  const ignored = compileGlobs(config.scope.ignore);
+  const counted = changed.filter((f) => !ignored(f.path));
+  const violations: Violation[] = [];
+  const mode = request.mode ?? config.scope.mode;
+
+  if (counted.length > config.scope.maxFiles) {
+    violations.push({
+      rule: 'max-files',
+      message: `${counted.length} files changed (renames count once, ${changed.length - counted.length} ignored); the budget is ${config.scope.maxFiles}. Split the change into smaller sessions.`,
+    });
+  }
+
+  // The agent commits' own budget: the files they touched, alone.
+  const commits = await readCommits(git, [`${mergeBase}..${head}`]);
+  const classify = createClassifier(config.agents);
+  const agentFiles = new Set<string>();
+  let crossLayerReason: string | undefined;
+  for (const commit of commits) {
+    const reason = commit.trailers.find((t) => t.key.toLowerCase() === 'cross-layer')?.value;
+    if (reason) crossLayerReason = reason;
+  }
+  if (config.agents.maxFiles !== undefined) {
+    const agentCommits = commits.filter((c) => classify(c).kind === 'agent' && c.parents.length > 0);
+    for (const commit of agentCommits) {
+      const out = await git.run(['diff-tree', '-r', '-z', '--name-only', '-M', '--no-commit-id', commit.parents[0]!, commit.sha]);
+      for (const f of out.stdout.split('\0').filter(Boolean)) if (!ignored(f)) agentFiles.add(f);
+    }
+    if (agentFiles.size > config.agents.maxFiles) {
+      violations.push({
+        rule: 'agent-max-files',
+        message: `the agent commits alone touched ${agentFiles.size} files; the agent budget is ${config.agents.maxFiles}.`,
+      });
+    }
+  }
+
+  // One layer at a time.
+  const layerMatchers = Object.entries(config.scope.layers).map(([name, globs]) => ({ name, match: compileGlobs(globs) }));
+  const layersByFile = new Map<string, string[]>();
+  const touchedLayers = new Set<string>();
+  for (const file of counted) {
+    const names = layerMatchers.filter((l) => l.match(file.path) || (file.from !== undefined && l.match(file.from))).map((l) => l.name);
+    if (names.length > 0) layersByFile.set(file.path, names);
+    for (const n of names) touchedLayers.add(n);
+  }
+  const layers = [...touchedLayers].sort();
+  if (layers.length > 1 && config.scope.crossLayer !== 'allow') {
+    const allowed = request.labels.includes('cross-layer') || crossLayerReason !== undefined;
+    if (!allowed) {
+      const message = `the change touches ${layers.length} layers (${layers.join(', ')}); one layer at a time. Add the \`cross-layer\` label or a \`Cross-Layer: <why>\` trailer if it must.`;
+      if (config.scope.crossLayer === 'fail') {
+        // One violation per layer beyond the first, on its first file (a huge change stays readable).
+        for (const layer of layers.slice(1)) {
+          const files = [...layersByFile].filter(([, names]) => names.includes(layer)).map(([file]) => file);
+          violations.push({ rule: 'cross-layer', file: files[0], message: `${files.length} file(s) in layer ${layer} (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}): ${message}` });
+        }
+      } else {
+        warnings.push(message);
+      }
+    }
+  }
+
+  // Protected paths.
+  for (const rule of config.scope.protected) {
+    const match = compileGlobs(rule.paths);
+    if (request.labels.includes(rule.requireLabel)) continue;
+    for (const file of changed) {
+      if (match(file.path) || (file.from !== undefined && match(file.from))) {
+        violations.push({ rule: 'protected', file: file.path, message: `${file.path} is protected (${rule.reason}); the pull request needs the \`${rule.requireLabel}\` label.` });
+      }
+    }
+  }
+
+  // Globs that match nothing in the head tree are likely typos.
+  const headTree = await git.treeOf(head);
+  const deleted = changed.filter((f) => f.status === 'D').map((f) => f.path).concat(changed.filter((f) => f.from).map((f) => f.from!));
+  const { graph, files: headFiles } = await importGraphAt(git, headTree, deleted);
+  const globSources: Array<[string, string[]]> = [
+    ...Object.entries(config.scope.layers).map(([name, globs]): [string, string[]] => [`scope.layers.${name}`, globs]),
+    ...config.scope.protected.map((p, i): [string, string[]] => [`scope.protected[${i}].paths`, p.paths]),
+  ];
+  for (const [where, globs] of globSources) {
+    for (const glob of globs) {
+      const match = compileGlobs([glob]);
+      if (!headFiles.some((f) => match(f)) && !changed.some((f) => match(f.path) || (f.from !== undefined && match(f.from)))) {
+        warnings.push(`the glob ${JSON.stringify(glob)} in ${where} matches no file in the repository.`);
+      }
+    }
+  }
+
+  // Blast radius: importers of the changed source files, at the head.
+  const changedPaths = new Set(changed.flatMap((f) => (f.from ? [f.path, f.from] : [f.path])));
+  const radius: BlastRadiusItem[] = blastRadius(graph, [...changedPaths], { maxDepth: config.blastRadius.maxDepth }).map((e) => ({
+    file: e.file,
+    depth: e.depth,
+    changed: changedPaths.has(e.file),
+    chain: [...e.chain],
+  }));
+  const graphProblems = graph.problems.filter((p) => changedPaths.has(p.file) || radius.some((r) => r.file === p.file)).map((p) => `${p.file}: ${p.message}`);
+  const atRisk = radius.filter((r) => !r.changed);
+  if (atRisk.length > 0 && config.blastRadius.mode === 'fail') {
+    for (const item of atRisk) {
+      violations.push({ rule: 'blast-radius', file: item.file, message: `${item.file} imports a changed file (${item.chain.join(' ← ')}) and is not part of the change: it breaks if the change is reverted alone.` });
+    }
+  }
+
+  return {
+    base,
+    head,
+    mergeBase,
+    baseIsAncestor,
+    changed,
+    counted,
+    agentFiles: [...agentFiles].sort(),
+    layers,
+    layersByFile,
+    violations,
+    warnings,
+    blastRadius: radius,
+    graphProblems,
+    mode,
+    passed: violations.length === 0,
+    crossLayerReason,
+  };
+}
+
+/** GitHub shows a few annotations per step; more only bloat the log. */
+const MAX_ANNOTATIONS = 50;
+
+/** Annotations: one per violation on its file, warnings on the run, dependents at risk on their files. */
+export function scopeAnnotations(result: ScopeResult): Annotation[] {
+  const level = result.mode === 'fail' ? 'error' : 'warning';
+  const all: Annotation[] = [
+    ...result.violations.map((v): Annotation => ({ level, title: `scope-guard: ${v.rule}`, message: v.message, file: v.file, startLine: v.file ? 1 : undefined })),
+    ...result.warnings.map((w): Annotation => ({ level: 'warning', title: 'scope-guard', message: w })),
+    ...result.blastRadius
+      .filter((r) => !r.changed && !result.violations.some((v) => v.file === r.file))
+      .map((r): Annotation => ({ level: 'warning', title: 'scope-guard: at risk on revert', message: `imports a changed file (${r.chain.join(' ← ')}); reverting the change alone would break it.`, file: r.file, startLine: 1 })),
+  ];
+  if (all.length <= MAX_ANNOTATIONS) return all;
+  return [...all.slice(0, MAX_ANNOTATIONS - 1), { level: 'notice', title: 'scope-guard', message: `${all.length - MAX_ANNOTATIONS + 1} more findings are in the job summary.` }];
+}
+
+function mermaidId(file: string, ids: Map<string, string>): string {
+  let id = ids.get(file);
+  if (!id) {
+    id = `n${ids.size}`;
+    ids.set(file, id);
+  }
+  return id;
+}
+
+/** A mermaid graph of the blast radius: changed files, dependents in the radius, and those at risk. */
+export function blastRadiusMermaid(result: ScopeResult, limit = 60): string {
+  const ids = new Map<string, string>();
+  const edges = new Set<string>();
+  const label = (file: string): string => file.replace(/["`<>\n\r]/g, '_').replace(/\]/g, ')').replace(/\[/g, '(');
+  for (const item of result.blastRadius.slice(0, limit)) {
+    for (let i = 1; i < item.chain.length; i++) edges.add(`${mermaidId(item.chain[i]!, ids)} --> ${mermaidId(item.chain[i - 1]!, ids)}`);
+  }
+  const changed = new Set(result.changed.map((f) => f.path));
+  const atRisk = new Set(result.blastRadius.filter((r) => !r.changed).map((r) => r.file));
+  const nodes = [...ids].map(([file, id]) => `  ${id}["${label(file)}"]${changed.has(file) ? ':::changed' : atRisk.has(file) ? ':::risk' : ''}`);
+  return ['```mermaid', 'graph LR', ...nodes, ...[...edges].map((e) => `  ${e}`), '  classDef changed fill:#fde68a,stroke:#b45309', '  classDef risk fill:#fecaca,stroke:#b91c1c', '```'].join('\n');
+}
+
+/** The job summary (and sticky comment) of a scope check. */
+export function renderScopeSummary(result: ScopeResult, config: Config): string {
+  const verdict = result.passed ? '✅ within scope' : result.mode === 'warn' ? '⚠️ out of scope (warn mode: not failing)' : '❌ out of scope';
+  const parts = [
+    `## scope-guard: ${verdict}`,
+    markdownTable(
+      ['rule', 'result'],
+      [
+        ['files changed', `${result.counted.length} counted of ${result.changed.length} (budget ${config.scope.maxFiles})`],
+        ...(config.agents.maxFiles !== undefined ? [['agent commits\' files', `${result.agentFiles.length} (budget ${config.agents.maxFiles})`]] : []),
+        ['layers touched', result.layers.length > 0 ? result.layers.map(markdownCode).join(', ') : '(none)'],
+        ['protected paths', String(result.violations.filter((v) => v.rule === 'protected').length)],
+        ['blast radius', `${result.blastRadius.length} dependent(s), ${result.blastRadius.filter((r) => !r.changed).length} at risk on revert (depth ≤ ${config.blastRadius.maxDepth})`],
+      ],
+    ),
+  ];
+  if (result.crossLayerReason) parts.push(`Cross-layer change allowed by trailer: ${markdownText(result.crossLayerReason)}`);
+  if (result.violations.length > 0) {
+    parts.push('### Violations', markdownTable(['rule', 'file', 'message'], result.violations.slice(0, 100).map((v) => [v.rule, v.file ? markdownCode(v.file) : '', markdownText(v.message)])));
+    if (result.violations.length > 100) parts.push(`…and ${result.violations.length - 100} more (all of them in the \`violations\` output).`);
+  }
+  if (result.warnings.length > 0) parts.push('### Warnings', result.warnings.slice(0, 50).map((w) => `- ${markdownText(w)}`).join('\n'));
+  if (result.blastRadius.length > 0) {
+    parts.push(
+      '### Blast radius',
+      markdownTable(
+        ['file', 'depth', 'status', 'import chain'],
+        result.blastRadius.slice(0, 200).map((r) => [markdownCode(r.file), String(r.depth), r.changed ? 'in the change' : '**at risk on revert**', r.chain.map(markdownCode).join(' ← ')]),
+      ),
+      blastRadiusMermaid(result),
+    );
+  }
+  if (result.graphProblems.length > 0) parts.push('### Imports that could not be resolved', result.graphProblems.slice(0, 50).map((p) => `- ${markdownText(p)}`).join('\n'));
+  parts.push(
+    '<details><summary>Changed files</summary>\n',
+    markdownTable(['status', 'file'], result.changed.slice(0, 300).map((f) => [f.status, f.from ? `${markdownCode(f.from)} → ${markdownCode(f.path)}` : markdownCode(f.path)])),
+    result.changed.length > 300 ? `…and ${result.changed.length - 300} more.` : '',
+    '\n</details>',
+  );
+  return parts.join('\n\n');
+}
+
