@@ -1,9 +1,12 @@
 // `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the same run.
+import rollbackBench from './rollback.mjs';
+import scopeBench from './scope.mjs';
 import squashBench from './squash.mjs';
 import startupBench from './startup.mjs';
+import verifyBench from './verify.mjs';
 
 const only = process.argv.slice(2);
-const benches = { startup: startupBench, squash: squashBench };
+const benches = { startup: startupBench, squash: squashBench, rollback: rollbackBench, verify: verifyBench, scope: scopeBench };
 for (const [name, bench] of Object.entries(benches)) {
   if (only.length && !only.includes(name)) continue;
   await bench();

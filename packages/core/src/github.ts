@@ -187,7 +187,10 @@ export interface GitHubPullRequest {
   body: string | null;
   draft?: boolean;
   merged?: boolean;
+  merged_at?: string | null;
   merge_commit_sha?: string | null;
+  /** How many commits the pull request has (returned by the single-PR endpoint). */
+  commits?: number;
   user?: GitHubUser | null;
   labels: GitHubLabel[];
   head: { ref: string; sha: string; label?: string };

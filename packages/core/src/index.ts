@@ -17,6 +17,7 @@ export * from './merge-tree.js';
 export * from './squash.js';
 export * from './rollback-report.js';
 export * from './verify/index.js';
+export * from './rollback/index.js';
 export * from './postmortem.js';
 export * from './scope.js';
 export * from './tree-files.js';

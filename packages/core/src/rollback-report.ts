@@ -4,7 +4,7 @@
  */
 export const ROLLBACK_REPORT_SCHEMA = 'rollback-gate/rollback-report@1';
 
-export type RollbackStrategy = 'delete-branch' | 'revert-squash' | 'revert-range' | 'revert-merge' | 'bisect';
+export type RollbackExecutionStrategy = 'delete-branch' | 'revert-squash' | 'revert-range' | 'revert-merge' | 'bisect';
 
 export interface CheckOutcome {
   name: string;
@@ -26,7 +26,7 @@ export interface RollbackReport {
   schema: typeof ROLLBACK_REPORT_SCHEMA;
   /** The target as given, and what it resolved to. */
   target: { input: string; kind: 'session' | 'checkpoint' | 'pr' | 'commit' | 'range'; resolved: string };
-  strategy: RollbackStrategy;
+  strategy: RollbackExecutionStrategy;
   /** Full shas reverted, newest first. */
   commits: string[];
   culprit: string | null;

@@ -1,0 +1,22 @@
+import { defineAction } from '../../shared/src/runtime.js';
+
+export const rollbackSpec = defineAction({
+  name: 'rollback',
+  inputs: [
+    'token',
+    'config',
+    'working-directory',
+    'target',
+    'strategy',
+    'bisect-command',
+    'retries',
+    'plan',
+    'replan',
+    'branch',
+    'batch',
+    'direct',
+    'dry-run',
+    'detected-at',
+  ],
+  outputs: ['strategy', 'commits', 'culprit', 'rollback-sha', 'branch', 'pr-url', 'verified', 'report-path'],
+});

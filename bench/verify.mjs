@@ -1,0 +1,134 @@
+// verify-rollback on a 10,000-file repository: the pr-mode verdict (no checks) for a window of 50
+// units, against one plain `git worktree add` of the tip measured in the same run (target: at most
+// 3x), and how the verdict's time grows with the window (10, 50, 200 units). Every run goes through
+// the bundle as the runner starts it; the plain baseline is git alone.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GIT_ENV, NODE24, ROOT, fmt, git, median, ratio, report, run, tempDir } from './lib.mjs';
+
+const FILES = 10_000;
+const UNITS = 200;
+
+const path = (i) => `src/pkg${i % 100}/file${i}.ts`;
+/** Eight lines: units change the first, the pull request the last. */
+const content = (i, version, last = `export const name${i} = 'file ${i}';`) =>
+  [`export const v${i} = ${version};`, ...Array.from({ length: 6 }, (_, k) => `// file ${i}, line ${k + 2}`), last].join('\n') + '\n';
+
+/** Builds main with FILES files and UNITS squash-style units through one `git fast-import`. */
+export function buildRepo() {
+  const root = tempDir();
+  const dir = join(root, 'work');
+  git(root, ['init', '-q', '--initial-branch=main', dir]);
+  const now = Math.floor(Date.now() / 1000) - UNITS * 60;
+  const chunks = [];
+  const inline = (file, text) => `M 100644 inline ${file}\ndata ${Buffer.byteLength(text)}\n${text}\n`;
+  const commit = (message, time, body) =>
+    `commit refs/heads/main\ncommitter Bench <bench@example.com> ${time} +0000\ndata ${Buffer.byteLength(message)}\n${message}\n${body}\n`;
+  const files = [];
+  for (let i = 0; i < FILES; i++) files.push(inline(path(i), content(i, 0)));
+  chunks.push(commit('base', now, files.join('')));
+  for (let u = 1; u <= UNITS; u++) {
+    // Three files no other unit touches, so each unit reverts alone; every tenth unit also edits the
+    // file of the unit five before it, which then needs it (a with-later search in the verdict).
+    const edits = [0, 1, 2].map((k) => ((u * 3 + k) * 13) % FILES);
+    const body = edits.map((i) => inline(path(i), content(i, u)));
+    if (u % 10 === 0) {
+      const earlier = (((u - 5) * 3) * 13) % FILES;
+      body.push(inline(path(earlier), content(earlier, u)));
+    }
+    chunks.push(commit(`Unit ${u} (#${u})`, now + u * 60, body.join('')));
+  }
+  git(dir, ['fast-import', '--quiet'], chunks.join(''));
+  git(dir, ['checkout', '-q', '-f', 'main']);
+  const base = git(dir, ['rev-parse', 'main']);
+  // The pull request: edits five files, one of them a file the newest unit changed (other lines),
+  // so that unit's revert is simulated after the landing too; nothing is entangled.
+  git(dir, ['switch', '-q', '-c', 'feature']);
+  const recent = ((UNITS * 3) * 13) % FILES;
+  writeFileSync(join(dir, path(recent)), content(recent, UNITS, `export const name${recent} = 'renamed';`));
+  for (let k = 0; k < 4; k++) writeFileSync(join(dir, path(9000 + k)), content(9000 + k, 'pr'));
+  git(dir, ['commit', '-q', '-a', '-m', 'agent: the change under review']);
+  const head = git(dir, ['rev-parse', 'HEAD']);
+  git(dir, ['switch', '-q', 'main']);
+  return { root, dir, base, head };
+}
+
+/** The GITHUB_OUTPUT file's `name<<DELIMITER` entries. */
+function readOutputs(file) {
+  const outputs = {};
+  const lines = readFileSync(file, 'utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
+    if (!heredoc) continue;
+    const value = [];
+    for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]);
+    outputs[heredoc[1]] = value.join('\n');
+  }
+  return outputs;
+}
+
+function timed(fn, runs) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    fn();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return median(samples);
+}
+
+export default function verifyBench() {
+  const repo = buildRepo();
+  const files = tempDir();
+  const event = join(files, 'event.json');
+  writeFileSync(event, JSON.stringify({ number: 7, pull_request: { number: 7, labels: [], base: { sha: repo.base, ref: 'main' }, head: { sha: repo.head, ref: 'feature' } } }));
+  const outputFile = join(files, 'out');
+  const verdict = (window, mode = 'pr') => {
+    const config = join(files, `window-${window}.yml`);
+    writeFileSync(config, `verify:\n  window: { commits: ${window}, days: 3650 }\n`);
+    writeFileSync(outputFile, '');
+    const result = run(NODE24, [join(ROOT, 'dist', 'verify-rollback', 'index.js')], {
+      cwd: repo.dir,
+      allowFail: true,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...GIT_ENV,
+        GITHUB_WORKSPACE: repo.dir,
+        GITHUB_EVENT_NAME: mode === 'pr' ? 'pull_request' : 'workflow_dispatch',
+        GITHUB_EVENT_PATH: event,
+        GITHUB_OUTPUT: outputFile,
+        RUNNER_TEMP: files,
+        INPUT_CONFIG: config,
+        INPUT_MODE: mode,
+      },
+    });
+    const outputs = readOutputs(outputFile);
+    if (!outputs.units) throw new Error(`verify-rollback failed: ${result.stdout}\n${result.stderr}`);
+    return JSON.parse(outputs.units).length;
+  };
+
+  const worktree = join(repo.root, 'wt');
+  const addSamples = [];
+  for (let i = 0; i < 4; i++) {
+    const start = process.hrtime.bigint();
+    git(repo.dir, ['worktree', 'add', '-q', '--detach', worktree, repo.base]);
+    addSamples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    git(repo.dir, ['worktree', 'remove', '--force', worktree]);
+  }
+  const plain = median(addSamples.slice(1)); // the first is a warm-up
+
+  const rows = [[`git worktree add of the tip (${FILES.toLocaleString('en')} files, median of 3)`, fmt(plain)]];
+  verdict(50); // warm-up
+  for (const window of [10, 50, 200]) {
+    let units = 0;
+    const ms = timed(() => (units = verdict(window)), 5);
+    const target = window === 50 ? `; target <= 3.00x` : '';
+    rows.push([`dist/verify-rollback pr verdict, window ${window} (${units} units)`, `${fmt(ms)}  (${ratio(ms, plain)} worktree add${target})`]);
+  }
+  const drill = timed(() => verdict(50, 'drill'), 3);
+  rows.push(['dist/verify-rollback drill, window 50, no checks', `${fmt(drill)}  (${ratio(drill, plain)} worktree add)`]);
+  report(`verify-rollback: ${FILES.toLocaleString('en')}-file repository, ${UNITS} units on main (median of 5)`, rows);
+  rmSync(repo.root, { recursive: true, force: true });
+  rmSync(files, { recursive: true, force: true });
+}

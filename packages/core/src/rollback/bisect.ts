@@ -1,0 +1,174 @@
+import { blastRadius } from '@rollback-gate/graph';
+import { readCommits, type CommitInfo } from '../commits.js';
+import type { Logger } from '../env.js';
+import { UserError } from '../errors.js';
+import type { Git } from '../git.js';
+import type { CascadeEntry } from '../rollback-report.js';
+import { runChecks, ThrowawayWorktree, type CheckResult } from '../verify/checks.js';
+import type { ScratchStore } from '../verify/scratch.js';
+import { importGraphAt } from '../tree-files.js';
+
+export type Verdict = 'good' | 'bad' | 'skip';
+
+export interface BisectOptions {
+  command: string;
+  /** Extra runs of a failing commit: it is bad only when every run fails. */
+  retries: number;
+  timeoutMinutes: number;
+  maxTimeoutMs?: number;
+  env: Record<string, string | undefined>;
+  log: Logger;
+}
+
+export interface BisectResult {
+  /** The first bad commit. */
+  culprit: CommitInfo;
+  /** Commits between the good end and the bad end, oldest first. */
+  commits: CommitInfo[];
+  runs: number;
+  skipped: number;
+  probes: Array<{ commit: string; verdict: Verdict; exitCodes: Array<number | null> }>;
+}
+
+/**
+ * Finds the first bad commit between `good` and `bad` (first-parent), running `command` in a
+ * throwaway worktree at each probe. Exit 0 is good, 125 skip (as in `git bisect run`), anything
+ * else (a timeout included) bad, but only when it repeats `retries` more times: flakes pass.
+ * The bad end is probed first, so a command that always passes is reported as a wrong range;
+ * when the culprit would be the first commit, the good end is probed too.
+ * Without flakes or skips this takes at most ceil(log2(N)) + 1 runs for N commits.
+ */
+export async function bisect(git: Git, store: ScratchStore, good: string, bad: string, options: BisectOptions): Promise<BisectResult> {
+  const commits = await readCommits(git, [`${good}..${bad}`], { firstParent: true });
+  if (commits.length === 0) throw new UserError(`there are no commits between ${good.slice(0, 12)} and ${bad.slice(0, 12)} to bisect.`);
+  const worktree = await ThrowawayWorktree.create(store);
+  const result: BisectResult = { culprit: commits[0]!, commits, runs: 0, skipped: 0, probes: [] };
+  const goodCommit = { sha: good, tree: await git.treeOf(good), parents: [] as string[] };
+  try {
+    const probe = async (commit: { sha: string; tree: string; parents: string[] }): Promise<Verdict> => {
+      await worktree.checkout(commit.tree, commit.parents[0] ?? commit.sha, `bisect probe ${commit.sha}`);
+      const exitCodes: Array<number | null> = [];
+      let verdict: Verdict = 'bad';
+      for (let attempt = 0; attempt <= options.retries; attempt++) {
+        const [check] = (await runChecks(worktree.dir, {
+          commands: [{ name: 'bisect', run: options.command }],
+          timeoutMinutes: options.timeoutMinutes,
+          maxTimeoutMs: options.maxTimeoutMs,
+          env: options.env,
+          log: options.log,
+        })) as [CheckResult];
+        result.runs++;
+        exitCodes.push(check.exitCode);
+        if (check.exitCode === 0) {
+          verdict = 'good';
+          break;
+        }
+        if (check.exitCode === 125) {
+          verdict = 'skip';
+          break;
+        }
+      }
+      if (verdict === 'skip') result.skipped++;
+      result.probes.push({ commit: commit.sha, verdict, exitCodes });
+      options.log.info(`bisect: ${commit.sha.slice(0, 12)} is ${verdict} (exit ${exitCodes.join(', ')})`);
+      return verdict;
+    };
+
+    const last = commits.length - 1;
+    const headVerdict = await probe(commits[last]!);
+    if (headVerdict !== 'bad') {
+      throw new BisectRangeError(
+        `the bisect command ${headVerdict === 'good' ? 'passes' : 'skips'} at the bad end ${bad.slice(0, 12)}: the range was wrong (or the failure is flaky beyond \`retries\`). Nothing was reverted.`,
+        result,
+      );
+    }
+    // Invariant: index `lo` is good (-1 stands for the good end), index `hi` is bad.
+    let lo = -1;
+    let hi = last;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      let index = mid;
+      let verdict = await probe(commits[index]!);
+      // Skipped: look at the neighbours, nearer the bad end first, then the good end.
+      const tried = new Set([mid]);
+      for (let step = 1; verdict === 'skip'; step++) {
+        const candidates = [mid + step, mid - step].filter((i) => i > lo && i < hi && !tried.has(i));
+        if (candidates.length === 0) break;
+        index = candidates[0]!;
+        tried.add(index);
+        verdict = await probe(commits[index]!);
+      }
+      if (verdict === 'skip') {
+        throw new BisectRangeError(
+          `every commit between ${lo < 0 ? good.slice(0, 12) : commits[lo]!.sha.slice(0, 12)} and ${commits[hi]!.sha.slice(0, 12)} was skipped (exit 125); the culprit is one of them. Nothing was reverted.`,
+          result,
+        );
+      }
+      if (verdict === 'good') lo = index;
+      else hi = index;
+    }
+    if (hi === 0) {
+      const goodVerdict = await probe(goodCommit);
+      if (goodVerdict === 'bad') {
+        throw new BisectRangeError(
+          `the bisect command fails at the good end ${good.slice(0, 12)} too: the range was wrong (the failure is older than the checkpoint). Nothing was reverted.`,
+          result,
+        );
+      }
+    }
+    result.culprit = commits[hi]!;
+    return result;
+  } finally {
+    worktree.remove();
+  }
+}
+
+/** A bisect whose range was wrong: the report still records the runs. */
+export class BisectRangeError extends UserError {
+  constructor(
+    message: string,
+    readonly result: BisectResult,
+  ) {
+    super(message, 'Check `bisect-command` and the target range; the runs are in the report.');
+  }
+}
+
+async function changedFiles(git: Git, commit: CommitInfo): Promise<string[]> {
+  const parent = commit.parents[0];
+  const args = parent ? ['diff-tree', '-r', '-z', '--name-only', '--no-renames', parent, commit.sha] : ['diff-tree', '-r', '-z', '--name-only', '--root', commit.sha];
+  return (await git.run(args)).stdout.split('\0').filter(Boolean);
+}
+
+/**
+ * The culprit's cascade: the later commits of the session that depend on it, because they touch
+ * a file it (or an earlier cascade commit) changed, or a file that imports one of those (its blast
+ * radius at `tip`). Nothing else is pulled in. Returned oldest first with the reason for each.
+ */
+export async function findCascade(
+  git: Git,
+  culprit: CommitInfo,
+  later: readonly CommitInfo[],
+  tip: string,
+  maxDepth: number,
+): Promise<CascadeEntry[]> {
+  const touched = new Set(await changedFiles(git, culprit));
+  const { graph } = await importGraphAt(git, await git.treeOf(tip));
+  const radius = new Map<string, string[]>();
+  for (const entry of blastRadius(graph, [...touched], { maxDepth })) radius.set(entry.file, [...entry.chain]);
+
+  const cascade: CascadeEntry[] = [];
+  for (const commit of later) {
+    const files = await changedFiles(git, commit);
+    const same = files.find((f) => touched.has(f));
+    const importer = files.find((f) => radius.has(f));
+    if (!same && !importer) continue;
+    cascade.push({
+      commit: commit.sha,
+      reason: same
+        ? `changes ${same}, which ${culprit.sha.slice(0, 12)}${cascade.length > 0 ? ' or an earlier cascade commit' : ''} changed`
+        : `changes ${importer}, which imports the culprit's change (${[...radius.get(importer!)!].reverse().join(' → ')})`,
+    });
+    for (const f of files) touched.add(f);
+  }
+  return cascade;
+}

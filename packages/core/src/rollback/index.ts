@@ -1,0 +1,4 @@
+export * from './target.js';
+export * from './revert.js';
+export * from './bisect.js';
+export * from './rollback.js';
