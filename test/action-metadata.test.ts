@@ -12,7 +12,9 @@ interface ActionYml {
   runs: { using: string; main: string };
 }
 
-const actionNames = readdirSync(join(ROOT, 'actions')).filter((name) => existsSync(join(ROOT, 'actions', name, 'action.yml')));
+/** Each action's metadata file; the gate's is the root action.yml (its code is actions/gate/src). */
+const actionNames = [...readdirSync(join(ROOT, 'actions')).filter((name) => existsSync(join(ROOT, 'actions', name, 'action.yml'))), 'gate'];
+const metadataFile = (name: string): string => (name === 'gate' ? join(ROOT, 'action.yml') : join(ROOT, 'actions', name, 'action.yml'));
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -28,12 +30,12 @@ function namesUsed(sources: string[], pattern: RegExp): Set<string> {
   return names;
 }
 
-describe.each(actionNames)('actions/%s/action.yml', (name) => {
-  const yml = load(readFileSync(join(ROOT, 'actions', name, 'action.yml'), 'utf8')) as ActionYml;
+describe.each(actionNames)('the action.yml of %s', (name) => {
+  const yml = load(readFileSync(metadataFile(name), 'utf8')) as ActionYml;
   const sources = sourceFiles(join(ROOT, 'actions', name, 'src'));
 
   it('runs the committed bundle on node24', () => {
-    expect(yml.runs).toEqual({ using: 'node24', main: `../../dist/${name}/index.js` });
+    expect(yml.runs).toEqual({ using: 'node24', main: name === 'gate' ? 'dist/gate/index.js' : `../../dist/${name}/index.js` });
     expect(existsSync(join(ROOT, 'dist', name, 'index.js'))).toBe(true);
     expect(existsSync(join(ROOT, 'dist', name, 'licenses.txt'))).toBe(true);
   });
@@ -66,7 +68,7 @@ describe.each(actionNames)('actions/%s/action.yml', (name) => {
 
 it('every action shares the common inputs token, config and working-directory', () => {
   for (const name of actionNames) {
-    const yml = load(readFileSync(join(ROOT, 'actions', name, 'action.yml'), 'utf8')) as ActionYml;
+    const yml = load(readFileSync(metadataFile(name), 'utf8')) as ActionYml;
     expect(Object.keys(yml.inputs ?? {})).toEqual(expect.arrayContaining(['token', 'config', 'working-directory']));
     expect(yml.inputs?.token?.default).toBe('${{ github.token }}');
   }

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
-import { UserError, checkScope, loadConfigForEvent, renderScopeSummary, scopeAnnotations } from '@rollback-gate/core';
-import { ActionIO, actionLogger, annotate, eventContext, githubClient, postStickyComment, runAction, workspaceGit } from '../../shared/src/runtime.js';
+import { checkScope, loadConfigForEvent, renderScopeSummary, scopeAnnotations } from '@rollback-gate/core';
+import { currentLabels, scopeBase } from '../../shared/src/pr-inputs.js';
+import { ActionIO, actionLogger, annotate, eventContext, postStickyComment, runAction, workspaceGit } from '../../shared/src/runtime.js';
 import { scopeGuardSpec } from './spec.js';
 
 export async function run(): Promise<void> {
@@ -12,23 +13,8 @@ export async function run(): Promise<void> {
     const token = io.text('token');
 
     const head = io.text('head') || context.head || 'HEAD';
-    let base = io.text('base') || context.base;
-    if (!base) {
-      const checkpoint = `refs/tags/${config.checkpoint.prefix}${context.sessionId}`;
-      if (await git.resolveCommit(checkpoint)) base = checkpoint;
-    }
-    if (!base) {
-      throw new UserError(
-        `no base to compare with: the ${context.eventName} event names none and there is no checkpoint for session ${context.sessionId}.`,
-        'Give `base` (a branch, tag or sha), or run the checkpoint action first.',
-      );
-    }
-
-    let labels = context.labels;
-    const client = githubClient(token);
-    if (labels.length === 0 && context.prNumber !== undefined && client && context.owner && context.repo && context.eventName === 'merge_group') {
-      labels = (await client.listPullLabels(context.owner, context.repo, context.prNumber)).map((l) => l.name);
-    }
+    const base = await scopeBase(git, context, config, io.text('base'));
+    const labels = await currentLabels(token, context);
     const mode = io.choice('mode', ['fail', 'warn'], config.scope.mode);
     const result = await checkScope(git, actionLogger, { base, head, mode, labels, config });
 

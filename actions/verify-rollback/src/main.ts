@@ -8,35 +8,12 @@ import {
   verifyAnnotations,
   verifyOutputs,
   verifyRollback,
-  type EventContext,
 } from '@rollback-gate/core';
-import { ActionIO, actionLogger, annotate, eventContext, githubClient, postStickyComment, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
+import { checkTimeoutCap, currentLabels } from '../../shared/src/pr-inputs.js';
+import { ActionIO, actionLogger, annotate, eventContext, postStickyComment, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
 import { verifyRollbackSpec } from './spec.js';
 
 const PR_EVENTS = ['pull_request', 'pull_request_target', 'merge_group'];
-
-/** Caps every verify command's timeout, in seconds (for a quick drill, or to fit a job's budget). */
-function checkTimeoutCap(): number | undefined {
-  const raw = process.env.ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS?.trim();
-  if (!raw) return undefined;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new UserError(`ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS is ${JSON.stringify(raw)}; expected a number of seconds > 0.`);
-  }
-  return seconds * 1000;
-}
-
-/** The pull request's labels now (a re-run reuses the event's payload, whose labels may be stale). */
-async function currentLabels(token: string, context: EventContext): Promise<string[]> {
-  const client = githubClient(token);
-  if (!client || context.prNumber === undefined || !context.owner || !context.repo) return context.labels;
-  try {
-    return (await client.listPullLabels(context.owner, context.repo, context.prNumber)).map((label) => label.name);
-  } catch (error) {
-    core.warning(`could not read the pull request's labels, using the event's: ${(error as Error).message.split('\n')[0]}`);
-    return context.labels;
-  }
-}
 
 export async function run(): Promise<void> {
   await runAction(async (summary) => {
