@@ -122,13 +122,15 @@ async function stepsFromPlan(git: Git, path: string, tip: string, replan: boolea
     expectedTree = unit.expectedTree;
   } else {
     // A landing plan: find the landed commit, the one after the base whose tree is the planned landing's.
-    const landed = (await readCommits(git, [`${plan.checkpoint.commit}..${tip}`], { firstParent: true, newestFirst: false })).find(
-      (c) => c.tree === plan.target.tree || c.parents[1] === plan.target.head,
-    );
+    const history = await readCommits(git, [`${plan.checkpoint.commit}..${tip}`], { firstParent: true, newestFirst: false });
+    const index = history.findIndex((c) => c.tree === plan.target.tree || c.parents[1] === plan.target.head);
+    const landed = history[index];
     if (!landed) {
       throw new UserError(`the plan ${path} is for a change that has not landed on this branch (no commit after ${plan.checkpoint.commit.slice(0, 12)} has its tree).`);
     }
-    commits = [landed.sha];
+    // A rebase landing replays the change's commits: the last of them has the planned tree.
+    const count = plan.target.mergeMethod === 'rebase' ? Math.max(1, plan.target.commits.length) : 1;
+    commits = history.slice(Math.max(0, index - count + 1), index + 1).map((c) => c.sha).reverse();
     start = landed.sha;
     expectedTree = plan.checkpoint.tree;
   }
