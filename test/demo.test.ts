@@ -1,0 +1,65 @@
+/** `npm run demo` plays the whole story through the bundles; this runs the same demo and checks each step. */
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, expect, it } from '@jest/globals';
+// @ts-expect-error: a plain JavaScript module (scripts/ is not type-checked)
+import { playDemo } from '../scripts/demo.mjs';
+import { git } from './harness/repo.js';
+
+interface Step {
+  exitCode: number;
+  outputs: Record<string, string>;
+  summary: string;
+  errors: string[];
+}
+interface Demo {
+  root: string;
+  dir: string;
+  remote: string;
+  steps: Record<string, Step>;
+  expected: { culprit: string; cascade: string[] };
+}
+
+let demo: Demo | undefined;
+afterAll(() => {
+  if (demo) rmSync(demo.root, { recursive: true, force: true });
+});
+
+it('plays the whole story: checkpoint, scope-guard, verify-rollback, squash, bisect rollback, postmortem', () => {
+  const printed: string[] = [];
+  demo = playDemo({ say: (text: string) => printed.push(text) }) as Demo;
+  const { steps, expected, dir, remote } = demo;
+
+  expect(steps.checkpoint).toMatchObject({ exitCode: 0, outputs: { tag: 'checkpoint/pr-1', created: 'true' } });
+
+  expect(steps.scopeGuard!.exitCode).toBe(1);
+  const violations = JSON.parse(steps.scopeGuard!.outputs.violations!) as Array<{ rule: string }>;
+  expect(new Set(violations.map((v) => v.rule))).toEqual(new Set(['max-files', 'cross-layer']));
+  expect(JSON.parse(steps.scopeGuard!.outputs.layers!)).toEqual(['api', 'core', 'ui']);
+  const radius = JSON.parse(steps.scopeGuard!.outputs['blast-radius']!) as Array<{ file: string; changed: boolean }>;
+  expect(radius.filter((r) => !r.changed).map((r) => r.file)).toEqual(['src/api/orders.ts']);
+
+  expect(steps.verifyRollback).toMatchObject({ exitCode: 0, outputs: { 'rollback-ready': 'true' } });
+
+  expect(steps.squashSession).toMatchObject({ exitCode: 0, outputs: { status: 'squashed', 'commits-squashed': '40', 'tree-matches': 'true', 'backup-ref': 'refs/rollback-gate/backup/pr-1' } });
+  expect(git(remote, ['rev-list', '--count', 'checkpoint/pr-1..refs/rollback-gate/backup/pr-1'])).toBe('40');
+
+  const rollback = steps.rollback!;
+  expect(rollback.exitCode).toBe(0);
+  expect(rollback.outputs).toMatchObject({ strategy: 'bisect', culprit: expected.culprit, verified: 'true', branch: 'main' });
+  expect(JSON.parse(rollback.outputs.commits!)).toEqual([...expected.cascade].reverse().concat(expected.culprit));
+  const report = JSON.parse(readFileSync(rollback.outputs['report-path']!, 'utf8')) as { bisect: { runs: number } };
+  expect(report.bisect.runs).toBeLessThanOrEqual(5); // ceil(log2(16)) + 1
+  expect(git(remote, ['show', 'refs/heads/main:src/core/prices.ts'])).not.toContain('cents / 10)');
+  expect(git(remote, ['show', 'refs/heads/main:notes/n16.md'])).toBe('16');
+
+  const postmortem = steps.postmortem!;
+  expect(postmortem).toMatchObject({ exitCode: 0, outputs: { 'time-to-recovery-minutes': '14', 'mttr-minutes': '14' } });
+  const log = readFileSync(join(dir, postmortem.outputs['record-path']!), 'utf8');
+  expect(log).toContain('## Recovery Event: 2026-03-03');
+  expect(log).toContain('<!-- rollback-gate:record {');
+
+  const text = printed.join('\n');
+  expect(text).toContain('Where to look');
+  expect(text).not.toMatch(/^::/m);
+});
