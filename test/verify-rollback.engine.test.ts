@@ -12,10 +12,8 @@ import {
   Git,
   ScratchStore,
   Simulator,
-  candidatePaths,
   combinations,
   conflictRegions,
-  importSpecifiers,
   normalizePatchText,
   parseMergeTreeOutput,
   readWindow,
@@ -179,25 +177,13 @@ describe('merge-tree output and conflict regions', () => {
   });
 });
 
-describe('units, imports and subsets', () => {
+describe('units and subsets', () => {
   it('names units by Session-Id trailer, PR number, or short sha', () => {
     const sha = 'abcdef0123456789abcdef0123456789abcdef01';
     expect(unitName({ sha, subject: 'x (#12)', trailers: [{ key: 'Session-Id', value: 'agent-7' }] })).toBe('agent-7');
     expect(unitName({ sha, subject: 'Merge pull request #9 from o/b', trailers: [] })).toBe('#9');
     expect(unitName({ sha, subject: 'Squashed (#123)', trailers: [] })).toBe('#123');
     expect(unitName({ sha, subject: 'plain', trailers: [] })).toBe('abcdef012345');
-  });
-
-  it('scans import lines and resolves relative specifiers', () => {
-    const ts = "import { a } from './a.js';\nimport type { B } from '../b';\nexport * from './c';\nconst d = require('./d.cjs');\nawait import('./e');\nimport 'pkg';\n";
-    expect(importSpecifiers('src/x/m.ts', ts).sort()).toEqual(['../b', './a.js', './c', './d.cjs', './e', 'pkg']);
-    expect(candidatePaths('src/x/m.ts', './a.js')).toEqual(expect.arrayContaining(['src/x/a.js', 'src/x/a.ts']));
-    expect(candidatePaths('src/x/m.ts', '../b')).toEqual(expect.arrayContaining(['src/b.ts', 'src/b/index.ts']));
-    expect(candidatePaths('src/x/m.ts', 'pkg')).toEqual([]);
-    const py = 'from .models import User\nfrom . import views\nimport app.util as u, os\n';
-    expect(importSpecifiers('app/api.py', py).sort()).toEqual(['.', '.models', '.views', 'app.util', 'os']);
-    expect(candidatePaths('app/api.py', '.models')).toEqual(expect.arrayContaining(['app/models.py']));
-    expect(candidatePaths('app/api.py', 'app.util')).toEqual(expect.arrayContaining(['app/util.py', 'src/app/util.py']));
   });
 
   it('enumerates subsets in order', () => {

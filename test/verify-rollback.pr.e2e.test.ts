@@ -127,6 +127,24 @@ describe('verify-rollback pr mode', () => {
     expect(JSON.parse(drill.outputs.units!)).toEqual([expect.objectContaining({ unit: '#20', revertible: 'alone', inverse: true })]);
   });
 
+  it('soft dependencies follow workspace packages imported by name, not only relative paths', async () => {
+    const r = repo({
+      'package.json': JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'] }),
+      'packages/core/package.json': JSON.stringify({ name: '@acme/core', exports: { './utils': './dist/utils.js' } }),
+      'packages/core/src/utils.ts': 'export const util = 1;\n',
+      'apps/web/src/page.ts': "import { util } from '@acme/core/utils';\nexport const page = util;\n",
+    });
+    r.commit('Tune util (#40)', { 'packages/core/src/utils.ts': 'export const util = 2;\n' });
+    r.git(['push', '--quiet', 'origin', 'main']);
+    const base = r.head();
+    const head = branch(r, base, { 'apps/web/src/page.ts': "import { util } from '@acme/core/utils';\nexport const page = util * 2;\n" });
+    const run = await verifyUntouched(r, { event: prEvent(41, base, head) });
+    expect(run.exitCode).toBe(0);
+    expect(run.annotations).toContainEqual(
+      expect.objectContaining({ level: 'warning', properties: expect.objectContaining({ file: 'apps/web/src/page.ts', title: 'verify-rollback: soft dependency on #40' }) }),
+    );
+  });
+
   it('a unit that deletes a file others imported: soft dependency for an importer, entangled when the file comes back', async () => {
     const r = repo({
       '.github/rollback-gate.yml': 'verify:\n  commands: [{ name: main, run: node src/main.js }]\n',

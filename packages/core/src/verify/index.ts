@@ -3,7 +3,6 @@ export * from './simulate.js';
 export * from './window.js';
 export * from './inverse.js';
 export * from './search.js';
-export * from './imports.js';
 export * from './checks.js';
 export * from './plan.js';
 export * from './verify.js';

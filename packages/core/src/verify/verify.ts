@@ -20,7 +20,7 @@ import { UserError } from '../errors.js';
 import { assertNotOption, type Git } from '../git.js';
 import { compileGlobs } from '../glob.js';
 import { runChecks, ThrowawayWorktree, type CheckResult } from './checks.js';
-import { importCandidates, importersOf, isScannable, readBlobs } from './imports.js';
+import { importGraphAt } from '../tree-files.js';
 import { isExactInverse } from './inverse.js';
 import { planFileName, writePlan, PLAN_SCHEMA, type LandingPlan, type PlanStep, type RollbackStrategy, type WindowPlan } from './plan.js';
 import { ScratchStore } from './scratch.js';
@@ -316,15 +316,24 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
         entangled.push({ unit: report.unit, kind: 'conflict', files });
       }
 
-      // Soft dependencies: files this change edits that import what a unit changed.
-      const scanned = landing.changes.filter((c) => c.status !== 'D' && isScannable(c.path)).map((c) => c.path);
-      const candidates = importCandidates(await readBlobs(store, landing.tree, scanned));
+      // Soft dependencies: files this change edits that import what a unit changed (the import
+      // graph of the change's head: relative imports, workspace packages, tsconfig paths, Python).
+      const edited = new Set(landing.changes.filter((c) => c.status !== 'D').map((c) => c.path));
+      const unitPaths = [...new Set(reports.flatMap((r) => r.unit.paths))];
+      const { graph, files: headFiles } = await importGraphAt(git, await git.treeOf(head));
+      const present = new Set(headFiles);
+      const absentImporters = graph.importersOfAbsent(unitPaths.filter((p) => !present.has(p)));
+      const importersOf = (path: string): readonly string[] => graph.importers.get(path) ?? absentImporters.get(path) ?? [];
       for (const report of reports) {
         if (entangled.some((e) => e.unit === report.unit)) continue;
         const own = new Set(report.unit.paths);
-        for (const [file, imports] of importersOf(candidates, report.unit.paths)) {
-          if (!own.has(file)) soft.push({ unit: report.unit, file, imports });
+        const byFile = new Map<string, string[]>();
+        for (const path of report.unit.paths) {
+          for (const importer of importersOf(path)) {
+            if (edited.has(importer) && !own.has(importer)) byFile.set(importer, [...(byFile.get(importer) ?? []), path]);
+          }
         }
+        for (const [file, imports] of byFile) soft.push({ unit: report.unit, file, imports });
       }
     }
 
