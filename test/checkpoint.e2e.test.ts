@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,19 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createRepo, git, shallowClone, type TestRepo } from './harness/repo.js';
 import { runAction, webhookPayload } from './harness/run-action.js';
-
-/** An independent check of the seal: sorted-key JSON without whitespace (RFC 8785 for these values). */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+import { canonical, sha256 } from './harness/verify-rollback.js';
 
 function manifestFromTag(dir: string, tag: string): Record<string, unknown> {
   const message = git(dir, ['tag', '-l', '--format=%(contents)', tag]);

@@ -21,7 +21,7 @@ export function canonical(value: unknown): string {
   }
   return JSON.stringify(value);
 }
-export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 export function readSealed(path: string): Record<string, unknown> & { seal: string } {
   const document = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown> & { seal: string };

@@ -5,13 +5,12 @@ import {
   renderScopeSummary,
   renderVerifySummary,
   scopeAnnotations,
-  systemClock,
   verifyAnnotations,
   verifyOutputs,
   verifyRollback,
 } from '@rollback-gate/core';
-import { checkTimeoutCap, currentLabels, scopeBase } from '../../shared/src/pr-inputs.js';
-import { ActionIO, actionLogger, annotate, eventContext, postStickyComment, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
+import { currentLabels, scopeBase, verifyCall } from '../../shared/src/pr-inputs.js';
+import { ActionIO, actionLogger, annotate, eventContext, postStickyComment, runAction, workspaceGit } from '../../shared/src/runtime.js';
 import { gateSpec } from './spec.js';
 
 /** One step, one verdict: the change stays in scope and keeps the rollback window open. */
@@ -28,27 +27,15 @@ export async function run(): Promise<void> {
     const base = await scopeBase(git, context, config, io.text('base'));
 
     const scope = await checkScope(git, actionLogger, { base, head, mode, labels, config });
-    const verify = await verifyRollback(
-      { git, log: actionLogger, clock: systemClock, tempDir: `${runnerTemp()}/rollback-gate`, env: process.env },
-      {
-        mode: 'pr',
-        verify: config.verify,
-        base: io.text('base'),
-        head: io.text('head'),
-        eventBase: context.base,
-        eventHead: context.head,
-        mergeMethod: io.choice('merge-method', ['squash', 'merge', 'rebase'], 'squash'),
-        runChecks: io.flag('run-checks', false),
-        labels,
-        id: context.sessionId,
-        prNumber: context.prNumber,
-        repository: context.repository,
-        runUrl: context.runUrl,
-        planDir: `${runnerTemp()}/rollback-gate`,
-        maxCheckTimeoutMs: checkTimeoutCap(),
-        mayRunChangeCode: context.eventName !== 'pull_request_target',
-      },
-    );
+    const call = verifyCall(git, context, config, {
+      mode: 'pr',
+      base: io.text('base'),
+      head: io.text('head'),
+      mergeMethod: io.choice('merge-method', ['squash', 'merge', 'rebase'], 'squash'),
+      runChecks: io.flag('run-checks', false),
+      labels,
+    });
+    const verify = await verifyRollback(call.deps, call.request);
 
     const verifyOut = verifyOutputs(verify);
     const scopePassed = scope.passed || mode === 'warn';

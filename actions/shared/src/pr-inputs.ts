@@ -1,7 +1,7 @@
 /** Inputs the PR checks (scope-guard, verify-rollback and the gate) resolve the same way. */
 import * as core from '@actions/core';
-import { UserError, type Config, type EventContext, type Git } from '@rollback-gate/core';
-import { githubClient } from './runtime.js';
+import { UserError, systemClock, type Config, type EventContext, type Git, type VerifyDeps, type VerifyRequest } from '@rollback-gate/core';
+import { actionLogger, githubClient, runnerTemp } from './runtime.js';
 
 /** The base a scope check compares with: the input, the event's base, or the session's checkpoint. */
 export async function scopeBase(git: Git, context: EventContext, config: Config, input: string): Promise<string> {
@@ -36,4 +36,31 @@ export function checkTimeoutCap(): number | undefined {
     throw new UserError(`ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS is ${JSON.stringify(raw)}; expected a number of seconds > 0.`);
   }
   return seconds * 1000;
+}
+
+/** verify-rollback's engine dependencies and request, the same for the action and the gate. */
+export function verifyCall(
+  git: Git,
+  context: EventContext,
+  config: Config,
+  inputs: Pick<VerifyRequest, 'mode' | 'base' | 'head' | 'mergeMethod' | 'runChecks' | 'labels'>,
+): { deps: VerifyDeps; request: VerifyRequest } {
+  const dir = `${runnerTemp()}/rollback-gate`;
+  return {
+    deps: { git, log: actionLogger, clock: systemClock, tempDir: dir, env: process.env },
+    request: {
+      ...inputs,
+      verify: config.verify,
+      eventBase: context.base,
+      eventHead: context.head,
+      id: inputs.mode === 'pr' ? context.sessionId : `run-${process.env.GITHUB_RUN_ID ?? 'local'}`,
+      prNumber: context.prNumber,
+      repository: context.repository,
+      runUrl: context.runUrl,
+      planDir: dir,
+      maxCheckTimeoutMs: checkTimeoutCap(),
+      // pull_request_target runs with the base's secrets: the change's code must not run there.
+      mayRunChangeCode: context.eventName !== 'pull_request_target',
+    },
+  };
 }

@@ -4,13 +4,12 @@ import {
   loadConfigForEvent,
   renderVerifyComment,
   renderVerifySummary,
-  systemClock,
   verifyAnnotations,
   verifyOutputs,
   verifyRollback,
 } from '@rollback-gate/core';
-import { checkTimeoutCap, currentLabels } from '../../shared/src/pr-inputs.js';
-import { ActionIO, actionLogger, annotate, eventContext, postStickyComment, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
+import { currentLabels, verifyCall } from '../../shared/src/pr-inputs.js';
+import { ActionIO, annotate, eventContext, postStickyComment, runAction, workspaceGit } from '../../shared/src/runtime.js';
 import { verifyRollbackSpec } from './spec.js';
 
 const PR_EVENTS = ['pull_request', 'pull_request_target', 'merge_group'];
@@ -29,27 +28,8 @@ export async function run(): Promise<void> {
     const token = io.text('token');
     const labels = mode === 'pr' ? await currentLabels(token, context) : [];
 
-    const result = await verifyRollback(
-      { git, log: actionLogger, clock: systemClock, tempDir: `${runnerTemp()}/rollback-gate`, env: process.env },
-      {
-        mode,
-        verify: config.verify,
-        base: io.text('base'),
-        head: io.text('head'),
-        eventBase: context.base,
-        eventHead: context.head,
-        mergeMethod,
-        runChecks,
-        labels,
-        id: mode === 'pr' ? context.sessionId : `run-${process.env.GITHUB_RUN_ID ?? 'local'}`,
-        prNumber: context.prNumber,
-        repository: context.repository,
-        runUrl: context.runUrl,
-        planDir: `${runnerTemp()}/rollback-gate`,
-        maxCheckTimeoutMs: checkTimeoutCap(),
-        mayRunChangeCode: context.eventName !== 'pull_request_target',
-      },
-    );
+    const { deps, request } = verifyCall(git, context, config, { mode, base: io.text('base'), head: io.text('head'), mergeMethod, runChecks, labels });
+    const result = await verifyRollback(deps, request);
 
     const outputs = verifyOutputs(result);
     io.output('rollback-ready', outputs['rollback-ready']);
