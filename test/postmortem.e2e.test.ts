@@ -48,6 +48,7 @@ function rollbackReport(overrides: Partial<RollbackReport> = {}): RollbackReport
     strategy: 'revert-squash',
     commits: [SHA('b')],
     culprit: null,
+    culpritBlastRadius: [],
     cascade: [],
     bisect: null,
     checks: [],

@@ -147,6 +147,9 @@ describe('rollback bundle: bisect', () => {
     expect(rep.commits).toEqual([shas[51], shas[40], shas[23]]);
     expect(rep.cascade.map((c) => c.commit)).toEqual([shas[40], shas[51]]);
     expect(rep.cascade[1]!.reason).toContain('src/uses-core.ts');
+    expect((rep as unknown as { culpritBlastRadius: Array<{ file: string; chain: string[] }> }).culpritBlastRadius).toEqual([
+      { file: 'src/uses-core.ts', chain: ['src/core.ts', 'src/uses-core.ts'] },
+    ]);
     const content = git(r.remote, ['show', 'refs/heads/main:src/core.ts']);
     expect(content).toBe('export const value = 1;');
     expect(git(r.remote, ['show', 'refs/heads/main:src/other.ts'])).toBe('export const other = 63;');

@@ -31,6 +31,8 @@ export interface RollbackReport {
   commits: string[];
   culprit: string | null;
   cascade: CascadeEntry[];
+  /** For bisect: the files importing what the culprit changed, with the import chain (at the tip). */
+  culpritBlastRadius: Array<{ file: string; chain: string[] }>;
   bisect: { runs: number; skipped: number } | null;
   checks: CheckOutcome[];
   /** Files the rollback changed (for the postmortem's scope). */

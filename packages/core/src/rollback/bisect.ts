@@ -150,7 +150,7 @@ export async function findCascade(
   later: readonly CommitInfo[],
   tip: string,
   maxDepth: number,
-): Promise<CascadeEntry[]> {
+): Promise<{ cascade: CascadeEntry[]; blastRadius: Array<{ file: string; chain: string[] }> }> {
   const touched = new Set(await changedFiles(git, culprit));
   const { graph } = await importGraphAt(git, await git.treeOf(tip));
   const radius = new Map<string, string[]>();
@@ -170,5 +170,5 @@ export async function findCascade(
     });
     for (const f of files) touched.add(f);
   }
-  return cascade;
+  return { cascade, blastRadius: [...radius].map(([file, chain]) => ({ file, chain })) };
 }

@@ -184,6 +184,7 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
     commits: [],
     culprit: null,
     cascade: [],
+    culpritBlastRadius: [],
     bisect: null,
     checks: [],
     files: [],
@@ -273,7 +274,9 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
       report.bisect = { runs: bisected.runs, skipped: bisected.skipped };
       report.culprit = bisected.culprit.sha;
       const later = bisected.commits.slice(bisected.commits.indexOf(bisected.culprit) + 1);
-      report.cascade = await findCascade(git, bisected.culprit, later, tip, request.config.blastRadius.maxDepth);
+      const found = await findCascade(git, bisected.culprit, later, tip, request.config.blastRadius.maxDepth);
+      report.cascade = found.cascade;
+      report.culpritBlastRadius = found.blastRadius;
       const cascadeShas = new Set(report.cascade.map((c) => c.commit));
       const chosen: CommitInfo[] = [bisected.culprit, ...later.filter((c) => cascadeShas.has(c.sha))].reverse();
       steps = chosen.map((c) => ({ commit: c, mainline: c.parents.length > 1 ? 1 : null }));
@@ -451,6 +454,9 @@ export function renderRollbackSummary(report: RollbackReport, target: ResolvedTa
   const parts = [`## Rollback of ${markdownCode(target?.id ?? report.target.input)}`, markdownTable(['', ''], rows)];
   if (report.commits.length > 0) {
     parts.push('### Reverted, newest first', markdownTable(['commit'], report.commits.map((c) => [markdownCode(c)])));
+  }
+  if (report.culpritBlastRadius.length > 0) {
+    parts.push('### The culprit\'s blast radius (files importing what it changed)', markdownTable(['file', 'import chain'], report.culpritBlastRadius.slice(0, 100).map((r) => [markdownCode(r.file), r.chain.map(markdownCode).join(' ← ')])));
   }
   if (report.cascade.length > 0) {
     parts.push('### Cascade pulled in with the culprit', markdownTable(['commit', 'why'], report.cascade.map((c) => [markdownCode(c.commit.slice(0, 12)), markdownText(c.reason)])));
