@@ -29,7 +29,8 @@ export function buildImportGraph(options: BuildGraphOptions): ImportGraph {
   const problems: GraphProblem[] = [];
   const unresolved: UnresolvedImport[] = [];
 
-  for (const file of files) {
+  const scanned = options.scanOnly ? uniquePaths(options.scanOnly).filter((p) => fileSet.has(p)) : files;
+  for (const file of scanned) {
     const language = languageFor(languages, file);
     if (!language) continue;
     const source = readSource(options.readFile, file, problems);

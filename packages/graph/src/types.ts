@@ -131,6 +131,11 @@ export interface BuildGraphOptions {
    * imports resolve to them, they are not read. Pass the pre-change file list here if you have it.
    */
   readonly absentFiles?: readonly string[];
+  /**
+   * Scan only these files for imports (the others still exist for resolution and are not read):
+   * for callers that only need the imports of a few files, such as the files a change edits.
+   */
+  readonly scanOnly?: readonly string[];
 }
 
 export interface BlastRadiusEntry {

@@ -320,7 +320,7 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
       // graph of the change's head: relative imports, workspace packages, tsconfig paths, Python).
       const edited = new Set(landing.changes.filter((c) => c.status !== 'D').map((c) => c.path));
       const unitPaths = [...new Set(reports.flatMap((r) => r.unit.paths))];
-      const { graph, files: headFiles } = await importGraphAt(git, await git.treeOf(head));
+      const { graph, files: headFiles } = await importGraphAt(git, await git.treeOf(head), [], [...edited]);
       const present = new Set(headFiles);
       const absentImporters = graph.importersOfAbsent(unitPaths.filter((p) => !present.has(p)));
       const importersOf = (path: string): readonly string[] => graph.importers.get(path) ?? absentImporters.get(path) ?? [];
