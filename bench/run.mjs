@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the same run.
+import { printGraphReport, runGraphBenchmark } from './graph.mjs';
 import rollbackBench from './rollback.mjs';
 import scopeBench from './scope.mjs';
 import squashBench from './squash.mjs';
@@ -6,7 +7,7 @@ import startupBench from './startup.mjs';
 import verifyBench from './verify.mjs';
 
 const only = process.argv.slice(2);
-const benches = { startup: startupBench, squash: squashBench, rollback: rollbackBench, verify: verifyBench, scope: scopeBench };
+const benches = { startup: startupBench, squash: squashBench, rollback: rollbackBench, verify: verifyBench, scope: scopeBench, graph: () => printGraphReport(runGraphBenchmark({ depcruise: process.env.DEPCRUISE_BIN })) };
 for (const [name, bench] of Object.entries(benches)) {
   if (only.length && !only.includes(name)) continue;
   await bench();
