@@ -1,8 +1,8 @@
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { startGitHubApi, type GitHubApiServer } from './harness/github-api.js';
-import { createRepo, git, type TestRepo } from './harness/repo.js';
+import { createRepo, git, moveBranchOnFetch, type TestRepo } from './harness/repo.js';
 import { runAction } from './harness/run-action.js';
 
 const CLAUDE = 'Co-authored-by: Claude <noreply@anthropic.com>';
@@ -245,14 +245,7 @@ describe('rollback bundle: bad inputs and faults', () => {
     r.git(['push', '--quiet', 'origin', 'main']);
     const other = r.commit('someone else lands', { 'other.txt': 'o\n' });
     r.git(['push', '--quiet', 'origin', `${other}:refs/heads/staging`]);
-    const wrapper = join(r.root, 'upload-pack');
-    writeFileSync(
-      wrapper,
-      `#!/bin/sh\nn=$(cat "${r.root}/calls" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "${r.root}/calls"\n` +
-        `if [ "$n" = 3 ]; then git --git-dir="${r.remote}" update-ref refs/heads/main ${other}; fi\nexec git-upload-pack "$@"\n`,
-    );
-    chmodSync(wrapper, 0o755);
-    r.git(['config', 'remote.origin.uploadpack', wrapper]);
+    moveBranchOnFetch(r, 'main', other, 3);
     const run = await rollback(r, { target: bad, direct: 'true' });
     expect(run.exitCode).toBe(1);
     expect(run.annotations[0]!.message).toContain('moved from');

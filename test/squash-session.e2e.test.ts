@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createRepo, git, shallowClone, type TestRepo } from './harness/repo.js';
+import { createRepo, git, moveBranchOnFetch, shallowClone, type TestRepo } from './harness/repo.js';
 import { runAction, webhookPayload } from './harness/run-action.js';
 
 const CLAUDE = 'Co-authored-by: Claude <noreply@anthropic.com>';
@@ -296,14 +296,7 @@ describe('squash-session bundle', () => {
     r.git(['push', '--quiet', 'origin', `${intruder}:refs/heads/staging`]);
     r.git(['reset', '--quiet', '--hard', 'HEAD~1']);
     // The remote's upload-pack moves the branch once the run has read its lease (its second call).
-    const wrapper = join(r.root, 'upload-pack');
-    writeFileSync(
-      wrapper,
-      `#!/bin/sh\nn=$(cat "${r.root}/calls" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "${r.root}/calls"\n` +
-        `if [ "$n" = 2 ]; then git --git-dir="${r.remote}" update-ref refs/heads/feature ${intruder}; fi\nexec git-upload-pack "$@"\n`,
-    );
-    chmodSync(wrapper, 0o755);
-    r.git(['config', 'remote.origin.uploadpack', wrapper]);
+    moveBranchOnFetch(r, 'feature', intruder, 2);
     const localBefore = localState(r);
 
     const run = await squash(r);

@@ -1,6 +1,6 @@
 /** Real git repositories with a real bare remote, for tests. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -95,4 +95,19 @@ export function shallowClone(repo: TestRepo, branch = 'main', depth = 1): string
   const dir = join(repo.root, `shallow-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
   git(repo.root, ['clone', '--quiet', `--depth=${depth}`, '--no-local', `--branch=${branch}`, `file://${repo.remote}`, dir]);
   return dir;
+}
+
+/**
+ * Makes the remote move `branch` to `sha` (an object the remote has) on the `call`-th time a client
+ * fetches from it: a real race, after a run has read the branch and before it pushes.
+ */
+export function moveBranchOnFetch(repo: TestRepo, branch: string, sha: string, call: number): void {
+  const wrapper = join(repo.root, 'upload-pack');
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nn=$(cat "${repo.root}/calls" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "${repo.root}/calls"\n` +
+      `if [ "$n" = ${call} ]; then git --git-dir="${repo.remote}" update-ref refs/heads/${branch} ${sha}; fi\nexec git-upload-pack "$@"\n`,
+  );
+  chmodSync(wrapper, 0o755);
+  git(repo.dir, ['config', 'remote.origin.uploadpack', wrapper]);
 }
