@@ -25,6 +25,17 @@ export function git(cwd, args, input) {
   return execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV }, input, encoding: 'utf8', maxBuffer: 1 << 30 }).trim();
 }
 
+/** A clone with a bare `origin`, both on `main`, under a new temporary folder. */
+export function repoWithRemote() {
+  const root = tempDir();
+  const remote = join(root, 'remote.git');
+  const dir = join(root, 'work');
+  git(root, ['init', '-q', '--bare', '--initial-branch=main', remote]);
+  git(root, ['init', '-q', '--initial-branch=main', dir]);
+  git(dir, ['remote', 'add', 'origin', remote]);
+  return { root, remote, dir };
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;

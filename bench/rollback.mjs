@@ -2,15 +2,10 @@
 // wall time, dry run) against plain `git bisect run` of the same command in the same run.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, NODE24, ROOT, fmt, git, ratio, report, run, tempDir } from './lib.mjs';
+import { GIT_ENV, NODE24, ROOT, fmt, git, ratio, repoWithRemote, report, run, tempDir } from './lib.mjs';
 
 function buildSession() {
-  const root = tempDir();
-  const remote = join(root, 'remote.git');
-  const dir = join(root, 'work');
-  git(root, ['init', '-q', '--bare', '--initial-branch=main', remote]);
-  git(root, ['init', '-q', '--initial-branch=main', dir]);
-  git(dir, ['remote', 'add', 'origin', remote]);
+  const { root, remote, dir } = repoWithRemote();
   writeFileSync(join(dir, 'core.ts'), 'export const value = 1;\n');
   git(dir, ['add', '-A']);
   git(dir, ['commit', '-q', '-m', 'base']);

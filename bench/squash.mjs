@@ -3,15 +3,10 @@
 // one atomic leased push), both measured in the same run against a local bare remote.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, NODE24, ROOT, fmt, git, ratio, report, run, tempDir, timeMs } from './lib.mjs';
+import { GIT_ENV, NODE24, ROOT, fmt, git, ratio, repoWithRemote, report, run, tempDir, timeMs } from './lib.mjs';
 
 function buildRepo(files = 10_000, commits = 50) {
-  const root = tempDir();
-  const remote = join(root, 'remote.git');
-  const dir = join(root, 'work');
-  git(root, ['init', '-q', '--bare', '--initial-branch=main', remote]);
-  git(root, ['init', '-q', '--initial-branch=main', dir]);
-  git(dir, ['remote', 'add', 'origin', remote]);
+  const { root, remote, dir } = repoWithRemote();
   for (let i = 0; i < files; i++) {
     const folder = join(dir, 'src', `pkg${i % 100}`);
     if (i < 100) mkdirSync(folder, { recursive: true });

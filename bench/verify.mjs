@@ -4,7 +4,7 @@
 // the bundle as the runner starts it; the plain baseline is git alone.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, NODE24, ROOT, fmt, git, median, ratio, report, run, tempDir } from './lib.mjs';
+import { GIT_ENV, NODE24, ROOT, fmt, git, median, ratio, report, run, tempDir, timeMs } from './lib.mjs';
 
 const FILES = 10_000;
 const UNITS = 200;
@@ -67,16 +67,6 @@ function readOutputs(file) {
   return outputs;
 }
 
-function timed(fn, runs) {
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    fn();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return median(samples);
-}
-
 export default function verifyBench() {
   const repo = buildRepo();
   const files = tempDir();
@@ -122,11 +112,11 @@ export default function verifyBench() {
   verdict(50); // warm-up
   for (const window of [10, 50, 200]) {
     let units = 0;
-    const ms = timed(() => (units = verdict(window)), 5);
+    const ms = timeMs(() => (units = verdict(window)), { runs: 5, warm: false });
     const target = window === 50 ? `; target <= 3.00x` : '';
     rows.push([`dist/verify-rollback pr verdict, window ${window} (${units} units)`, `${fmt(ms)}  (${ratio(ms, plain)} worktree add${target})`]);
   }
-  const drill = timed(() => verdict(50, 'drill'), 3);
+  const drill = timeMs(() => verdict(50, 'drill'), { runs: 3, warm: false });
   rows.push(['dist/verify-rollback drill, window 50, no checks', `${fmt(drill)}  (${ratio(drill, plain)} worktree add)`]);
   report(`verify-rollback: ${FILES.toLocaleString('en')}-file repository, ${UNITS} units on main (median of 5)`, rows);
   rmSync(repo.root, { recursive: true, force: true });

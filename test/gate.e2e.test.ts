@@ -1,21 +1,14 @@
 /** The root action (the gate): scope-guard and verify-rollback as one step, one verdict, one comment. */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitHubApi, type GitHubApiServer } from './harness/github-api.js';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { useGitHubApi } from './harness/loopback-api.js';
 import { createRepo, type TestRepo } from './harness/repo.js';
 import { runAction } from './harness/run-action.js';
 import { lines, prEvent } from './harness/verify-rollback.js';
 
-let api: GitHubApiServer;
-beforeAll(async () => {
-  api = await startGitHubApi();
-});
-afterAll(async () => {
-  await api.close();
-});
+const loopback = useGitHubApi();
 const repos: TestRepo[] = [];
 afterEach(() => {
   while (repos.length) repos.pop()!.cleanup();
-  expect(api.violations).toEqual([]);
 });
 
 /** main with a landed unit (#1, a squash commit) that introduced lines 3-4 of src/app.js. */
@@ -37,13 +30,13 @@ function pr(r: TestRepo, files: Record<string, string>, message = 'agent: change
 }
 
 const gate = (r: TestRepo, event: { name: string; payload: unknown }, inputs: Record<string, string> = {}) =>
-  runAction('gate', { workspace: r.dir, event, inputs: { token: 'ghs_x', ...inputs }, env: { GITHUB_API_URL: api.url } });
+  runAction('gate', { workspace: r.dir, event, inputs: { token: 'ghs_x', ...inputs }, env: { GITHUB_API_URL: loopback.server.url } });
 
 describe('the gate (root action.yml)', () => {
   it('passes a small change that leaves every landed unit revertible, with one comment holding both reports', async () => {
     const { r } = history();
     const { base, head } = pr(r, { 'src/other.js': 'export const x = 1;\n' });
-    const number = api.store.createPull('octo-org', 'octo-repo', { title: 'ok', head: 'agent/feature', base: 'main' }).number;
+    const number = loopback.server.store.createPull('octo-org', 'octo-repo', { title: 'ok', head: 'agent/feature', base: 'main' }).number;
     const run = await gate(r, prEvent(number, base, head));
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
@@ -51,7 +44,7 @@ describe('the gate (root action.yml)', () => {
     expect(JSON.parse(run.outputs.scope!)).toMatchObject({ 'files-changed': 1, passed: true });
     expect(JSON.parse(run.outputs.verify!).entangled).toEqual([]);
     expect(run.outputs['plan-path']).toMatch(/plan-landing-pr-\d+\.json$/);
-    const comments = api.store.comments('octo-org', 'octo-repo', number);
+    const comments = loopback.server.store.comments('octo-org', 'octo-repo', number);
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain('scope-guard');
     expect(comments[0]!.body).toContain('<!-- rollback-gate:gate -->');
@@ -62,7 +55,7 @@ describe('the gate (root action.yml)', () => {
     const files: Record<string, string> = { 'src/app.js': lines('app', 10, { 3: 'agent rewrites 3', 4: 'tuned 4' }) };
     for (let i = 0; i < 6; i++) files[`src/extra${i}.js`] = `${i}\n`;
     const { base, head } = pr(r, files);
-    const number = api.store.createPull('octo-org', 'octo-repo', { title: 'too much', head: 'agent/feature', base: 'main' }).number;
+    const number = loopback.server.store.createPull('octo-org', 'octo-repo', { title: 'too much', head: 'agent/feature', base: 'main' }).number;
     const run = await gate(r, prEvent(number, base, head));
     expect(run.exitCode).toBe(1);
     expect(run.outputs.passed).toBe('false');

@@ -1,23 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitHubApi, type GitHubApiServer } from './harness/github-api.js';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { useGitHubApi } from './harness/loopback-api.js';
 import { createRepo, git, moveBranchOnFetch, type TestRepo } from './harness/repo.js';
 import { runAction } from './harness/run-action.js';
 
 const CLAUDE = 'Co-authored-by: Claude <noreply@anthropic.com>';
-let api: GitHubApiServer;
-beforeAll(async () => {
-  api = await startGitHubApi();
-});
-afterAll(async () => {
-  await api.close();
-});
+const loopback = useGitHubApi();
 
 const repos: TestRepo[] = [];
 afterEach(() => {
   while (repos.length) repos.pop()!.cleanup();
-  expect(api.violations).toEqual([]);
 });
 
 function repo(files: Record<string, string> = { 'README.md': '# app\n', 'src/core.ts': 'export const core = 1;\n' }): TestRepo {
@@ -37,7 +30,7 @@ const rollback = (r: TestRepo, inputs: Record<string, string>, extra: Partial<Pa
     workspace: r.dir,
     inputs: { token: '', ...inputs },
     ...extra,
-    env: { GITHUB_API_URL: api.url, ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS: '20', ...extra.env },
+    env: { GITHUB_API_URL: loopback.server.url, ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS: '20', ...extra.env },
   });
 
 function report(path: string): Record<string, unknown> {
@@ -60,7 +53,7 @@ describe('rollback bundle: strategies', () => {
     expect(remoteTree(r, 'refs/heads/rollback/s1')).toBe(remoteTree(r, base));
     expect(git(r.remote, ['rev-parse', 'refs/heads/main'])).toBe(r.head());
     expect(run.outputs['pr-url']).toMatch(/\/pull\/\d+$/);
-    const created = api.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/pulls'));
+    const created = loopback.server.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/pulls'));
     expect(created.at(-1)?.body).toMatchObject({ head: 'rollback/s1', base: 'main', title: 'Roll back s1' });
     const rep = report(run.outputs['report-path']!);
     expect(rep).toMatchObject({ strategy: 'revert-squash', commits: [r.head()], detectedAt: '2026-03-01T10:00:00.000Z', verified: true, outcome: 'succeeded', sessionId: 's1' });
@@ -115,14 +108,14 @@ describe('rollback bundle: strategies', () => {
     const head = r.commit('feat: unmerged', { 'x.txt': 'x\n' });
     r.git(['push', '--quiet', 'origin', 'agent/session']);
     r.git(['switch', '--quiet', 'main']);
-    const pr = api.store.createPull('octo-org', 'octo-repo', { title: 'agent work', head: 'agent/session', base: 'main' });
+    const pr = loopback.server.store.createPull('octo-org', 'octo-repo', { title: 'agent work', head: 'agent/session', base: 'main' });
     const run = await rollback(r, { target: `pr-${pr.number}`, token: 'ghs_test' });
     expect(run.exitCode).toBe(0);
     expect(run.outputs.strategy).toBe('delete-branch');
     expect(git(r.remote, ['branch', '--list', 'agent/session'])).toBe('');
     expect(git(r.remote, ['rev-parse', `refs/rollback-gate/archive/pr-${pr.number}`])).toBe(head);
-    expect(api.store.issue('octo-org', 'octo-repo', pr.number)?.state).toBe('closed');
-    expect(api.store.comments('octo-org', 'octo-repo', pr.number).at(-1)?.body).toContain(`refs/rollback-gate/archive/pr-${pr.number}`);
+    expect(loopback.server.store.issue('octo-org', 'octo-repo', pr.number)?.state).toBe('closed');
+    expect(loopback.server.store.comments('octo-org', 'octo-repo', pr.number).at(-1)?.body).toContain(`refs/rollback-gate/archive/pr-${pr.number}`);
   });
 });
 
@@ -256,7 +249,7 @@ describe('rollback bundle: bad inputs and faults', () => {
     const r = repo();
     const bad = r.commit('feat: oops', { 'oops.txt': 'x\n' });
     r.git(['push', '--quiet', 'origin', 'main']);
-    api.on('POST', '/repos/{owner}/{repo}/pulls', { status: 403, body: { message: 'Resource not accessible by integration' } });
+    loopback.server.on('POST', '/repos/{owner}/{repo}/pulls', { status: 403, body: { message: 'Resource not accessible by integration' } });
     try {
       const run = await rollback(r, { target: bad, token: 'ghs_readonly' });
       expect(run.exitCode).toBe(1);
@@ -266,7 +259,7 @@ describe('rollback bundle: bad inputs and faults', () => {
       expect(message).toContain('GitHub App token');
       expect(git(r.remote, ['branch', '--list', `rollback/${bad.slice(0, 12)}`])).not.toBe('');
     } finally {
-      api.on('POST', '/repos/{owner}/{repo}/pulls', () => undefined);
+      loopback.server.on('POST', '/repos/{owner}/{repo}/pulls', () => undefined);
     }
   });
 

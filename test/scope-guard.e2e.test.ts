@@ -1,22 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGitHubApi, type GitHubApiServer } from './harness/github-api.js';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { useGitHubApi } from './harness/loopback-api.js';
 import { GIT_TEST_ENV, createRepo, shallowClone, type TestRepo } from './harness/repo.js';
 import { runAction, webhookPayload } from './harness/run-action.js';
 
-let api: GitHubApiServer;
-beforeAll(async () => {
-  api = await startGitHubApi();
-});
-afterAll(async () => {
-  await api.close();
-});
+const loopback = useGitHubApi();
 const repos: TestRepo[] = [];
 afterEach(() => {
   while (repos.length) repos.pop()!.cleanup();
-  expect(api.violations).toEqual([]);
 });
 
 function repo(files: Record<string, string | Buffer>): TestRepo {
@@ -40,7 +33,7 @@ const guard = (r: TestRepo | string, inputs: Record<string, string>, extra: Part
     workspace: typeof r === 'string' ? r : r.dir,
     inputs: { token: '', ...inputs },
     ...extra,
-    env: { GITHUB_API_URL: api.url, ...extra.env },
+    env: { GITHUB_API_URL: loopback.server.url, ...extra.env },
   });
 
 /** A repository with a known import graph (TypeScript, a workspace package, Python). */
@@ -190,27 +183,27 @@ describe('scope-guard bundle', () => {
     const r = repo({ 'a.txt': 'a\n' });
     const base = r.head();
     r.commit('x', { 'b.txt': 'b\n' });
-    const pr = api.store.createPull('octo-org', 'octo-repo', { title: 'scope', head: 'feature', base: 'main' });
+    const pr = loopback.server.store.createPull('octo-org', 'octo-repo', { title: 'scope', head: 'feature', base: 'main' });
     const event = prEvent(r, base, r.head(), [], pr.number);
     const first = await guard(r, { token: 'ghs_x' }, { event });
     expect(first.exitCode).toBe(0);
     r.commit('y', { 'c.txt': 'c\n' });
     const second = await guard(r, { token: 'ghs_x' }, { event: prEvent(r, base, r.head(), [], pr.number) });
     expect(second.exitCode).toBe(0);
-    const comments = api.store.comments('octo-org', 'octo-repo', pr.number);
+    const comments = loopback.server.store.comments('octo-org', 'octo-repo', pr.number);
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain('<!-- rollback-gate:scope-guard -->');
     expect(comments[0]!.body).toContain('2 counted');
 
-    api.on('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', { status: 403, body: { message: 'Resource not accessible by integration' } });
+    loopback.server.on('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', { status: 403, body: { message: 'Resource not accessible by integration' } });
     try {
-      const pr2 = api.store.createPull('octo-org', 'octo-repo', { title: 'fork', head: 'fork', base: 'main' });
+      const pr2 = loopback.server.store.createPull('octo-org', 'octo-repo', { title: 'fork', head: 'fork', base: 'main' });
       const denied = await guard(r, { token: 'ghs_readonly' }, { event: prEvent(r, base, r.head(), [], pr2.number) });
       expect(denied.exitCode).toBe(0);
       expect(denied.summary).toContain('No PR comment');
       expect(denied.summary).toContain('pull-requests: write');
     } finally {
-      api.on('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', () => undefined);
+      loopback.server.on('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', () => undefined);
     }
   });
 
