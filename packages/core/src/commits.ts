@@ -104,3 +104,10 @@ export async function signedCommits(git: Git, shas: readonly string[]): Promise<
   }
   return signed;
 }
+
+/** The paths a commit changed against its first parent (renames as delete + add), `-z` so odd names survive. */
+export async function commitFiles(git: Git, commit: Pick<CommitInfo, 'sha' | 'parents'>): Promise<string[]> {
+  const parent = commit.parents[0];
+  const range = parent ? [parent, commit.sha] : ['--root', commit.sha];
+  return (await git.run(['diff-tree', '-r', '-z', '--name-only', '--no-commit-id', '--no-renames', ...range])).stdout.split('\0').filter(Boolean);
+}

@@ -97,13 +97,17 @@ export async function logAt(git: Git, commit: string, path: string): Promise<{ t
   return { text: (await git.run(['cat-file', 'blob', entry.blob])).stdout, entry };
 }
 
-export interface PushWork {
+/** What both deliveries commit: the log's new text, on top of `head`. */
+interface RecordWork {
   remote: string;
   head: string;
   logPath: string;
   text: string;
   mode: string;
   message: string;
+}
+
+export interface PushWork extends RecordWork {
   /** Writes the new log into the working tree; called once the push succeeded. */
   write: () => void;
 }
@@ -147,13 +151,7 @@ export async function deliverByPush(deps: PostmortemDeps, request: PostmortemReq
   await git.test(['update-index', '-q', '--refresh']);
 }
 
-export interface BranchWork {
-  remote: string;
-  head: string;
-  logPath: string;
-  text: string;
-  mode: string;
-  message: string;
+export interface BranchWork extends RecordWork {
   record: RecoveryRecord;
   base: string | undefined;
 }

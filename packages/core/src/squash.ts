@@ -1,6 +1,6 @@
 import { readCheckpointManifest } from './checkpoint.js';
 import { createClassifier, type AgentRules, type Classification } from './classify.js';
-import { readCommits, type CommitInfo } from './commits.js';
+import { commitFiles, readCommits, type CommitInfo } from './commits.js';
 import type { Clock, Logger } from './env.js';
 import { UserError } from './errors.js';
 import { assertNotOption, validateSessionId, type Git } from './git.js';
@@ -497,15 +497,10 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
   };
 }
 
-async function touchedFiles(git: Git, commit: CommitInfo): Promise<Set<string>> {
-  const out = await git.run(['diff-tree', '--no-commit-id', '--name-only', '-r', '-z', '--no-renames', commit.parents[0]!, commit.sha]);
-  return new Set(out.stdout.split('\0').filter(Boolean));
-}
-
 async function commitsTouching(git: Git, commits: readonly CommitInfo[], paths: readonly string[]): Promise<CommitInfo[]> {
   const hits: CommitInfo[] = [];
   for (const commit of commits) {
-    const files = await touchedFiles(git, commit);
+    const files = new Set(await commitFiles(git, commit));
     if (paths.some((p) => files.has(p))) hits.push(commit);
   }
   return hits;

@@ -1,5 +1,5 @@
 import { blastRadius } from '@rollback-gate/graph';
-import { readCommits, type CommitInfo } from '../commits.js';
+import { commitFiles, readCommits, type CommitInfo } from '../commits.js';
 import type { Logger } from '../env.js';
 import { UserError } from '../errors.js';
 import type { Git } from '../git.js';
@@ -133,12 +133,6 @@ export class BisectRangeError extends UserError {
   }
 }
 
-async function changedFiles(git: Git, commit: CommitInfo): Promise<string[]> {
-  const parent = commit.parents[0];
-  const args = parent ? ['diff-tree', '-r', '-z', '--name-only', '--no-renames', parent, commit.sha] : ['diff-tree', '-r', '-z', '--name-only', '--root', commit.sha];
-  return (await git.run(args)).stdout.split('\0').filter(Boolean);
-}
-
 /**
  * The culprit's cascade: the later commits of the session that depend on it, because they touch
  * a file it (or an earlier cascade commit) changed, or a file that imports one of those (its blast
@@ -151,14 +145,14 @@ export async function findCascade(
   tip: string,
   maxDepth: number,
 ): Promise<{ cascade: CascadeEntry[]; blastRadius: Array<{ file: string; chain: string[] }> }> {
-  const touched = new Set(await changedFiles(git, culprit));
+  const touched = new Set(await commitFiles(git, culprit));
   const { graph } = await importGraphAt(git, await git.treeOf(tip));
   const radius = new Map<string, string[]>();
   for (const entry of blastRadius(graph, [...touched], { maxDepth })) radius.set(entry.file, [...entry.chain]);
 
   const cascade: CascadeEntry[] = [];
   for (const commit of later) {
-    const files = await changedFiles(git, commit);
+    const files = await commitFiles(git, commit);
     const same = files.find((f) => touched.has(f));
     const importer = files.find((f) => radius.has(f));
     if (!same && !importer) continue;

@@ -80,10 +80,6 @@ async function pullRequest(context: TargetContext, number: number): Promise<GitH
   }
 }
 
-async function refExists(git: Git, ref: string): Promise<boolean> {
-  return (await git.test(['rev-parse', '--verify', '--quiet', '--end-of-options', ref])).exitCode === 0;
-}
-
 /**
  * Resolves `target`: a session id, a checkpoint tag, a PR number (`123`, `#123`, `pr-123`), a
  * commit, or a range `a..b`. An input that could mean two things (a PR number and a tag of the
@@ -128,8 +124,8 @@ export async function resolveTarget(context: TargetContext, input: string, force
 
   // Name clashes: a PR number that is also a tag or branch name.
   const prMatch = text.match(PR_NUMBER);
-  const asTag = (await refExists(git, `refs/tags/${text}`)) ? `refs/tags/${text}` : undefined;
-  const asBranch = (await refExists(git, `refs/heads/${text}`)) || (await refExists(git, `refs/remotes/${context.remote}/${text}`));
+  const asTag = (await git.refExists(`refs/tags/${text}`)) ? `refs/tags/${text}` : undefined;
+  const asBranch = (await git.refExists(`refs/heads/${text}`)) || (await git.refExists(`refs/remotes/${context.remote}/${text}`));
   if (prMatch && !text.toLowerCase().startsWith('pr-') && (asTag || asBranch)) {
     throw new UserError(
       `input \`target\` ${JSON.stringify(text)} is ambiguous: it is pull request #${prMatch[1]} and also the ${asTag ? 'tag' : 'branch'} ${text}.`,
@@ -141,11 +137,11 @@ export async function resolveTarget(context: TargetContext, input: string, force
   const sessionId = text.startsWith(context.checkpointPrefix) ? text.slice(context.checkpointPrefix.length) : text;
   const tag = `${context.checkpointPrefix}${sessionId}`;
   if (/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(sessionId)) {
-    if (!(await refExists(git, `refs/tags/${tag}`))) {
+    if (!(await git.refExists(`refs/tags/${tag}`))) {
       await git.test(['fetch', '--no-tags', '--quiet', '--end-of-options', context.remote, `+refs/tags/${tag}:refs/tags/${tag}`]);
     }
   }
-  if (await refExists(git, `refs/tags/${tag}`)) {
+  if (await git.refExists(`refs/tags/${tag}`)) {
     const manifest = await readCheckpointManifest(git, tag);
     const prNumber = Number(sessionId.match(/^pr-(\d+)$/)?.[1] ?? NaN);
     const pr = Number.isNaN(prNumber) ? undefined : await pullRequest(context, prNumber);
