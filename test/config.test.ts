@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { CONFIG_PATH, DEFAULT_CONFIG, loadConfig, parseConfig } from '../packages/core/src/config.js';
-import { ConfigError } from '../packages/core/src/errors.js';
-import { compileGlobs, matchesAny } from '../packages/core/src/glob.js';
+import { CONFIG_PATH, DEFAULT_CONFIG, loadConfig, parseConfig } from '../packages/core/src/config/config.js';
+import { ConfigError } from '../packages/core/src/base/errors.js';
+import { compileGlobs, matchesAny } from '../packages/core/src/config/glob.js';
 
 const FILE = CONFIG_PATH;
 

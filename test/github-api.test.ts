@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { UserError } from '../packages/core/src/errors.js';
-import { GitHubApiError, GitHubClient, stickyMarker } from '../packages/core/src/github.js';
+import { UserError } from '../packages/core/src/base/errors.js';
+import { GitHubApiError, GitHubClient, stickyMarker } from '../packages/core/src/github/github.js';
 import { loadGitHubDescription, startGitHubApi, type GitHubApiServer } from './harness/github-api.js';
 
 const TOKEN = 'ghs_test_token';

@@ -1,23 +1,382 @@
-export * from './errors.js';
-export * from './env.js';
-export * from './git.js';
-export * from './shallow.js';
-export * from './canonical-json.js';
-export * from './seal.js';
-export * from './event.js';
-export * from './commits.js';
-export * from './classify.js';
-export * from './report.js';
-export * from './checkpoint.js';
-export * from './config.js';
-export * from './config-source.js';
-export * from './glob.js';
-export * from './github.js';
-export * from './merge-tree.js';
-export * from './squash.js';
-export * from './rollback-report.js';
-export * from './verify/index.js';
-export * from './rollback/index.js';
-export * from './postmortem.js';
-export * from './scope.js';
-export * from './tree-files.js';
+/**
+ * @rollback-gate/core: the engine behind the actions and the CLI. Every name is exported by name,
+ * grouped by capability; the folders show the architecture (foundations, then capabilities).
+ */
+
+// Foundations: errors and what the engine takes from its surroundings
+export {
+  type Clock,
+  type Logger,
+  silentLogger,
+  systemClock,
+} from './base/env.js';
+export {
+  ConfigError,
+  GitError,
+  UserError,
+} from './base/errors.js';
+
+// Foundations: git
+export {
+  type AgentRules,
+  type Classification,
+  type CommitKind,
+  createClassifier,
+  textGlob,
+} from './git/classify.js';
+export {
+  commitFiles,
+  type CommitInfo,
+  readCommits,
+  signedCommits,
+  type Trailer,
+} from './git/commits.js';
+export {
+  assertNotOption,
+  Git,
+  type GitProcessOptions,
+  type GitProcessResult,
+  type GitResult,
+  type GitRunner,
+  type GitRunOptions,
+  spawnGitRunner,
+  validateSessionId,
+} from './git/git.js';
+export {
+  type AppliedChange,
+  applyChange,
+} from './git/merge-tree.js';
+export {
+  ensureHistory,
+  FETCH_DEPTH_HINT,
+} from './git/shallow.js';
+export {
+  importGraphAt,
+  readBlobTexts,
+  SCANNABLE,
+  treeEntries,
+  type TreeEntry,
+} from './git/tree-files.js';
+
+// Foundations: the GitHub API
+export {
+  type CreateIssueInput,
+  type CreatePullInput,
+  expandRoute,
+  GitHubApiError,
+  GitHubClient,
+  type GitHubClientOptions,
+  type GitHubIssue,
+  type GitHubIssueComment,
+  type GitHubLabel,
+  type GitHubPullRequest,
+  type GitHubResponse,
+  type GitHubUser,
+  type GitHubValidationError,
+  nextPageUrl,
+  type RequestOptions,
+  stickyMarker,
+  type UpdatePullInput,
+} from './github/github.js';
+
+// Foundations: configuration
+export {
+  loadConfigForEvent,
+} from './config/config-source.js';
+export {
+  type AgentsConfig,
+  type BlastRadiusConfig,
+  type CheckpointConfig,
+  type Config,
+  CONFIG_PATH,
+  type CrossLayerPolicy,
+  DEFAULT_CONFIG,
+  type GuardedPaths,
+  loadConfig,
+  type Mode,
+  parseConfig,
+  type PostmortemConfig,
+  type ScopeConfig,
+  type VerifyCommand,
+  type VerifyConfig,
+} from './config/config.js';
+export {
+  compileGlobs,
+  matchesAny,
+  type PathMatcher,
+} from './config/glob.js';
+
+// Foundations: the workflow event
+export {
+  type EventContext,
+  resolveEventContext,
+} from './event/event.js';
+
+// Foundations: output (Markdown, annotations, workflow-command safety)
+export {
+  type Annotation,
+  markdownBlock,
+  markdownCode,
+  markdownTable,
+  markdownText,
+  outputValue,
+  protectFromWorkflowCommands,
+} from './output/report.js';
+
+// Foundations: canonical JSON and seals
+export {
+  canonicalJson,
+  sha256Hex,
+} from './seal/canonical-json.js';
+export {
+  computeSeal,
+  isSealValid,
+  seal,
+  type Sealed,
+  verifySealed,
+} from './seal/seal.js';
+
+// Foundations: the sandbox (scratch store, throwaway worktree, checks)
+export {
+  checkEnvironment,
+  type CheckOptions,
+  type CheckResult,
+  describeCheck,
+  runChecks,
+  ThrowawayWorktree,
+} from './sandbox/checks.js';
+export {
+  type ObjectFormat,
+  ScratchStore,
+} from './sandbox/scratch.js';
+
+// Capability: checkpoint
+export {
+  type ArtifactEntry,
+  CHECKPOINT_SCHEMA,
+  type CheckpointDeps,
+  type CheckpointManifest,
+  type CheckpointRequest,
+  type CheckpointResult,
+  type CheckpointTagInfo,
+  checkpointTagMessage,
+  createCheckpoint,
+  listCheckpoints,
+  parseArtifactList,
+  pruneCheckpoints,
+  type PruneResult,
+  readCheckpointManifest,
+  type RetentionPolicy,
+} from './checkpoint/checkpoint.js';
+export {
+  renderCheckpointSummary,
+} from './checkpoint/summary.js';
+
+// Capability: scope
+export {
+  type BlastRadiusItem,
+  type ChangedFile,
+  changedFiles,
+  checkScope,
+  parseNameStatus,
+  scopeAnnotations,
+  type ScopeRequest,
+  type ScopeResult,
+  type Violation,
+} from './scope/scope.js';
+export {
+  blastRadiusMermaid,
+  renderScopeSummary,
+} from './scope/summary.js';
+
+// Capability: squash
+export {
+  BACKUP_PREFIX,
+  coAuthors,
+  deriveTitle,
+  type SquashDeps,
+  type SquashedCommit,
+  squashMessage,
+  type SquashRequest,
+  type SquashResult,
+  squashSession,
+  type SquashStatus,
+} from './squash/squash.js';
+export {
+  renderSquashSummary,
+} from './squash/summary.js';
+
+// Capability: verify
+export {
+  isExactInverse,
+  normalizedPatch,
+  normalizePatchText,
+} from './verify/inverse.js';
+export {
+  type LandingPlan,
+  PLAN_SCHEMA,
+  planFileName,
+  planPathFor,
+  type PlanStep,
+  readPlan,
+  type RollbackPlan,
+  type RollbackStrategy,
+  type WindowPlan,
+  type WindowPlanUnit,
+  writePlan,
+} from './verify/plan.js';
+export {
+  chainRevert,
+  combinations,
+  overlappingLater,
+  type Revertable,
+  type SearchOutcome,
+  searchWithLater,
+} from './verify/search.js';
+export {
+  type ConflictFile,
+  conflictRegions,
+  detectMergeEngine,
+  type LineRange,
+  mapLimit,
+  type MergeEngine,
+  type MergeOutcome,
+  parseMergeTreeOutput,
+  Simulator,
+} from './verify/simulate.js';
+export {
+  type CheckOutput,
+  formatLines,
+  renderVerifyComment,
+  renderVerifySummary,
+  type UnitOutput,
+  verifyAnnotations,
+  type VerifyOutputs,
+  verifyOutputs,
+} from './verify/summary.js';
+export {
+  type Companion,
+  type EntangledUnit,
+  type IrreversibleFile,
+  type LandingResult,
+  type MergeMethod,
+  type Revertibility,
+  type SoftDependency,
+  type UnitReport,
+  type UnitStatus,
+  type VerifyDeps,
+  type VerifyMode,
+  type VerifyRequest,
+  type VerifyResult,
+  verifyRollback,
+} from './verify/verify.js';
+export {
+  ancestorDirectories,
+  diffChanges,
+  ensureWindowHistory,
+  type PathChange,
+  PathIndex,
+  pathsOf,
+  readChanges,
+  readTrees,
+  readWindow,
+  shallowBoundary,
+  type Unit,
+  unitName,
+  type WindowOptions,
+} from './verify/window.js';
+
+// Capability: rollback
+export {
+  bisect,
+  type BisectOptions,
+  BisectRangeError,
+  type BisectResult,
+  findCascade,
+  type Verdict,
+} from './rollback/bisect.js';
+export {
+  alreadyReverted,
+  commitReverts,
+  type RevertOutcome,
+  type RevertStep,
+  revertSteps,
+} from './rollback/revert.js';
+export {
+  type CascadeEntry,
+  type CheckOutcome,
+  ROLLBACK_REPORT_SCHEMA,
+  type RollbackExecutionStrategy,
+  type RollbackReport,
+} from './rollback/rollback-report.js';
+export {
+  ARCHIVE_PREFIX,
+  LOCK_PREFIX,
+  rollback,
+  type RollbackDeps,
+  RollbackFailure,
+  type RollbackOutcome,
+  type RollbackRequest,
+} from './rollback/rollback.js';
+export {
+  renderRollbackSummary,
+} from './rollback/summary.js';
+export {
+  type ResolvedTarget,
+  resolveTarget,
+  type TargetContext,
+  type TargetKind,
+} from './rollback/target.js';
+
+// Capability: postmortem
+export {
+  appendRecord,
+  buildRecoveryRecord,
+  checkLogPath,
+  describeStrategy,
+  logHeader,
+  readRollbackReport,
+  recordPostmortem,
+} from './postmortem/postmortem.js';
+export {
+  describeScope,
+  formatIsoTime,
+  formatRecoveryMinutes,
+  type HandWrittenRecord,
+  type LogProblem,
+  minutesBetween,
+  type ParsedLog,
+  type ParsedRecord,
+  parseIsoTime,
+  parseRecoveryLog,
+  RECORD_MARKER,
+  recordDay,
+  recordMarkerLine,
+  recordText,
+  RECOVERY_RECORD_SCHEMA,
+  RECOVERY_TYPES,
+  recoveryChart,
+  type RecoveryRecord,
+  type RecoveryScope,
+  type RecoveryStats,
+  recoveryStats,
+  type RecoveryType,
+  renderRecord,
+  renderRecordLines,
+  sameRecoveryEvent,
+  type TimeSource,
+  type TrendRow,
+  validateRecord,
+} from './postmortem/record.js';
+export {
+  renderPostmortemSummary,
+} from './postmortem/summary.js';
+export {
+  POSTMORTEM_BRANCH_PREFIX,
+  POSTMORTEM_COMMIT_MODES,
+  type PostmortemCommitMode,
+  type PostmortemDelivery,
+  type PostmortemDeps,
+  type PostmortemRequest,
+  type PostmortemResult,
+} from './postmortem/types.js';

@@ -1,12 +1,12 @@
 import { blastRadius } from '@rollback-gate/graph';
-import { commitFiles, readCommits, type CommitInfo } from '../commits.js';
-import type { Logger } from '../env.js';
-import { UserError } from '../errors.js';
-import type { Git } from '../git.js';
-import type { CascadeEntry } from '../rollback-report.js';
-import { runChecks, ThrowawayWorktree, type CheckResult } from '../verify/checks.js';
-import type { ScratchStore } from '../verify/scratch.js';
-import { importGraphAt } from '../tree-files.js';
+import { commitFiles, readCommits, type CommitInfo } from '../git/commits.js';
+import type { Logger } from '../base/env.js';
+import { UserError } from '../base/errors.js';
+import type { Git } from '../git/git.js';
+import type { CascadeEntry } from './rollback-report.js';
+import { runChecks, ThrowawayWorktree, type CheckResult } from '../sandbox/checks.js';
+import type { ScratchStore } from '../sandbox/scratch.js';
+import { importGraphAt } from '../git/tree-files.js';
 
 export type Verdict = 'good' | 'bad' | 'skip';
 

@@ -1,25 +1,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCommits, type CommitInfo } from '../commits.js';
-import type { Config } from '../config.js';
-import type { Clock, Logger } from '../env.js';
-import { UserError } from '../errors.js';
-import { assertNotOption, type Git } from '../git.js';
-import { GitHubApiError, type GitHubClient } from '../github.js';
-import { markdownCode, markdownTable, markdownText } from '../report.js';
-import {
-  ROLLBACK_REPORT_SCHEMA,
-  type CheckOutcome,
-  type RollbackExecutionStrategy,
-  type RollbackReport,
-} from '../rollback-report.js';
-import { ensureHistory } from '../shallow.js';
-import { runChecks, ThrowawayWorktree } from '../verify/checks.js';
+import { readCommits, type CommitInfo } from '../git/commits.js';
+import type { Config } from '../config/config.js';
+import type { Clock, Logger } from '../base/env.js';
+import { UserError } from '../base/errors.js';
+import { assertNotOption, type Git } from '../git/git.js';
+import { GitHubApiError, type GitHubClient } from '../github/github.js';
+import { ROLLBACK_REPORT_SCHEMA, type CheckOutcome, type RollbackExecutionStrategy, type RollbackReport } from './rollback-report.js';
+import { ensureHistory } from '../git/shallow.js';
+import { runChecks, ThrowawayWorktree } from '../sandbox/checks.js';
 import { readPlan } from '../verify/plan.js';
-import { ScratchStore } from '../verify/scratch.js';
+import { ScratchStore } from '../sandbox/scratch.js';
 import { bisect, BisectRangeError, findCascade, type BisectResult } from './bisect.js';
 import { commitReverts, revertSteps, type RevertStep } from './revert.js';
 import { resolveTarget, type ResolvedTarget } from './target.js';
+import { renderRollbackSummary } from './summary.js';
 
 export const LOCK_PREFIX = 'refs/rollback-gate/lock/';
 export const ARCHIVE_PREFIX = 'refs/rollback-gate/archive/';
@@ -435,37 +430,4 @@ async function deliver(deps: RollbackDeps, request: RollbackRequest, target: Res
     }
     throw error;
   }
-}
-
-/** The job summary (and PR body) of a rollback. */
-export function renderRollbackSummary(report: RollbackReport, target: ResolvedTarget | undefined, skipped: ReadonlyArray<{ commit: string; reason: string }>): string {
-  const rows: string[][] = [
-    ['target', `${markdownCode(report.target.input)}: ${markdownText(report.target.resolved)}`],
-    ['strategy', markdownCode(report.strategy)],
-    ['outcome', report.outcome + (report.error ? `: ${markdownText(report.error.split('\n')[0] ?? '')}` : '')],
-    ['verified', report.verified ? 'yes' : '**no**'],
-  ];
-  if (report.culprit) rows.push(['culprit', markdownCode(report.culprit)]);
-  if (report.bisect) rows.push(['bisect', `${report.bisect.runs} run(s), ${report.bisect.skipped} skipped`]);
-  if (report.rollbackSha) rows.push(['rollback commit', markdownCode(report.rollbackSha)]);
-  if (report.branch) rows.push(['branch', markdownCode(report.branch)]);
-  if (report.prUrl) rows.push(['pull request', report.prUrl]);
-  rows.push(['started / finished', `${report.startedAt} / ${report.finishedAt}`]);
-  const parts = [`## Rollback of ${markdownCode(target?.id ?? report.target.input)}`, markdownTable(['', ''], rows)];
-  if (report.commits.length > 0) {
-    parts.push('### Reverted, newest first', markdownTable(['commit'], report.commits.map((c) => [markdownCode(c)])));
-  }
-  if (report.culpritBlastRadius.length > 0) {
-    parts.push('### The culprit\'s blast radius (files importing what it changed)', markdownTable(['file', 'import chain'], report.culpritBlastRadius.slice(0, 100).map((r) => [markdownCode(r.file), r.chain.map(markdownCode).join(' ← ')])));
-  }
-  if (report.cascade.length > 0) {
-    parts.push('### Cascade pulled in with the culprit', markdownTable(['commit', 'why'], report.cascade.map((c) => [markdownCode(c.commit.slice(0, 12)), markdownText(c.reason)])));
-  }
-  if (skipped.length > 0) {
-    parts.push('### Skipped', markdownTable(['commit', 'why'], skipped.map((s) => [markdownCode(s.commit.slice(0, 12)), markdownText(s.reason)])));
-  }
-  if (report.checks.length > 0) {
-    parts.push('### Checks on the rolled-back tree', markdownTable(['check', 'exit', 'seconds', 'timed out'], report.checks.map((c) => [markdownText(c.name), String(c.exitCode), (c.durationMs / 1000).toFixed(1), c.timedOut ? 'yes' : 'no'])));
-  }
-  return parts.join('\n\n');
 }

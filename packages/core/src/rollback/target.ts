@@ -1,9 +1,9 @@
-import { readCheckpointManifest } from '../checkpoint.js';
-import { readCommits, type CommitInfo } from '../commits.js';
-import { UserError } from '../errors.js';
-import { assertNotOption, type Git } from '../git.js';
-import type { GitHubClient, GitHubPullRequest } from '../github.js';
-import type { RollbackExecutionStrategy } from '../rollback-report.js';
+import { readCheckpointManifest } from '../checkpoint/checkpoint.js';
+import { readCommits, type CommitInfo } from '../git/commits.js';
+import { UserError } from '../base/errors.js';
+import { assertNotOption, type Git } from '../git/git.js';
+import type { GitHubClient, GitHubPullRequest } from '../github/github.js';
+import type { RollbackExecutionStrategy } from './rollback-report.js';
 
 export type TargetKind = 'session' | 'checkpoint' | 'pr' | 'commit' | 'range';
 

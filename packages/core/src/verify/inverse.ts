@@ -3,7 +3,7 @@
  * patches without line numbers or context: the same files (renames included), the same mode
  * changes, the same removed and added lines, and for binary files the same blobs.
  */
-import type { ScratchStore } from './scratch.js';
+import type { ScratchStore } from '../sandbox/scratch.js';
 
 /** A patch reduced to what must match: per file, its header, mode lines and changed lines. */
 export async function normalizedPatch(store: ScratchStore, from: string, to: string): Promise<string> {

@@ -8,9 +8,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { VerifyCommand } from '../config.js';
-import { UserError } from '../errors.js';
-import { seal, verifySealed } from '../seal.js';
+import type { VerifyCommand } from '../config/config.js';
+import { UserError } from '../base/errors.js';
+import { seal, verifySealed } from '../seal/seal.js';
 
 export const PLAN_SCHEMA = 'rollback-gate/plan@1';
 

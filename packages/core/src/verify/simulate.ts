@@ -11,7 +11,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ScratchStore } from './scratch.js';
+import type { ScratchStore } from '../sandbox/scratch.js';
 
 export interface LineRange {
   start: number;

@@ -14,16 +14,16 @@
  * `git merge-tree` (or a temporary index), and checks run in a temporary repository.
  */
 import { availableParallelism } from 'node:os';
-import type { VerifyCommand, VerifyConfig } from '../config.js';
-import type { Clock, Logger } from '../env.js';
-import { UserError } from '../errors.js';
-import { assertNotOption, type Git } from '../git.js';
-import { compileGlobs } from '../glob.js';
-import { runChecks, ThrowawayWorktree, type CheckResult } from './checks.js';
-import { importGraphAt } from '../tree-files.js';
+import type { VerifyCommand, VerifyConfig } from '../config/config.js';
+import type { Clock, Logger } from '../base/env.js';
+import { UserError } from '../base/errors.js';
+import { assertNotOption, type Git } from '../git/git.js';
+import { compileGlobs } from '../config/glob.js';
+import { runChecks, ThrowawayWorktree, type CheckResult } from '../sandbox/checks.js';
+import { importGraphAt } from '../git/tree-files.js';
 import { isExactInverse } from './inverse.js';
 import { planFileName, writePlan, PLAN_SCHEMA, type LandingPlan, type PlanStep, type RollbackStrategy, type WindowPlan } from './plan.js';
-import { ScratchStore } from './scratch.js';
+import { ScratchStore } from '../sandbox/scratch.js';
 import { searchWithLater, type Revertable } from './search.js';
 import { mapLimit, Simulator, type ConflictFile, type LineRange, type MergeEngine } from './simulate.js';
 import { diffChanges, ensureWindowHistory, PathIndex, pathsOf, readTrees, readWindow, type PathChange, type Unit } from './window.js';

@@ -5,10 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { readCommits } from '../commits.js';
-import type { Logger } from '../env.js';
-import type { Git } from '../git.js';
-import { ensureHistory } from '../shallow.js';
+import { readCommits } from '../git/commits.js';
+import type { Logger } from '../base/env.js';
+import type { Git } from '../git/git.js';
+import { ensureHistory } from '../git/shallow.js';
 
 export interface Unit {
   /** The commit's full sha. */

@@ -19,7 +19,7 @@ import {
   parseEvents,
   type Event,
 } from 'js-yaml';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../base/errors.js';
 
 export const CONFIG_PATH = '.github/rollback-gate.yml';
 

@@ -1,6 +1,6 @@
-import { UserError } from './errors.js';
+import { UserError } from '../base/errors.js';
 import type { Git } from './git.js';
-import type { Logger } from './env.js';
+import type { Logger } from '../base/env.js';
 
 const DEEPEN_STEPS = [50, 200, 1000, 5000];
 

@@ -20,9 +20,9 @@
  * text on the same line as its label: it cannot start a line, a heading, HTML or the marker, and
  * inside the JSON `<`, `>`, `&`, U+2028 and U+2029 are \u-escaped so `-->` can never close the comment.
  */
-import { canonicalJson } from './canonical-json.js';
-import { UserError } from './errors.js';
-import { markdownText } from './report.js';
+import { canonicalJson } from '../seal/canonical-json.js';
+import { UserError } from '../base/errors.js';
+import { markdownText } from '../output/report.js';
 
 export const RECOVERY_RECORD_SCHEMA = 'rollback-gate/recovery-record@1';
 export const RECORD_MARKER = 'rollback-gate:record';

@@ -6,20 +6,19 @@
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, posix, resolve, sep } from 'node:path';
-import type { PostmortemConfig } from './config.js';
-import type { Clock, Logger } from './env.js';
-import { GitHubApiError, type GitHubClient } from './github.js';
-import { UserError } from './errors.js';
-import type { Git } from './git.js';
+import type { PostmortemConfig } from '../config/config.js';
+import type { Clock, Logger } from '../base/env.js';
+import { GitHubApiError, type GitHubClient } from '../github/github.js';
+import { UserError } from '../base/errors.js';
+import type { Git } from '../git/git.js';
 import {
   commitMessage,
   deliverByPush,
   deliverOnBranch,
   hasRemote,
   logAt,
-  type PostmortemDelivery,
   type TreeEntry,
-} from './postmortem-delivery.js';
+} from './delivery.js';
 import {
   RECOVERY_RECORD_SCHEMA,
   RECOVERY_TYPES,
@@ -37,107 +36,23 @@ import {
   type RecoveryStats,
   type RecoveryType,
   type TimeSource,
-} from './postmortem-record.js';
-import { recordBody } from './postmortem-summary.js';
-import type { Annotation } from './report.js';
-import { ROLLBACK_REPORT_SCHEMA, type RollbackReport } from './rollback-report.js';
+} from './record.js';
+import { recordBody } from './summary.js';
+import type { Annotation } from '../output/report.js';
+import { ROLLBACK_REPORT_SCHEMA, type RollbackReport } from '../rollback/rollback-report.js';
 
-export {
-  RECORD_MARKER,
-  RECOVERY_RECORD_SCHEMA,
-  RECOVERY_TYPES,
-  describeScope,
-  formatIsoTime,
-  formatRecoveryMinutes,
-  minutesBetween,
-  parseIsoTime,
-  parseRecoveryLog,
-  recordDay,
-  recordMarkerLine,
-  recordText,
-  recoveryChart,
-  recoveryStats,
-  renderRecord,
-  renderRecordLines,
-  sameRecoveryEvent,
-  validateRecord,
-  type HandWrittenRecord,
-  type LogProblem,
-  type ParsedLog,
-  type ParsedRecord,
-  type RecoveryRecord,
-  type RecoveryScope,
-  type RecoveryStats,
-  type RecoveryType,
-  type TimeSource,
-  type TrendRow,
-} from './postmortem-record.js';
-export { POSTMORTEM_BRANCH_PREFIX, type PostmortemDelivery } from './postmortem-delivery.js';
-export { renderPostmortemSummary } from './postmortem-summary.js';
-
-export const POSTMORTEM_COMMIT_MODES = ['none', 'branch', 'push'] as const;
-export type PostmortemCommitMode = (typeof POSTMORTEM_COMMIT_MODES)[number];
+import {
+  POSTMORTEM_COMMIT_MODES,
+  type PostmortemCommitMode,
+  type PostmortemDelivery,
+  type PostmortemDeps,
+  type PostmortemRequest,
+  type PostmortemResult,
+} from './types.js';
 
 /** The longest free text a field takes (root cause, prevention, …). */
 const MAX_TEXT = 4000;
 
-export interface PostmortemDeps {
-  git: Git;
-  log: Logger;
-  clock: Clock;
-  /** Without it (no token) the pull request, the issue and the check-run lookup are skipped. */
-  github?: GitHubClient;
-}
-
-export interface PostmortemRequest {
-  /** The rollback report: a path (relative to the repository) or the JSON itself. */
-  report?: string;
-  type: RecoveryType;
-  detection?: string;
-  rootCause?: string;
-  prevention?: string;
-  detectedAt?: string;
-  recoveredAt?: string;
-  /** For a recovery made without the rollback action (overrides the report's). */
-  strategy?: string;
-  scope?: string;
-  /** The log file, relative to the repository root; default from the config by type. */
-  log?: string;
-  commit: PostmortemCommitMode;
-  issue: boolean;
-  logs: PostmortemConfig;
-  owner?: string;
-  repo?: string;
-  /** The branch the run is for (GITHUB_REF), used when HEAD is detached. */
-  branch?: string;
-  defaultBranch?: string;
-  /** The id's suffix when the report names no session: `run-<run_id>`. */
-  fallbackId: string;
-  runUrl?: string;
-  remote?: string;
-}
-
-export interface PostmortemResult {
-  record: RecoveryRecord;
-  /** The log, relative to the repository root. */
-  logPath: string;
-  /** The log file did not exist and was created with a header. */
-  created: boolean;
-  /** false when the log already held this exact record (a re-run): nothing appended. */
-  appended: boolean;
-  /** The line of the record's JSON line in the log. */
-  recordLine: number;
-  parsed: ParsedLog;
-  stats: RecoveryStats;
-  /** Every readable record of the log, the new one included. */
-  records: RecoveryRecord[];
-  delivery: PostmortemDelivery;
-  issue: { number: number; url: string } | undefined;
-  issueSkipped: string | undefined;
-  /** Things the reader should know (fallbacks taken, blocks closed). */
-  notes: string[];
-  annotations: Annotation[];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Inputs

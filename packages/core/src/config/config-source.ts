@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig, CONFIG_PATH, type Config } from './config.js';
-import type { EventContext } from './event.js';
-import type { Git } from './git.js';
+import type { EventContext } from '../event/event.js';
+import type { Git } from '../git/git.js';
 
 /**
  * Loads `.github/rollback-gate.yml` (or `path`). In pull_request_target runs it is read from the

@@ -1,4 +1,4 @@
-import { UserError } from './errors.js';
+import { UserError } from '../base/errors.js';
 
 /** What the workflow run is about, resolved from the runner's environment and the webhook payload. */
 export interface EventContext {

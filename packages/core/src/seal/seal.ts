@@ -1,5 +1,5 @@
 import { canonicalJson, sha256Hex } from './canonical-json.js';
-import { UserError } from './errors.js';
+import { UserError } from '../base/errors.js';
 
 /** A manifest or plan: JSON with a `schema` and a `seal` over its canonical form without the seal. */
 export interface Sealed {

@@ -1,12 +1,11 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { sha256Hex } from './canonical-json.js';
-import type { Clock, Logger } from './env.js';
-import { UserError } from './errors.js';
-import { assertNotOption, validateSessionId, type Git } from './git.js';
-import { markdownCode, markdownTable } from './report.js';
-import { seal, verifySealed } from './seal.js';
-import { ensureHistory } from './shallow.js';
+import { sha256Hex } from '../seal/canonical-json.js';
+import type { Clock, Logger } from '../base/env.js';
+import { UserError } from '../base/errors.js';
+import { assertNotOption, validateSessionId, type Git } from '../git/git.js';
+import { seal, verifySealed } from '../seal/seal.js';
+import { ensureHistory } from '../git/shallow.js';
 
 export const CHECKPOINT_SCHEMA = 'rollback-gate/checkpoint@1';
 
@@ -330,48 +329,4 @@ export async function pruneCheckpoints(
     log.info(`pruned ${deleted.length} checkpoint(s): ${deleted.map((d) => d.tag).join(', ')}`);
   }
   return { deleted, kept: tags.length - deleted.length, dryRun: options.dryRun };
-}
-
-/** The job summary for a checkpoint run. */
-export function renderCheckpointSummary(result: CheckpointResult, prune?: PruneResult): string {
-  const m = result.manifest;
-  const rows: string[][] = [
-    ['tag', markdownCode(result.tag)],
-    ['commit', markdownCode(m.commit)],
-    ['tree', markdownCode(m.tree)],
-    ['branch', m.branch ? markdownCode(m.branch) : '(detached)'],
-    ['created', result.created ? `yes, ${m.createdAt}` : `no: it already existed (${m.createdAt})`],
-    ['pushed', result.pushed ? 'yes' : 'no'],
-    ['seal', markdownCode(m.seal)],
-    ['manifest digest', markdownCode(result.digest)],
-  ];
-  const parts = [`## Checkpoint ${markdownCode(result.tag)}`, markdownTable(['', ''], rows)];
-  if (m.artifacts.length > 0) {
-    parts.push(
-      '### Artifacts',
-      markdownTable(
-        ['name', 'path', 'sha256', 'bytes'],
-        m.artifacts.map((a) => [markdownCode(a.name), markdownCode(a.path), markdownCode(a.sha256), String(a.bytes)]),
-      ),
-    );
-  }
-  parts.push(
-    '### Restore it',
-    'Check out the known-good state on a new branch:',
-    '```sh',
-    `git fetch origin tag ${result.tag} --no-tags && git switch --create restore/${m.id} ${result.tag}`,
-    '```',
-  );
-  if (prune) {
-    parts.push(
-      `### Retention${prune.dryRun ? ' (dry run: nothing deleted)' : ''}`,
-      prune.deleted.length === 0
-        ? `No checkpoint is past the policy; ${prune.kept} kept.`
-        : markdownTable(
-            ['tag', 'commit', 'created', prune.dryRun ? 'would be deleted' : 'deleted'],
-            prune.deleted.map((d) => [markdownCode(d.tag), markdownCode(d.commit.slice(0, 12)), d.createdAt.toISOString(), 'yes']),
-          ),
-    );
-  }
-  return parts.join('\n\n');
 }

@@ -1,15 +1,7 @@
 /** What people read: the job summary of a postmortem run, and the body of its pull request or issue. */
-import {
-  formatRecoveryMinutes,
-  recordText,
-  recoveryChart,
-  renderRecordLines,
-  type RecoveryRecord,
-  type RecoveryStats,
-} from './postmortem-record.js';
-import type { PostmortemDelivery } from './postmortem-delivery.js';
-import type { PostmortemResult } from './postmortem.js';
-import { markdownCode, markdownTable, markdownText } from './report.js';
+import { formatRecoveryMinutes, recordText, recoveryChart, renderRecordLines, type RecoveryRecord, type RecoveryStats } from './record.js';
+import type { PostmortemDelivery, PostmortemResult } from './types.js';
+import { markdownCode, markdownTable, markdownText } from '../output/report.js';
 
 /** The body of the pull request or issue: the record as people read it, and the figures. */
 export function recordBody(record: RecoveryRecord, stats: RecoveryStats, logPath: string, delivery: PostmortemDelivery | undefined): string {

@@ -3,8 +3,8 @@
  * comment and the annotations. Commit subjects, unit names, file names and command output are
  * untrusted: they are escaped for Markdown, and reach the log only through the protected logger.
  */
-import { markdownBlock, markdownCode, markdownTable, markdownText, type Annotation } from '../report.js';
-import { describeCheck, type CheckResult } from './checks.js';
+import { markdownBlock, markdownCode, markdownTable, markdownText, type Annotation } from '../output/report.js';
+import { describeCheck, type CheckResult } from '../sandbox/checks.js';
 import type { ConflictFile, LineRange } from './simulate.js';
 import type { UnitReport, UnitStatus, VerifyResult } from './verify.js';
 

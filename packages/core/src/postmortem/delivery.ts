@@ -7,9 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from './errors.js';
-import type { Git } from './git.js';
-import { GitHubApiError } from './github.js';
+import { UserError } from '../base/errors.js';
+import type { Git } from '../git/git.js';
+import { GitHubApiError } from '../github/github.js';
 import {
   formatRecoveryMinutes,
   parseRecoveryLog,
@@ -17,26 +17,9 @@ import {
   sameRecoveryEvent,
   type RecoveryRecord,
   type RecoveryStats,
-} from './postmortem-record.js';
-import { recordBody } from './postmortem-summary.js';
-import type { PostmortemCommitMode, PostmortemDeps, PostmortemRequest } from './postmortem.js';
-
-export const POSTMORTEM_BRANCH_PREFIX = 'postmortem/';
-
-export interface PostmortemDelivery {
-  mode: PostmortemCommitMode;
-  /** The branch the record was committed on (`postmortem/<id>`, or the current branch for `push`). */
-  branch: string | undefined;
-  commit: string | undefined;
-  pushed: boolean;
-  /** An existing `postmortem/<id>` branch already held this record: reused, nothing pushed. */
-  reused: boolean;
-  /** Existing branches that held something else and were left as they are. */
-  skippedBranches: string[];
-  pr: { number: number; url: string; existed: boolean } | undefined;
-  /** Why the pull request was not opened. */
-  prSkipped: string | undefined;
-}
+} from './record.js';
+import { recordBody } from './summary.js';
+import { POSTMORTEM_BRANCH_PREFIX, type PostmortemDeps, type PostmortemDelivery, type PostmortemRequest } from './types.js';
 
 export interface TreeEntry {
   mode: string;

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { GitError, UserError } from './errors.js';
-import type { Logger } from './env.js';
+import { GitError, UserError } from '../base/errors.js';
+import type { Logger } from '../base/env.js';
 
 /** What one git process produced. stdout is raw bytes so `-z` output with non-UTF-8 paths survives. */
 export interface GitProcessResult {

@@ -10,8 +10,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { VerifyCommand } from '../config.js';
-import type { Logger } from '../env.js';
+import type { VerifyCommand } from '../config/config.js';
+import type { Logger } from '../base/env.js';
 import type { ScratchStore } from './scratch.js';
 
 export interface CheckResult {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import type { Git, GitResult, GitRunOptions } from '../git.js';
+import type { Git, GitResult, GitRunOptions } from '../git/git.js';
 
 export type ObjectFormat = 'sha1' | 'sha256';
 

@@ -5,7 +5,7 @@
  * Every failed call raises a GitHubApiError (a UserError) whose hint says what to do next: which
  * permission to add under `permissions:`, that the token expired, what GitHub found invalid.
  */
-import { UserError } from './errors.js';
+import { UserError } from '../base/errors.js';
 
 export interface GitHubClientOptions {
   /** The REST API root, as in GITHUB_API_URL: https://api.github.com, or https://ghes.example/api/v3. */

@@ -1,4 +1,0 @@
-export * from './target.js';
-export * from './revert.js';
-export * from './bisect.js';
-export * from './rollback.js';
