@@ -1,6 +1,7 @@
-// Type-check once, then bundle every actions/<name>/src/index.ts with ncc into dist/<name>/.
+// Type-check once, then bundle every actions/<name>/src/index.ts with ncc into dist/<name>/,
+// and the CLI (packages/cli/src/index.ts) into dist/cli/ with the workflow templates beside it.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, existsSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { readdirSync, existsSync, rmSync, writeFileSync, readFileSync, cpSync, chmodSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,15 +21,23 @@ const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
   .map((d) => d.name)
   .filter((name) => only.length === 0 || only.includes(name));
 
-for (const name of actions) {
+const entries = actions.map((name) => ({ name, source: `actions/${name}/src/index.ts` }));
+if (only.length === 0 || only.includes('cli')) entries.push({ name: 'cli', source: 'packages/cli/src/index.ts' });
+
+for (const { name, source } of entries) {
   const out = join(root, 'dist', name);
   rmSync(out, { recursive: true, force: true });
-  console.log(`bundle: actions/${name}/src/index.ts -> dist/${name}/`);
+  console.log(`bundle: ${source} -> dist/${name}/`);
   execFileSync(
     bin('ncc'),
-    ['build', `actions/${name}/src/index.ts`, '-o', `dist/${name}`, '-m', '-t', '--license', 'licenses.txt', '-q'],
+    ['build', source, '-o', `dist/${name}`, '-m', '-t', '--license', 'licenses.txt', '-q'],
     { cwd: root, stdio: 'inherit' },
   );
+  if (name === 'cli') {
+    // `rollback-gate init` writes the example workflows; the bin must be executable.
+    cpSync(join(root, 'examples', 'workflows'), join(out, 'templates', 'workflows'), { recursive: true });
+    chmodSync(join(out, 'index.js'), 0o755);
+  }
   // ncc writes {"type":"module"} for ESM output; keep it stable and newline-terminated.
   const pkg = join(out, 'package.json');
   writeFileSync(pkg, JSON.stringify(JSON.parse(readFileSync(pkg, 'utf8'))) + '\n');

@@ -698,7 +698,7 @@ function camelCase(kebab: string): string {
 // "Did you mean": the closest known word, only when it is close.
 
 /** The candidate nearest to `word`, or undefined when none is close enough to be a likely typo. */
-function closestWord(word: string, candidates: readonly string[]): string | undefined {
+export function closestWord(word: string, candidates: readonly string[]): string | undefined {
   const typed = normalizeWord(word);
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {

@@ -1,0 +1,119 @@
+import {
+  BisectRangeError,
+  ScratchStore,
+  UserError,
+  assertNotOption,
+  bisect,
+  findCascade,
+  readCommits,
+  type BisectOptions,
+} from '@rollback-gate/core';
+import { UsageError, wholeNumber, type ParsedArgs } from '../args.js';
+import { EXIT, type Command } from '../command.js';
+import { openRepo, runDirectory, type CommandContext } from '../context.js';
+import { Progress } from '../progress.js';
+import { safe } from '../terminal.js';
+
+/** `-- npm test` as one shell command: a single word is taken as written, several are quoted. */
+export function shellCommand(words: readonly string[]): string {
+  if (words.length === 1) return words[0]!;
+  return words.map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** The engine's bisect options from the command line: new options (a probe count, say) plug in here. */
+function bisectOptions(ctx: CommandContext, args: ParsedArgs, command: string, timeoutMinutes: number, progress: Progress): BisectOptions {
+  return {
+    command,
+    retries: wholeNumber(args, 'retries', 0, 99, 'bisect'),
+    timeoutMinutes: wholeNumber(args, 'timeout-minutes', timeoutMinutes, 10_000, 'bisect') || timeoutMinutes,
+    env: ctx.env,
+    log: progress.logger(),
+  };
+}
+
+export const bisectCommand: Command = {
+  name: 'bisect',
+  summary: 'Find the first bad commit between GOOD and BAD, and the later commits that build on it.',
+  usage: 'bisect GOOD BAD -- CMD...',
+  description:
+    'The rollback engine\'s bisect: CMD runs at each probe in a throwaway worktree (your checkout is never touched): exit 0 ' +
+    'is good, 125 skips the commit, anything else is bad, and with --retries N a commit is bad only when its failure repeats. ' +
+    'Prints a line per probe (commit, verdict, seconds), then the culprit, its cascade (the later commits that change what it ' +
+    'changed or what imports it) and its blast radius. Ctrl-C stops the probe and removes the worktree.',
+  options: [
+    { name: 'retries', type: 'string', value: 'N', description: 'Flake tolerance: rerun a failing probe N more times. Default: 0.' },
+    { name: 'timeout-minutes', type: 'string', value: 'M', description: 'Per-probe timeout. Default: verify.timeout-minutes from the config.' },
+  ],
+  positionals: [
+    { name: 'GOOD', required: true, description: 'A commit where CMD passes (a checkpoint tag, a sha, a branch).' },
+    { name: 'BAD', required: true, description: 'A later commit where CMD fails (e.g. HEAD).' },
+  ],
+  examples: ['rollback-gate bisect checkpoint/20260301-0930 HEAD -- npm test', 'rollback-gate bisect v1.2.0 main --retries 2 -- "npm run build && npm test"'],
+  async run(ctx) {
+    const { term, args } = ctx;
+    const [goodInput, badInput] = args.positionals as [string, string];
+    if (args.rest.length === 0) throw new UsageError('bisect needs the command to run at each probe, after `--`.', 'For example: rollback-gate bisect GOOD BAD -- npm test', 'bisect');
+    const command = shellCommand(args.rest);
+    const repo = await openRepo(ctx);
+    const { git } = repo;
+    assertNotOption(goodInput, 'GOOD');
+    assertNotOption(badInput, 'BAD');
+    const good = await git.requireCommit(goodInput, 'GOOD');
+    const bad = await git.requireCommit(badInput, 'BAD');
+    if (!(await git.isAncestor(good, bad))) {
+      throw new UserError(`GOOD ${goodInput} (${good.slice(0, 12)}) is not an ancestor of BAD ${badInput} (${bad.slice(0, 12)}).`, 'Give an older commit as GOOD and a later one on the same history as BAD.');
+    }
+    const commits = await readCommits(git, [`${good}..${bad}`], { firstParent: true });
+    const subjects = new Map(commits.map((c) => [c.sha.slice(0, 12), c.subject]));
+    const run = runDirectory(ctx, repo);
+    const progress = new Progress(term, subjects, term.tty);
+    const options = bisectOptions(ctx, args, command, repo.config.verify.timeoutMinutes, progress);
+    progress.start(`bisecting ${commits.length} commit(s) between ${goodInput} and ${badInput} with: ${safe(command)}`);
+    let store: ScratchStore | undefined;
+    try {
+      store = await ScratchStore.create(git, run.dir);
+      const result = await bisect(git, store, good, bad, options);
+      progress.stop();
+      const later = result.commits.slice(result.commits.indexOf(result.culprit) + 1);
+      const found = await findCascade(git, result.culprit, later, bad, repo.config.blastRadius.maxDepth);
+      if (term.json) {
+        term.document({
+          command: 'bisect',
+          good,
+          bad,
+          culprit: { sha: result.culprit.sha, subject: result.culprit.subject, author: `${result.culprit.authorName} <${result.culprit.authorEmail}>` },
+          runs: result.runs,
+          skipped: result.skipped,
+          probes: result.probes.map((p, i) => ({ ...p, seconds: progress.lines[i]?.seconds ?? null })),
+          cascade: found.cascade,
+          blastRadius: found.blastRadius,
+        });
+        return EXIT.ok;
+      }
+      term.essential(`${term.paint('red', 'culprit')} ${result.culprit.sha.slice(0, 12)} ${safe(result.culprit.subject)}  (${result.runs} run(s), ${result.skipped} skipped)`);
+      term.fields([['author', safe(`${result.culprit.authorName} <${result.culprit.authorEmail}>`)]]);
+      if (found.cascade.length > 0) {
+        term.line();
+        term.heading(`Cascade: ${found.cascade.length} later commit(s) build on it`);
+        term.table(['commit', 'subject', 'why'], found.cascade.map((c) => [c.commit.slice(0, 12), safe(subjects.get(c.commit.slice(0, 12)) ?? ''), safe(c.reason)]));
+      } else term.line('\nNo later commit builds on it: it can be reverted alone.');
+      if (found.blastRadius.length > 0) {
+        term.line();
+        term.heading('Its blast radius (files importing what it changed)');
+        term.table(['file', 'import chain'], found.blastRadius.slice(0, 30).map((r) => [safe(r.file), safe(r.chain.join(' ← '))]));
+      }
+      term.line();
+      term.line(`Roll it back: rollback-gate rollback ${result.culprit.sha.slice(0, 12)}${found.cascade.length > 0 ? `   (with its cascade: rollback-gate rollback ${good.slice(0, 12)}..${bad.slice(0, 12)} --strategy bisect --bisect-command '…')` : ''}`);
+      return EXIT.ok;
+    } catch (error) {
+      progress.stop();
+      if (error instanceof BisectRangeError && !term.json) {
+        term.table(['probe', 'commit', 'verdict', 'exit codes'], error.result.probes.map((p, i) => [String(i + 1), p.commit.slice(0, 12), p.verdict, p.exitCodes.join(', ')]));
+      }
+      throw error;
+    } finally {
+      store?.dispose();
+      run.dispose();
+    }
+  },
+};
