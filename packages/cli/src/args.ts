@@ -58,7 +58,14 @@ function flagName(token: string): string {
 }
 
 /** Parses `argv` against the command's options (plus the common ones). */
-export function parseCommandArgs(command: string, argv: readonly string[], options: readonly OptionSpec[], positionals: readonly PositionalSpec[]): ParsedArgs {
+export function parseCommandArgs(
+  command: string,
+  argv: readonly string[],
+  options: readonly OptionSpec[],
+  positionals: readonly PositionalSpec[],
+  /** Whether words after `--` are a command to run (bisect) rather than more arguments (`rollback -- -odd-name`). */
+  takesCommand = false,
+): ParsedArgs {
   const all = [...options, ...COMMON_OPTIONS];
   const config: Record<string, { type: 'boolean' | 'string'; short?: string }> = {};
   for (const o of all) config[o.name] = o.short ? { type: o.type, short: o.short } : { type: o.type };
@@ -79,7 +86,7 @@ export function parseCommandArgs(command: string, argv: readonly string[], optio
       continue;
     }
     if (token.kind === 'positional') {
-      (terminated ? rest : before).push(token.value);
+      (terminated && takesCommand ? rest : before).push(token.value);
       continue;
     }
     const spec = all.find((o) => o.name === token.name);
@@ -120,7 +127,7 @@ export function parseCommandArgs(command: string, argv: readonly string[], optio
       const extra = before[positionals.length]!;
       throw new UsageError(
         `unexpected argument ${JSON.stringify(extra)} for \`rollback-gate ${command}\`.`,
-        extra.includes(' ') || command === 'bisect' ? 'Put a command to run after `--`.' : `See \`rollback-gate ${command} --help\`.`,
+        extra.includes(' ') || takesCommand ? 'Put a command to run after `--`.' : `See \`rollback-gate ${command} --help\`.`,
         command,
       );
     }

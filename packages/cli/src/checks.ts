@@ -7,7 +7,8 @@ export async function checksOnTree(repo: Repo, tempDir: string, commit: string, 
   try {
     const worktree = await ThrowawayWorktree.create(store);
     try {
-      await worktree.checkout(await repo.git.treeOf(commit), commit, `checks on ${commit}`);
+      const sha = await repo.git.requireCommit(commit, 'the commit to check');
+      await worktree.checkout(await repo.git.treeOf(sha), sha, `checks on ${sha}`);
       return await runChecks(worktree.dir, { commands: repo.config.verify.commands, timeoutMinutes: repo.config.verify.timeoutMinutes, env, log });
     } finally {
       worktree.remove();

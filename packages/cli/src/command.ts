@@ -12,6 +12,8 @@ export interface Command {
   description: string;
   options: readonly OptionSpec[];
   positionals: readonly PositionalSpec[];
+  /** Words after `--` are a command to run (bisect). */
+  takesCommand?: boolean;
   /** Example command lines (each with a `# comment` line before it, optional). */
   examples: readonly string[];
   /** Does the work, prints the result (or the --json document), and returns the exit code. */

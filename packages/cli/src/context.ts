@@ -146,7 +146,7 @@ export function runDirectory(ctx: CommandContext, repo: Repo): { dir: string; di
   mkdirSync(base, { recursive: true });
   const dir = mkdtempSync(join(base, 'run-'));
   const dispose = (): void => {
-    killProcessesIn(dir);
+    stopProcessesIn(dir);
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   };
   const unregister = ctx.onInterrupt(dispose);
@@ -160,11 +160,22 @@ export function runDirectory(ctx: CommandContext, repo: Repo): { dir: string; di
 }
 
 /**
- * Kills the process groups of every process working inside `dir` (a check or a bisect probe runs
+ * Signals the process groups of every process working inside `dir` (a check or a bisect probe runs
  * in its own group, in a throwaway worktree under it). Linux: read from /proc; elsewhere there is
  * no portable way, and the probe ends on its own timeout.
  */
-export function killProcessesIn(dir: string): number {
+/** SIGTERM to the groups working in `dir`, up to a second for them to go, then SIGKILL. Synchronous (it runs in a signal handler). */
+export function stopProcessesIn(dir: string): void {
+  if (killProcessesIn(dir, 'SIGTERM') === 0) return;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited < 1000; waited += 50) {
+    Atomics.wait(pause, 0, 0, 50);
+    if (killProcessesIn(dir, 0) === 0) return;
+  }
+  killProcessesIn(dir, 'SIGKILL');
+}
+
+export function killProcessesIn(dir: string, signal: NodeJS.Signals | 0): number {
   if (process.platform !== 'linux' || !existsSync('/proc')) return 0;
   const own = process.pid;
   const groups = new Set<number>();
@@ -193,7 +204,7 @@ export function killProcessesIn(dir: string): number {
   for (const group of groups) {
     if (group === ownGroup) continue;
     try {
-      process.kill(-group, 'SIGKILL');
+      process.kill(-group, signal);
       killed++;
     } catch {
       // already gone

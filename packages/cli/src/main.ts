@@ -91,7 +91,7 @@ export async function main(argv: readonly string[], io: ProgramIO): Promise<numb
     }
     command = commands.find((c) => c.name === name);
     if (!command) throw unknownCommand(name);
-    const args = parseCommandArgs(command.name, rest, command.options, command.positionals);
+    const args = parseCommandArgs(command.name, rest, command.options, command.positionals, command.takesCommand);
     if (flag(args, 'help')) {
       io.stdout(commandHelp(command));
       return EXIT.ok;

@@ -48,6 +48,7 @@ export const bisectCommand: Command = {
     { name: 'GOOD', required: true, description: 'A commit where CMD passes (a checkpoint tag, a sha, a branch).' },
     { name: 'BAD', required: true, description: 'A later commit where CMD fails (e.g. HEAD).' },
   ],
+  takesCommand: true,
   examples: ['rollback-gate bisect checkpoint/20260301-0930 HEAD -- npm test', 'rollback-gate bisect v1.2.0 main --retries 2 -- "npm run build && npm test"'],
   async run(ctx) {
     const { term, args } = ctx;
