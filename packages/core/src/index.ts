@@ -87,6 +87,7 @@ export {
   type AgentsConfig,
   type BlastRadiusConfig,
   type CheckpointConfig,
+  closestWord,
   type Config,
   CONFIG_PATH,
   type CrossLayerPolicy,
