@@ -12,6 +12,7 @@ export { defaultLanguages, pythonLanguage, typescriptLanguage } from './language
 export { scanJsImports } from './scan-js.js';
 export { scanPythonImports } from './scan-python.js';
 export { createDiskReader, type DiskReaderOptions } from './disk.js';
+export { summarizeUnresolved, type SummarizeUnresolvedOptions } from './unresolved.js';
 export type {
   BlastRadiusEntry,
   BlastRadiusOptions,
@@ -27,4 +28,6 @@ export type {
   ReadFile,
   ResolveContext,
   UnresolvedImport,
+  UnresolvedImportExample,
+  UnresolvedImports,
 } from './types.js';

@@ -13,13 +13,21 @@ import { mapSubpath } from './exports.js';
 import { dirname, isWithin, joinPath } from './paths.js';
 import { matchPaths, TsConfigs, type TsScope } from './tsconfig.js';
 import type { ResolveContext } from './types.js';
-import { findWorkspacePackages, isRecord, splitPackageSpecifier, type PackageManifest, type WorkspacePackage } from './workspaces.js';
+import {
+  dependencyLinks,
+  findWorkspacePackages,
+  isRecord,
+  splitPackageSpecifier,
+  type DependencyLink,
+  type PackageManifest,
+  type WorkspacePackage,
+} from './workspaces.js';
 
 /** Extensions tried after an extensionless specifier, in TypeScript's order then JavaScript's. */
 const EXTENSIONS = ['.ts', '.tsx', '.d.ts', '.js', '.jsx', '.mts', '.cts', '.d.mts', '.d.cts', '.mjs', '.cjs', '.json'];
 const INDEX_FILES = EXTENSIONS.map((ext) => `index${ext}`);
 
-/** A written JavaScript extension -> the source extensions it may stand for, tried first. */
+/** A written JavaScript extension -> the source extensions it may stand for (TypeScript's rules for imports written in source). */
 const SOURCE_FOR_OUTPUT: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['.d.mts', ['.mts']],
   ['.d.cts', ['.cts']],
@@ -28,6 +36,22 @@ const SOURCE_FOR_OUTPUT: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['.jsx', ['.tsx']],
   ['.mjs', ['.mts', '.d.mts']],
   ['.cjs', ['.cts', '.d.cts']],
+];
+
+/**
+ * Build output named by a manifest (`exports`, `main`, `types`, …) -> every source it may have been
+ * built from, the same module kind first. A bundler (tsup, unbuild, rollup) turns `src/index.ts`
+ * into `dist/index.mjs`, `dist/index.cjs` and `dist/index.d.mts` alike, so any output extension
+ * may stand for any source extension.
+ */
+const SOURCES_OF_BUILD_OUTPUT: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['.d.mts', ['.mts', '.ts', '.tsx', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.d.mts', '.d.ts', '.d.cts']],
+  ['.d.cts', ['.cts', '.ts', '.tsx', '.mts', '.js', '.jsx', '.cjs', '.mjs', '.d.cts', '.d.ts', '.d.mts']],
+  ['.d.ts', ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.d.ts', '.d.mts', '.d.cts']],
+  ['.mjs', ['.mts', '.ts', '.tsx', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.d.mts', '.d.ts', '.d.cts']],
+  ['.cjs', ['.cts', '.ts', '.tsx', '.mts', '.js', '.jsx', '.cjs', '.mjs', '.d.cts', '.d.ts', '.d.mts']],
+  ['.js', ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.d.ts', '.d.mts', '.d.cts']],
+  ['.jsx', ['.tsx', '.jsx', '.ts', '.mts', '.cts', '.js', '.mjs', '.cjs', '.d.ts', '.d.mts', '.d.cts']],
 ];
 
 /** Directories build output usually lives in, and the format folders often nested in them. */
@@ -47,6 +71,9 @@ export class TsResolver {
   private packages: Map<string, WorkspacePackage> | undefined;
   private readonly cache = new Map<string, Resolution>();
   private readonly manifestDirs = new Map<string, string | undefined>();
+  private readonly enteringDirs = new Set<string>();
+  private readonly links = new Map<string, Map<string, DependencyLink>>();
+  private anyPackages: Map<string, WorkspacePackage> | undefined;
 
   constructor(private readonly ctx: ResolveContext) {
     this.tsconfigs = new TsConfigs(ctx, () => this.workspacePackages());
@@ -94,16 +121,50 @@ export class TsResolver {
       return r;
     }
     const scope = this.tsconfigs.scopeFor(fromDir);
-    const key = `${scope?.id ?? ''}\u0001${specifier}`;
+    const linked = this.linkedPackage(splitPackageSpecifier(specifier)[0], fromDir);
+    const key = `${scope?.id ?? ''}\u0001${linked?.dir ?? ''}\u0001${specifier}`;
     let r = this.cache.get(key);
     if (r === undefined) {
-      r = this.resolveBare(specifier, scope);
+      r = this.resolveBare(specifier, scope, linked);
       this.cache.set(key, r);
     }
     return r;
   }
 
-  private resolveBare(specifier: string, scope: TsScope | undefined): Resolution {
+  /**
+   * The package a `link:` / `file:` / `workspace:` dependency of the importing package (or of a
+   * package above it, as node_modules folders nest) points at, found by the name it is declared under.
+   */
+  private linkedPackage(name: string, fromDir: string): WorkspacePackage | undefined {
+    for (let dir = this.nearestManifestDir(fromDir); dir !== undefined; dir = dir === '' ? undefined : this.nearestManifestDir(dirname(dir))) {
+      const link = this.linksOf(dir).get(name);
+      if (link === undefined) continue;
+      if ('name' in link) return this.packageNamed(link.name);
+      if (!this.ctx.directoryExists(link.dir)) return undefined;
+      const manifest = this.ctx.readJson(link.dir === '' ? 'package.json' : `${link.dir}/package.json`);
+      return { name, dir: link.dir, manifest: isRecord(manifest) ? (manifest as PackageManifest) : {} };
+    }
+    return undefined;
+  }
+
+  private linksOf(dir: string): Map<string, DependencyLink> {
+    let links = this.links.get(dir);
+    if (!links) {
+      links = dependencyLinks(this.ctx.readJson(dir === '' ? 'package.json' : `${dir}/package.json`), dir);
+      this.links.set(dir, links);
+    }
+    return links;
+  }
+
+  /** A workspace package by name; failing that, any package.json of the repository with that name. */
+  private packageNamed(name: string): WorkspacePackage | undefined {
+    const pkg = this.workspacePackages().get(name);
+    if (pkg) return pkg;
+    this.anyPackages ??= findWorkspacePackages(this.ctx, { ignoreWorkspaceGlobs: true });
+    return this.anyPackages.get(name);
+  }
+
+  private resolveBare(specifier: string, scope: TsScope | undefined, linked: WorkspacePackage | undefined): Resolution {
     let mappedByPaths = false;
     for (const config of scope?.configs ?? []) {
       const matched = matchPaths(config, specifier);
@@ -116,7 +177,7 @@ export class TsResolver {
       }
     }
     const [name, subpath] = splitPackageSpecifier(specifier);
-    const pkg = this.workspacePackages().get(name);
+    const pkg = linked ?? this.workspacePackages().get(name);
     if (pkg) return this.resolvePackage(pkg, subpath) ?? MISSING;
     for (const config of scope?.configs ?? []) {
       if (config.baseUrl === undefined) continue;
@@ -183,10 +244,27 @@ export class TsResolver {
   private resolveOutput(path: string | undefined, pkgDir: string | undefined): string | undefined {
     if (path === undefined) return undefined;
     for (const candidate of this.sourceCandidates(path, pkgDir)) {
-      const found = this.resolveFile(candidate);
+      const found = this.resolveBuildOutput(candidate) ?? this.resolvePath(candidate);
       if (found) return found;
     }
-    return this.resolvePath(path);
+    return this.resolvePath(path) ?? this.resolveBuildOutput(path);
+  }
+
+  /**
+   * A path written as build output (or rewritten from one to the source folder): a file of the
+   * same stem with any source extension, the same kind first, then `<stem>/index.*` (an entry
+   * named after its folder, as `{ utils: 'src/utils/index.ts' }` builds to `dist/utils.mjs`).
+   */
+  private resolveBuildOutput(path: string): string | undefined {
+    for (const [written, sources] of SOURCES_OF_BUILD_OUTPUT) {
+      if (!path.endsWith(written)) continue;
+      const stem = path.slice(0, -written.length);
+      if (stem === '' || stem.endsWith('/')) return undefined;
+      for (const ext of sources) if (this.ctx.fileExists(stem + ext)) return stem + ext;
+      for (const ext of sources) if (this.ctx.fileExists(`${stem}/index${ext}`)) return `${stem}/index${ext}`;
+      return undefined;
+    }
+    return undefined;
   }
 
   private sourceCandidates(path: string, pkgDir: string | undefined): string[] {
@@ -207,6 +285,13 @@ export class TsResolver {
     const segments = rel.split('/');
     // The first output folder of the path (within the package when known).
     const at = segments.findIndex((s, i) => OUTPUT_DIRS.has(s) && i < segments.length - 1);
+    if (at < 0 && OUTPUT_DIRS.has(segments[segments.length - 1] ?? '')) {
+      // The output folder itself (`"main": "dist"`): its index, built from src/ or the folder above.
+      const before = segments.slice(0, -1).join('/');
+      const lead = prefix + before;
+      out.push(lead === '' ? 'src' : `${lead.endsWith('/') ? lead : `${lead}/`}src`);
+      if (lead !== '' && lead !== base) out.push(lead.endsWith('/') ? lead.slice(0, -1) : lead);
+    }
     if (at >= 0) {
       const before = segments.slice(0, at).join('/');
       const lead = prefix + (before === '' ? '' : `${before}/`);
@@ -226,9 +311,14 @@ export class TsResolver {
   }
 
   private resolveDirectory(dir: string): string | undefined {
-    if (!this.ctx.directoryExists(dir)) return undefined;
-    const manifest = this.ctx.readJson(dir === '' ? 'package.json' : `${dir}/package.json`);
-    return this.resolveEntry(dir, isRecord(manifest) ? (manifest as PackageManifest) : undefined);
+    if (!this.ctx.directoryExists(dir) || this.enteringDirs.has(dir)) return undefined; // `"main": "."` and the like
+    this.enteringDirs.add(dir);
+    try {
+      const manifest = this.ctx.readJson(dir === '' ? 'package.json' : `${dir}/package.json`);
+      return this.resolveEntry(dir, isRecord(manifest) ? (manifest as PackageManifest) : undefined);
+    } finally {
+      this.enteringDirs.delete(dir);
+    }
   }
 
   /** Extension rules: a written output extension maps to its source, then the exact path, then appended extensions. */

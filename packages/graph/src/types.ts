@@ -103,6 +103,31 @@ export interface UnresolvedImport {
   readonly language: string;
 }
 
+/** One import that resolved to no file, as a summary shows it. */
+export interface UnresolvedImportExample {
+  /** The importing file. */
+  readonly file: string;
+  /** The module as written ('@trpc/server', './gone.js', `from pkg import name` for Python). */
+  readonly specifier: string;
+  /** 1-based line of the specifier. */
+  readonly line: number;
+}
+
+/**
+ * The imports that named something of the repository but resolved to no file, counted: what a
+ * summary must say so that a silent miss cannot pass for a small blast radius.
+ */
+export interface UnresolvedImports {
+  /** How many such imports (each import statement once). */
+  readonly count: number;
+  /** How many files hold them. */
+  readonly files: number;
+  /** How many distinct specifiers. */
+  readonly specifiers: number;
+  /** Up to `limit` examples, one per distinct specifier first (most frequent first), then more of the same. */
+  readonly examples: readonly UnresolvedImportExample[];
+}
+
 export interface ImportGraph {
   /** Every file the graph knows: the caller's files plus declared absent files. */
   readonly files: ReadonlySet<string>;

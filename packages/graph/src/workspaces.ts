@@ -3,7 +3,7 @@
  * pnpm-workspace.yaml, lerna.json) and the name each one is imported by.
  */
 import { createGlobFilter } from './glob.js';
-import { dirname } from './paths.js';
+import { dirname, joinPath } from './paths.js';
 import type { ResolveContext } from './types.js';
 
 /** The package.json fields the resolver reads. */
@@ -118,8 +118,8 @@ function isManifestPath(path: string): boolean {
  * packages are the directories its globs match (plus the root package, for self-references);
  * when it declares none, every package.json outside node_modules names a package.
  */
-export function findWorkspacePackages(ctx: ResolveContext): Map<string, WorkspacePackage> {
-  const patterns = workspacePatterns(ctx);
+export function findWorkspacePackages(ctx: ResolveContext, options: { ignoreWorkspaceGlobs?: boolean } = {}): Map<string, WorkspacePackage> {
+  const patterns = options.ignoreWorkspaceGlobs ? [] : workspacePatterns(ctx);
   const inWorkspace = patterns.length > 0 ? createGlobFilter(patterns) : () => true;
   const found = new Map<string, WorkspacePackage>();
   for (const path of ctx.files) {
@@ -147,4 +147,49 @@ export function splitPackageSpecifier(specifier: string): [name: string, subpath
     return second < 0 ? [specifier, ''] : [specifier.slice(0, second), specifier.slice(second + 1)];
   }
   return first < 0 ? [specifier, ''] : [specifier.slice(0, first), specifier.slice(first + 1)];
+}
+
+/** Where a dependency declared with a local protocol points: a directory, or another workspace package's name. */
+export type DependencyLink = { readonly dir: string } | { readonly name: string };
+
+const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'] as const;
+
+/**
+ * The dependencies of the package in `dir` that name local code rather than a registry version:
+ * `link:../x`, `file:../x`, `portal:../x` and `workspace:../x` (a directory), and `workspace:other@^1`
+ * (an alias of workspace package `other`). `workspace:*` / `workspace:^` need nothing here: the
+ * package is found by its own name. Tarballs (`file:x.tgz`) and paths leaving the repository are skipped.
+ */
+export function dependencyLinks(manifest: unknown, dir: string): Map<string, DependencyLink> {
+  const links = new Map<string, DependencyLink>();
+  if (!isRecord(manifest)) return links;
+  for (const field of DEPENDENCY_FIELDS) {
+    const deps = manifest[field];
+    if (!isRecord(deps)) continue;
+    for (const [name, value] of Object.entries(deps)) {
+      if (typeof value !== 'string' || links.has(name)) continue;
+      const link = parseDependencyLink(value, dir);
+      if (link) links.set(name, link);
+    }
+  }
+  return links;
+}
+
+function parseDependencyLink(value: string, dir: string): DependencyLink | undefined {
+  const colon = value.indexOf(':');
+  if (colon < 0) return undefined;
+  const protocol = value.slice(0, colon);
+  const rest = value.slice(colon + 1).trim();
+  const asDir = (): DependencyLink | undefined => {
+    if (rest === '' || rest.startsWith('/') || /\.(?:tgz|tar\.gz|tar)$/.test(rest)) return undefined;
+    const target = joinPath(dir, rest.replace(/^\.\//, ''));
+    return target === undefined ? undefined : { dir: target.replace(/\/$/, '') };
+  };
+  if (protocol === 'link' || protocol === 'file' || protocol === 'portal') return asDir();
+  if (protocol !== 'workspace') return undefined;
+  if (rest.startsWith('.')) return asDir();
+  // workspace:<name>@<range> aliases another workspace package; workspace:* / ^ / ~ / 1.2.3 do not.
+  const at = rest.lastIndexOf('@');
+  if (at > 0) return { name: rest.slice(0, at) };
+  return undefined;
 }
