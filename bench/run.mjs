@@ -5,9 +5,10 @@ import scopeBench from './scope.mjs';
 import squashBench from './squash.mjs';
 import startupBench from './startup.mjs';
 import verifyBench from './verify.mjs';
+import cliBench from './cli.mjs';
 
 const only = process.argv.slice(2);
-const benches = { startup: startupBench, squash: squashBench, rollback: rollbackBench, verify: verifyBench, scope: scopeBench, graph: () => printGraphReport(runGraphBenchmark({ depcruise: process.env.DEPCRUISE_BIN })) };
+const benches = { startup: startupBench, squash: squashBench, rollback: rollbackBench, verify: verifyBench, scope: scopeBench, cli: cliBench, graph: () => printGraphReport(runGraphBenchmark({ depcruise: process.env.DEPCRUISE_BIN })) };
 for (const [name, bench] of Object.entries(benches)) {
   if (only.length && !only.includes(name)) continue;
   await bench();
