@@ -51,6 +51,20 @@ describe('bisect', () => {
     expect(doc.probes.every((p) => typeof p.seconds === 'number')).toBe(true);
   });
 
+  it('rollback --strategy bisect: the same probes, then the culprit and its cascade reverted on rollback/<id>', async () => {
+    const r = history();
+    const head = r.head();
+    const run = await cli(['rollback', `${r.good}..HEAD`, '--strategy', 'bisect', '--bisect-command', 'sh check.sh', '--apply'], { cwd: r.dir });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^  probe\s+1  [0-9a-f]{12}  bad /m);
+    expect(run.stdout).toMatch(/^✓ rollback of range-[0-9a-f]{12} made on rollback\/range-[0-9a-f]{12}: bisect, 2 commit\(s\) reverted/);
+    expect(run.stdout).toContain(`culprit: ${r.culprit}`);
+    const branch = `rollback/range-${head.slice(0, 12)}`;
+    expect(r.git(['show', `${branch}:src/state.ts`])).toBe("export const state = 'fine';");
+    expect(r.git(['rev-parse', `${branch}^`])).toBe(head);
+    expect(r.head()).toBe(head);
+  });
+
   it('usage: the command goes after `--`; a wrong range says so', async () => {
     const r = history();
     const none = await cli(['bisect', r.good, 'HEAD'], { cwd: r.dir });

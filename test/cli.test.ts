@@ -3,13 +3,14 @@
  * from the checkout) on real repositories with a bare remote: help and usage errors, checkpoint,
  * status, the common options, and the bad inputs the issue lists.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { readCheckpointManifest, Git, spawnGitRunner } from '@rollback-gate/core';
 import { createRepo, git, tempDir, type TestRepo } from './harness/repo.js';
-import { ROOT } from './harness/run-action.js';
-import { cli, hasStackTrace, npxCli } from './cli-harness.js';
+import { ROOT, node24 } from './harness/run-action.js';
+import { CLI, cli, cliEnv, hasStackTrace, npxCli } from './cli-harness.js';
 
 const CLAUDE = 'Co-authored-by: Claude <noreply@anthropic.com>';
 const repos: TestRepo[] = [];
@@ -245,6 +246,24 @@ describe('status', () => {
     expect(coloured.stdout).not.toContain('\x1b[2J');
     const noColour = await cli(['status'], { cwd: r.dir, env: { FORCE_COLOR: '1', NO_COLOR: '1' } });
     expect(noColour.stdout).not.toContain('\x1b[');
+  });
+
+  it('on a terminal: aligned tables and colour; NO_COLOR keeps the tables and drops the colour', () => {
+    const r = sessionRepo();
+    spawnSync(node24(), [CLI, 'checkpoint', '--session-id', 't1'], { cwd: r.dir, env: cliEnv() });
+    r.commit(`feat(lib): multiply\n\n${CLAUDE}\n`, { 'src/lib/util.ts': 'export const add = (a: number, b: number) => a * b;\n' });
+    // util-linux `script` gives the command a pseudo-terminal of 100 columns.
+    const onTty = (env: Record<string, string>) =>
+      spawnSync('script', ['-qec', `stty cols 100; "${node24()}" "${CLI}" status`, '/dev/null'], { cwd: r.dir, env: cliEnv(env), encoding: 'utf8' }).stdout.replace(/\r/g, '');
+    const coloured = onTty({});
+    expect(coloured).toContain('\x1b[1mScope\x1b[22m');
+    expect(coloured).toMatch(/\n  files changed {4}1 counted of 1 \(budget 3\) +\x1b\[32mok\x1b\[39m\n/);
+    expect(coloured).toContain('\x1b[33mat risk on revert\x1b[39m');
+    const plain = onTty({ NO_COLOR: '1' });
+    expect(plain).not.toContain('\x1b[');
+    expect(plain).toMatch(/\n  files changed {4}1 counted of 1 \(budget 3\) +ok\n/);
+    // Table rows are cut to the terminal's width.
+    for (const line of plain.split('\n').filter((l) => l.includes('at risk on revert'))) expect(line.length).toBeLessThanOrEqual(100);
   });
 
   it('without a checkpoint says how to make one; --verbose shows the engine\'s steps on stderr', async () => {

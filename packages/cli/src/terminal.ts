@@ -97,7 +97,7 @@ export class Terminal {
     }
     const visible = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
     const widths = headers.map((h, i) => Math.max(visible(h), ...rows.map((r) => visible(r[i] ?? ''))));
-    const total = this.options.columns ?? 120;
+    const total = this.options.columns || 120;
     // Shrink the widest column until the row fits the terminal.
     while (widths.reduce((a, b) => a + b + 2, 0) > total) {
       const widest = widths.indexOf(Math.max(...widths));
