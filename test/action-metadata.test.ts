@@ -34,6 +34,12 @@ describe.each(actionNames)('the action.yml of %s', (name) => {
   const yml = load(readFileSync(metadataFile(name), 'utf8')) as ActionYml;
   const sources = sourceFiles(join(ROOT, 'actions', name, 'src'));
 
+  it('has a name and a description that fit the Marketplace (description under 125 characters)', () => {
+    expect(yml.name.trim()).not.toBe('');
+    expect(yml.description.trim()).not.toBe('');
+    expect([yml.description, yml.description.length < 125]).toEqual([yml.description, true]);
+  });
+
   it('runs the committed bundle on node24', () => {
     expect(yml.runs).toEqual({ using: 'node24', main: name === 'gate' ? 'dist/gate/index.js' : `../../dist/${name}/index.js` });
     expect(existsSync(join(ROOT, 'dist', name, 'index.js'))).toBe(true);
