@@ -28,11 +28,11 @@ async function rejection(promise: Promise<unknown>): Promise<GitHubApiError> {
 }
 
 describe('the OpenAPI description', () => {
-  it('loads in well under a few seconds', () => {
+  // How long it takes is printed, not asserted: speed belongs in `npm run bench`, not in a timed test.
+  it('loads every path of api.github.com', () => {
     const { loadMs, routes } = loadGitHubDescription();
     console.log(`api.github.com description: ${routes.length} paths loaded in ${loadMs.toFixed(0)} ms`);
     expect(routes.length).toBeGreaterThan(500);
-    expect(loadMs).toBeLessThan(3000);
   });
 });
 

@@ -130,7 +130,8 @@ describe('scanJsImports', () => {
     const start = performance.now();
     const refs = scanJsImports(big);
     expect(refs).toHaveLength(20000);
-    expect(performance.now() - start).toBeLessThan(2000);
+    // A guard against a quadratic scan (which takes minutes here), not a speed claim: bench/ measures speed.
+    expect(performance.now() - start).toBeLessThan(20_000);
   });
 });
 
