@@ -2,7 +2,7 @@
 // npm drops them when it updates the lock from an existing node_modules; `npm ci` on any other
 // platform then fails with "Missing: @swc/core-darwin-arm64@... from lock file".
 // Fix: rm package-lock.json && npm install --package-lock-only
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 const lockPath = new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(lockPath, 'utf8'));
@@ -28,12 +28,28 @@ for (const [dir, entry] of Object.entries(packages)) {
   }
 }
 
+// Every workspace package must be in the lock too (npm ci: "Missing: @scope/pkg from lock file").
+const root = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+for (const pattern of root.workspaces ?? []) {
+  const dirs = pattern.endsWith('/*')
+    ? readdirSync(new URL(`../${pattern.slice(0, -2)}`, import.meta.url), { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => `${pattern.slice(0, -2)}/${d.name}`)
+    : [pattern];
+  for (const dir of dirs) {
+    const manifest = new URL(`../${dir}/package.json`, import.meta.url);
+    if (!existsSync(manifest)) continue;
+    const { name } = JSON.parse(readFileSync(manifest, 'utf8'));
+    if (!packages[dir] || !packages[`node_modules/${name}`]) missing.push(`workspace ${dir} (${name})`);
+  }
+}
+
 if (missing.length > 0) {
-  console.error(`package-lock.json lacks ${missing.length} optional platform package(s):`);
+  console.error(`package-lock.json lacks ${missing.length} entr${missing.length === 1 ? 'y' : 'ies'} (other platforms' optional packages or workspaces):`);
   for (const line of missing.slice(0, 20)) console.error(`  ${line}`);
   if (missing.length > 20) console.error(`  ... and ${missing.length - 20} more`);
-  console.error('npm ci fails on the platforms they serve. Regenerate the lock from scratch:');
+  console.error('npm ci fails without them. Regenerate the lock from scratch:');
   console.error('  rm package-lock.json && npm install --package-lock-only');
   process.exit(1);
 }
-console.log(`package-lock.json lists every platform's optional packages (${Object.keys(packages).length} entries).`);
+console.log(`package-lock.json lists every platform's optional packages and every workspace (${Object.keys(packages).length} entries).`);
