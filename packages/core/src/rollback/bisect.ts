@@ -89,13 +89,12 @@ export async function bisect(git: Git, store: ScratchStore, good: string, bad: s
       const mid = Math.floor((lo + hi) / 2);
       let index = mid;
       let verdict = await probe(commits[index]!);
-      // Skipped: look at the neighbours, nearer the bad end first, then the good end.
-      const tried = new Set([mid]);
+      // Skipped: look at the neighbours, nearer the bad end first, then the good end (both sides, all of them).
+      const pending: number[] = [];
       for (let step = 1; verdict === 'skip'; step++) {
-        const candidates = [mid + step, mid - step].filter((i) => i > lo && i < hi && !tried.has(i));
-        if (candidates.length === 0) break;
-        index = candidates[0]!;
-        tried.add(index);
+        pending.push(...[mid + step, mid - step].filter((i) => i > lo && i < hi));
+        if (pending.length === 0) break;
+        index = pending.shift()!;
         verdict = await probe(commits[index]!);
       }
       if (verdict === 'skip') {
