@@ -296,6 +296,7 @@ export {
   findCascade,
   type Verdict,
 } from './rollback/bisect.js';
+export { bisectRoundBound, parallelForRounds, planBisectRound, SKIP_EXIT_CODE, verdictOfRuns, type BisectProbe, type BisectRange, type BisectRoundPlan, type BisectVerdict, type CannotTellReason, type Overridden, type RecordedVerdict } from './rollback/bisect-rounds.js';
 export {
   alreadyReverted,
   commitReverts,
