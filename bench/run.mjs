@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark, each printing its figures next to a baseline measured in the same run.
+import bisectBench from './bisect.mjs';
 import { printGraphReport, runGraphBenchmark } from './graph.mjs';
 import rollbackBench from './rollback.mjs';
 import scopeBench from './scope.mjs';
@@ -8,7 +9,7 @@ import verifyBench from './verify.mjs';
 import cliBench from './cli.mjs';
 
 const only = process.argv.slice(2);
-const benches = { startup: startupBench, squash: squashBench, rollback: rollbackBench, verify: verifyBench, scope: scopeBench, cli: cliBench, graph: () => printGraphReport(runGraphBenchmark({ depcruise: process.env.DEPCRUISE_BIN })) };
+const benches = { startup: startupBench, squash: squashBench, rollback: rollbackBench, verify: verifyBench, scope: scopeBench, cli: cliBench, bisect: bisectBench, graph: () => printGraphReport(runGraphBenchmark({ depcruise: process.env.DEPCRUISE_BIN })) };
 for (const [name, bench] of Object.entries(benches)) {
   if (only.length && !only.includes(name)) continue;
   await bench();
