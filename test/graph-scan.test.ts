@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { scanJsImports, scanPythonImports } from '@rollback-gate/graph';
+import { scanJsImportsEveryChar } from '../packages/graph/src/scan-js.js';
 
 const specs = (source: string): string[] => scanJsImports(source).map((r) => r.specifier);
 
@@ -132,6 +135,71 @@ describe('scanJsImports', () => {
     expect(refs).toHaveLength(20000);
     // A guard against a quadratic scan (which takes minutes here), not a speed claim: bench/ measures speed.
     expect(performance.now() - start).toBeLessThan(20_000);
+  });
+});
+
+describe('scanJsImports skips plain code, yet finds what the char-by-char scan finds', () => {
+  const both = (source: string): [string, string] => {
+    const fast: string[] = [];
+    const slow: string[] = [];
+    const a = scanJsImports(source, (m, l) => fast.push(`${m}@${l}`));
+    const b = scanJsImportsEveryChar(source, (m, l) => slow.push(`${m}@${l}`));
+    return [JSON.stringify([a, fast]), JSON.stringify([b, slow])];
+  };
+
+  /** The project's own TypeScript and the JavaScript of its dependencies: real code of every style. */
+  function corpus(limit: number): string[] {
+    const out: string[] = [];
+    const walk = (dir: string, depth: number): void => {
+      let entries;
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (out.length >= limit) return;
+        const path = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (depth < 6 && e.name !== '.git') walk(path, depth + 1);
+        } else if (/\.(?:[cm]?[jt]sx?)$/.test(e.name)) {
+          const text = readFileSync(path, 'utf8');
+          if (text.length < 200_000) out.push(text);
+        }
+      }
+    };
+    for (const dir of ['packages', 'actions', 'test', 'scripts', 'bench', 'node_modules']) walk(dir, 0);
+    return out;
+  }
+
+  it('on real code', () => {
+    const files = corpus(3000);
+    expect(files.length).toBeGreaterThan(500);
+    for (const text of files) {
+      const [fast, slow] = both(text);
+      if (fast !== slow) expect(fast).toBe(slow);
+    }
+  });
+
+  it('on real code cut and salted with the characters that change what comes next', () => {
+    const files = corpus(400);
+    const salt = ['/', '*', "'", '"', '`', '{', '}', '${', '.', '...', '#', 'import', 'export', 'require', '(', ')', '\n', ' ', 'return', 'in', '1', 'x', '\\', ']', 'from', 'type', '1.', '.5'];
+    let seed = 16;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let i = 0; i < 6000; i++) {
+      const base = files[rand(files.length)]!;
+      const start = rand(base.length + 1);
+      let text = base.slice(start, start + 100 + rand(1500));
+      for (let k = 0; k < 4; k++) {
+        const at = rand(text.length + 1);
+        text = text.slice(0, at) + salt[rand(salt.length)]! + (rand(3) === 0 ? "'./m'" : '') + text.slice(at);
+      }
+      const [fast, slow] = both(text);
+      if (fast !== slow) expect([text, fast]).toEqual([text, slow]);
+    }
   });
 });
 

@@ -33,9 +33,8 @@ export function buildImportGraph(options: BuildGraphOptions): ImportGraph {
   for (const file of scanned) {
     const language = languageFor(languages, file);
     if (!language) continue;
-    const source = readSource(options.readFile, file, problems);
-    if (source === undefined) continue;
-    const refs = scan(language, source, file, problems);
+    const refs = preScanned(options, file, problems) ?? readAndScan(options.readFile, language, file, problems);
+    if (refs === undefined) continue;
     const edges: ImportEdge[] = [];
     const targets = new Set<string>();
     for (const ref of refs) {
@@ -128,6 +127,25 @@ function languageFor(languages: readonly LanguageSupport[], file: string): Langu
   return undefined;
 }
 
+/** The imports the caller already found for `file` (BuildGraphOptions.scanned), their warnings reported as a scan would. */
+function preScanned(options: BuildGraphOptions, file: string, problems: GraphProblem[]): readonly ImportRef[] | undefined {
+  const found = options.scanned?.(file);
+  if (!found) return undefined;
+  for (const [message, line] of found.warnings) problems.push(scanProblem(file, message, line));
+  if (found.error !== undefined) problems.push(scanProblem(file, `could not be scanned: ${found.error}`, undefined));
+  return found.refs;
+}
+
+function readAndScan(readFile: ReadFile, language: LanguageSupport, file: string, problems: GraphProblem[]): readonly ImportRef[] | undefined {
+  const source = readSource(readFile, file, problems);
+  return source === undefined ? undefined : scan(language, source, file, problems);
+}
+
+function scanProblem(file: string, message: string, line: number | undefined): GraphProblem {
+  const where = line === undefined ? file : `${file}:${line}`;
+  return line === undefined ? { kind: 'scan-error', file, message: `${where}: ${message}` } : { kind: 'scan-error', file, line, message: `${where}: ${message}` };
+}
+
 function readSource(readFile: ReadFile, file: string, problems: GraphProblem[]): string | undefined {
   try {
     const text = decodeContent(readFile(file));
@@ -139,10 +157,9 @@ function readSource(readFile: ReadFile, file: string, problems: GraphProblem[]):
   }
 }
 
-function scan(language: LanguageSupport, source: string, file: string, problems: GraphProblem[]): ImportRef[] {
+function scan(language: LanguageSupport, source: string, file: string, problems: GraphProblem[]): readonly ImportRef[] {
   const report = (message: string, line?: number): void => {
-    const where = line === undefined ? file : `${file}:${line}`;
-    problems.push(line === undefined ? { kind: 'scan-error', file, message: `${where}: ${message}` } : { kind: 'scan-error', file, line, message: `${where}: ${message}` });
+    problems.push(scanProblem(file, message, line));
   };
   try {
     return language.scanImports(source, file, report);

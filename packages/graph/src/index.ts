@@ -3,8 +3,11 @@
  *
  *   const graph = buildImportGraph({ files, readFile });
  *   const radius = blastRadius(graph, changedFiles, { maxDepth: 3 });
+ *   const { unresolved } = summarizeUnresolved(graph); // what a summary must say it could not resolve
  *
- * No git, no @actions: the caller passes the file list and a way to read files.
+ * buildImportGraph needs no git and no @actions: the caller passes the file list and a way to read
+ * files. For a committed tree, importGraphOfTree / blastRadiusOfTree read it straight from git
+ * (one ls-tree, one streamed cat-file --batch, scanned as it arrives) and give the same graph.
  */
 export { buildImportGraph } from './build-graph.js';
 export { blastRadius } from './blast-radius.js';
@@ -12,6 +15,14 @@ export { defaultLanguages, pythonLanguage, typescriptLanguage } from './language
 export { scanJsImports } from './scan-js.js';
 export { scanPythonImports } from './scan-python.js';
 export { createDiskReader, type DiskReaderOptions } from './disk.js';
+export {
+  blastRadiusOfTree,
+  importGraphOfTree,
+  type GitTreeGraph,
+  type GitTreeOptions,
+  type GitTreeRadius,
+  type GitTreeRadiusOptions,
+} from './git-tree.js';
 export { summarizeUnresolved, type SummarizeUnresolvedOptions } from './unresolved.js';
 export type {
   BlastRadiusEntry,
@@ -27,6 +38,7 @@ export type {
   LanguageSupport,
   ReadFile,
   ResolveContext,
+  ScannedImports,
   UnresolvedImport,
   UnresolvedImportExample,
   UnresolvedImports,

@@ -136,22 +136,26 @@ export class TsResolver {
    * package above it, as node_modules folders nest) points at, found by the name it is declared under.
    */
   private linkedPackage(name: string, fromDir: string): WorkspacePackage | undefined {
-    for (let dir = this.nearestManifestDir(fromDir); dir !== undefined; dir = dir === '' ? undefined : this.nearestManifestDir(dirname(dir))) {
-      const link = this.linksOf(dir).get(name);
-      if (link === undefined) continue;
-      if ('name' in link) return this.packageNamed(link.name);
-      if (!this.ctx.directoryExists(link.dir)) return undefined;
-      const manifest = this.ctx.readJson(link.dir === '' ? 'package.json' : `${link.dir}/package.json`);
-      return { name, dir: link.dir, manifest: isRecord(manifest) ? (manifest as PackageManifest) : {} };
-    }
-    return undefined;
+    const manifestDir = this.nearestManifestDir(fromDir);
+    if (manifestDir === undefined) return undefined;
+    const links = this.linksInScope(manifestDir);
+    if (links.size === 0) return undefined;
+    const link = links.get(name);
+    if (link === undefined) return undefined;
+    if ('name' in link) return this.packageNamed(link.name);
+    if (!this.ctx.directoryExists(link.dir)) return undefined;
+    const manifest = this.ctx.readJson(link.dir === '' ? 'package.json' : `${link.dir}/package.json`);
+    return { name, dir: link.dir, manifest: isRecord(manifest) ? (manifest as PackageManifest) : {} };
   }
 
-  private linksOf(dir: string): Map<string, DependencyLink> {
-    let links = this.links.get(dir);
+  /** The local-protocol dependencies visible from a package: its own, then those of the packages above it. */
+  private linksInScope(manifestDir: string): Map<string, DependencyLink> {
+    let links = this.links.get(manifestDir);
     if (!links) {
-      links = dependencyLinks(this.ctx.readJson(dir === '' ? 'package.json' : `${dir}/package.json`), dir);
-      this.links.set(dir, links);
+      links = new Map(dependencyLinks(this.ctx.readJson(manifestDir === '' ? 'package.json' : `${manifestDir}/package.json`), manifestDir));
+      const parent = manifestDir === '' ? undefined : this.nearestManifestDir(dirname(manifestDir));
+      if (parent !== undefined) for (const [name, link] of this.linksInScope(parent)) if (!links.has(name)) links.set(name, link);
+      this.links.set(manifestDir, links);
     }
     return links;
   }

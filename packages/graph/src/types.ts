@@ -161,6 +161,20 @@ export interface BuildGraphOptions {
    * for callers that only need the imports of a few files, such as the files a change edits.
    */
   readonly scanOnly?: readonly string[];
+  /**
+   * Imports already found for a file (for a reader that scans while it streams, such as
+   * importGraphOfTree): such a file is not read. Return undefined to have the file read and scanned.
+   */
+  readonly scanned?: (path: string) => ScannedImports | undefined;
+}
+
+/** A file's imports found ahead of the build, with what scanning it reported. */
+export interface ScannedImports {
+  readonly refs: readonly ImportRef[];
+  /** Scan warnings: [message, line]. */
+  readonly warnings: ReadonlyArray<readonly [message: string, line: number | undefined]>;
+  /** Set when the scanner threw. */
+  readonly error?: string;
 }
 
 export interface BlastRadiusEntry {

@@ -1,0 +1,337 @@
+/**
+ * The import graph and blast radius of a git tree, read straight from the object database: one
+ * `git ls-tree`, then one `git cat-file --batch` whose output is scanned blob by blob as it
+ * streams in (git inflates the next blobs while this process scans the last ones; nothing but the
+ * manifests is kept in memory). Identical blobs are scanned once.
+ *
+ * The graph is the same one buildImportGraph builds from the same files (it is built by it, with
+ * the imports found here passed in), so the answers are the same; only the waiting is gone.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { blastRadius } from './blast-radius.js';
+import { buildImportGraph } from './build-graph.js';
+import { defaultLanguages } from './languages.js';
+import { dirname, joinPath } from './paths.js';
+import type { BlastRadiusEntry, ImportGraph, LanguageSupport, ScannedImports, UnresolvedImports } from './types.js';
+import { summarizeUnresolved } from './unresolved.js';
+
+export interface GitTreeOptions {
+  /** The repository (any directory inside it) git runs in. */
+  readonly cwd: string;
+  /** What to read: a commit, a tree id or a ref. */
+  readonly tree: string;
+  /** Files that no longer exist but that imports may still name (see BuildGraphOptions.absentFiles). */
+  readonly absentFiles?: readonly string[];
+  /** Defaults to TypeScript/JavaScript and Python. */
+  readonly languages?: readonly LanguageSupport[];
+  /** The git executable. Default 'git'. */
+  readonly git?: string;
+  /** Extra environment for git (merged over process.env). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Blobs larger than this are not scanned (minified bundles, generated data). Default 4 MiB. */
+  readonly maxBytes?: number;
+  /** Scan only these files (and read only them and the manifests): see BuildGraphOptions.scanOnly. */
+  readonly scanOnly?: readonly string[];
+}
+
+export interface GitTreeGraph {
+  /** Every file of the tree (submodules left out), in git's order. */
+  readonly files: string[];
+  readonly graph: ImportGraph;
+}
+
+export interface GitTreeRadiusOptions extends GitTreeOptions {
+  /** The changed files (repo-relative), deleted ones included. */
+  readonly changed: readonly string[];
+  /** Only dependents at most this many imports away. Default: unlimited. */
+  readonly maxDepth?: number;
+  /** How many unresolved imports to name. Default 10. */
+  readonly unresolvedExamples?: number;
+}
+
+export interface GitTreeRadius extends GitTreeGraph {
+  /** The dependents of the changed files, as blastRadius returns them. */
+  readonly radius: BlastRadiusEntry[];
+  /** Imports of the tree that named a repository file and resolved to none: say them in the summary. */
+  readonly unresolved: UnresolvedImports;
+}
+
+/** The files config resolution reads (kept as text); everything else a language claims is scanned and dropped. */
+const CONFIG_FILE = /(^|\/)(package\.json|[tj]sconfig[^/]*\.json|pnpm-workspace\.ya?ml|lerna\.json)$/;
+
+const SYMLINK = '120000';
+
+/** The import graph of a git tree. */
+export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTreeGraph> {
+  const languages = options.languages ?? defaultLanguages();
+  const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
+  const git = new GitReader(options);
+  const entries = await git.listTree(options.tree);
+
+  const files: string[] = [];
+  const oidOf = new Map<string, string>();
+  const wanted: Entry[] = [];
+  const only = options.scanOnly ? new Set(options.scanOnly) : undefined;
+  const links = new Map<string, string | undefined>(); // symlink path -> the path it points at (read below)
+  for (const entry of entries) {
+    files.push(entry.path);
+    if (entry.mode === SYMLINK) {
+      // A link's blob is its target's path: followed below, within the tree, as the disk reader does.
+      if (languageFor(languages, entry.path)) {
+        links.set(entry.path, undefined);
+        wanted.push({ ...entry, link: true });
+      }
+      continue;
+    }
+    oidOf.set(entry.path, entry.oid);
+    const config = CONFIG_FILE.test(entry.path);
+    const language = config || (only && !only.has(entry.path)) ? undefined : languageFor(languages, entry.path);
+    if (config || language) wanted.push({ ...entry, language, config });
+  }
+  // Manifests first: they are few and small.
+  wanted.sort((a, b) => Number(b.config) - Number(a.config));
+
+  const texts = new Map<string, string>();
+  const scannedByOid = new Map<string, ScannedImports>();
+  const scanned = new Map<string, ScannedImports>();
+  const pathsByOid = new Map<string, Entry[]>();
+  for (const entry of wanted) {
+    const list = pathsByOid.get(entry.oid);
+    if (list) list.push(entry);
+    else pathsByOid.set(entry.oid, [entry]);
+  }
+
+  await git.readBlobs([...pathsByOid.keys()], (oid, content) => {
+    for (const entry of pathsByOid.get(oid) ?? []) {
+      if (content === undefined || content.length > maxBytes) continue; // read the usual way later: reported as a problem
+      if (entry.link) {
+        links.set(entry.path, content.toString('utf8'));
+        continue;
+      }
+      if (entry.config) {
+        texts.set(entry.path, content.toString('utf8'));
+        continue;
+      }
+      const language = entry.language!;
+      const key = `${language.name}\0${oid}`;
+      let result = scannedByOid.get(key);
+      if (!result) {
+        result = scanBlob(language, content.toString('utf8'), entry.path);
+        scannedByOid.set(key, result);
+      }
+      scanned.set(entry.path, result);
+    }
+  });
+
+  for (const [link, target] of links) {
+    const file = followLink(link, target, links);
+    const found = file === undefined ? undefined : scanned.get(file);
+    if (found) scanned.set(link, found);
+  }
+
+  const readFile = (path: string): string | undefined => {
+    const text = texts.get(path);
+    if (text !== undefined) return text;
+    const oid = oidOf.get(path);
+    if (oid === undefined) return undefined;
+    const blob = git.readBlobSync(oid);
+    if (blob !== undefined && blob.length > maxBytes) throw new Error(`larger than ${maxBytes} bytes: not scanned`);
+    return blob?.toString('utf8');
+  };
+  const graph = buildImportGraph({
+    files,
+    readFile,
+    languages,
+    absentFiles: options.absentFiles,
+    scanned: (path) => scanned.get(path),
+    ...(options.scanOnly ? { scanOnly: options.scanOnly } : {}),
+  });
+  return { files, graph };
+}
+
+/** The blast radius of a change in a git tree, with the tree's unresolved imports counted. */
+export async function blastRadiusOfTree(options: GitTreeRadiusOptions): Promise<GitTreeRadius> {
+  const { files, graph } = await importGraphOfTree(options);
+  const radius = blastRadius(graph, options.changed, options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth });
+  const unresolved = summarizeUnresolved(graph, { limit: options.unresolvedExamples ?? 10 });
+  return { files, graph, radius, unresolved };
+}
+
+// ---- scanning -----------------------------------------------------------------------------
+
+interface Entry {
+  readonly path: string;
+  readonly oid: string;
+  readonly mode: string;
+  readonly language?: LanguageSupport | undefined;
+  readonly config?: boolean;
+  readonly link?: boolean;
+}
+
+/** The file a symlink ends at within the tree (links to links followed, at most 8), or undefined when it leaves the tree. */
+function followLink(link: string, target: string | undefined, links: ReadonlyMap<string, string | undefined>): string | undefined {
+  let path = link;
+  let to = target;
+  for (let hops = 0; hops < 8; hops++) {
+    if (to === undefined || to.startsWith('/')) return undefined;
+    const next = joinPath(dirname(path), to);
+    if (next === undefined) return undefined;
+    if (!links.has(next)) return next;
+    path = next;
+    to = links.get(next);
+  }
+  return undefined;
+}
+
+function scanBlob(language: LanguageSupport, source: string, path: string): ScannedImports {
+  const warnings: Array<[string, number | undefined]> = [];
+  try {
+    const refs = language.scanImports(source, path, (message, line) => warnings.push([message, line]));
+    return { refs, warnings };
+  } catch (error) {
+    return { refs: [], warnings, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function languageFor(languages: readonly LanguageSupport[], file: string): LanguageSupport | undefined {
+  for (const language of languages) {
+    try {
+      if (language.matches(file)) return language;
+    } catch {
+      // a language that cannot judge a path does not claim it
+    }
+  }
+  return undefined;
+}
+
+// ---- git ----------------------------------------------------------------------------------
+
+class GitReader {
+  private readonly gitPath: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(private readonly options: GitTreeOptions) {
+    this.gitPath = options.git ?? 'git';
+    this.env = { ...process.env, ...options.env };
+  }
+
+  /** Every blob of the tree: `ls-tree -r -z --full-tree`, so odd names survive. */
+  async listTree(tree: string): Promise<Array<{ path: string; oid: string; mode: string }>> {
+    if (tree.startsWith('-')) throw new Error(`not a tree: ${JSON.stringify(tree)}`);
+    const out = (await this.run(['ls-tree', '-r', '-z', '--full-tree', tree])).toString('utf8');
+    const entries: Array<{ path: string; oid: string; mode: string }> = [];
+    let at = 0;
+    while (at < out.length) {
+      const nul = out.indexOf('\0', at);
+      const record = out.slice(at, nul < 0 ? out.length : nul);
+      at = nul < 0 ? out.length : nul + 1;
+      const tab = record.indexOf('\t');
+      if (tab < 0) continue;
+      const s1 = record.indexOf(' ');
+      const s2 = record.indexOf(' ', s1 + 1);
+      if (record.slice(s1 + 1, s2) !== 'blob') continue; // submodule commits
+      entries.push({ path: record.slice(tab + 1), oid: record.slice(s2 + 1, tab), mode: record.slice(0, s1) });
+    }
+    return entries;
+  }
+
+  /** Streams `cat-file --batch`: `onBlob` gets each blob's bytes as soon as they are in (undefined when missing). */
+  readBlobs(oids: readonly string[], onBlob: (oid: string, content: Buffer | undefined) => void): Promise<void> {
+    if (oids.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.gitPath, ['cat-file', '--batch', '--buffer'], { cwd: this.options.cwd, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const parser = new BatchParser(onBlob);
+      let stderr = '';
+      let failed: unknown;
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (failed) return;
+        try {
+          parser.push(chunk);
+        } catch (error) {
+          failed = error;
+          child.kill();
+        }
+      });
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      child.on('error', reject);
+      child.stdin.on('error', () => undefined); // git exiting early is reported by 'close'
+      child.on('close', (code) => {
+        if (failed) reject(failed);
+        else if (code !== 0) reject(new Error(`git cat-file --batch failed (exit ${code}): ${stderr.trim()}`));
+        else if (!parser.done()) reject(new Error('git cat-file --batch ended in the middle of a blob'));
+        else resolve();
+      });
+      child.stdin.end(`${oids.join('\n')}\n`);
+    });
+  }
+
+  /** One blob, synchronously: the fallback for a file a resolver reads that was not streamed. */
+  readBlobSync(oid: string): Buffer | undefined {
+    const r = spawnSync(this.gitPath, ['cat-file', 'blob', oid], { cwd: this.options.cwd, env: this.env, maxBuffer: 1 << 30 });
+    return r.status === 0 ? r.stdout : undefined;
+  }
+
+  private run(args: string[]): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.gitPath, args, { cwd: this.options.cwd, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        if (code === 0) resolve(Buffer.concat(out));
+        else reject(new Error(`git ${args.join(' ')} failed (exit ${code}): ${stderr.trim()}`));
+      });
+    });
+  }
+}
+
+/** Incremental parser of `cat-file --batch` output: `<oid> <type> <size>\n<content>\n` or `<oid> missing\n`. */
+class BatchParser {
+  /** Bytes received and not yet consumed (a blob that spans chunks is joined once, when complete). */
+  private chunks: Buffer[] = [];
+  private length = 0;
+  private oid = '';
+  /** Bytes still expected for the current blob's content plus its newline; 0 when a header is next. */
+  private need = 0;
+
+  constructor(private readonly onBlob: (oid: string, content: Buffer | undefined) => void) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    if (this.need > 0 && this.length < this.need) return;
+    let buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.length);
+    let at = 0;
+    for (;;) {
+      if (this.need === 0) {
+        const nl = buf.indexOf(0x0a, at);
+        if (nl < 0) break;
+        const header = buf.toString('latin1', at, nl);
+        at = nl + 1;
+        const parts = header.split(' ');
+        if (parts[1] === 'missing' || parts.length < 3) {
+          this.onBlob(parts[0] ?? '', undefined);
+          continue;
+        }
+        const size = Number(parts[2]);
+        if (!Number.isSafeInteger(size) || size < 0) throw new Error(`unexpected git cat-file output: ${header}`);
+        this.oid = parts[0]!;
+        this.need = size + 1;
+      }
+      if (buf.length - at < this.need) break;
+      const end = at + this.need - 1;
+      this.onBlob(this.oid, buf.subarray(at, end));
+      at = end + 1;
+      this.need = 0;
+    }
+    buf = buf.subarray(at);
+    this.chunks = buf.length > 0 ? [buf] : [];
+    this.length = buf.length;
+  }
+
+  done(): boolean {
+    return this.need === 0 && this.length === 0;
+  }
+}
