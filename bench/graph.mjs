@@ -297,9 +297,10 @@ function commitAll(repo) {
     if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
   };
   git(['init', '-q', '--initial-branch=main']);
+  git(['config', 'gc.auto', '0']);
   git(['add', '-A']);
   git(['commit', '-q', '-m', 'generated monorepo']);
-  git(['gc', '-q']); // packed, as a clone is
+  git(['repack', '-a', '-d', '-q']); // packed, as a clone is
 }
 
 export function runGraphBenchmark({ files = 7150, packages = 65, changedCount = 5, seed = 1, keep = false, depcruise, depcruiseTimeoutS = 1800, reachesFilter = false } = {}) {
