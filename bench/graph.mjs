@@ -197,10 +197,14 @@ function moduleBody(k, rand) {
 
 // ---- running the tools ----------------------------------------------------------------------
 
-/** Runs a Node script in a fresh process: wall time (start-up included), CPU time (children included) and peak RSS. */
-function measure(args, { cwd, timeoutMs }) {
+/**
+ * Runs a Node script in a fresh process: wall time (start-up included), CPU time (its own and its
+ * waited-for children's, such as git: /proc/self/stat at exit) and peak RSS. On a timeout the
+ * process itself is killed (no wrapper process that would leave it running).
+ */
+function measure(args, { cwd, hook, timeoutMs }) {
   const start = performance.now();
-  const result = spawnSync('/usr/bin/time', ['-f', '@@time %U %S %M', process.execPath, ...args], {
+  const result = spawnSync(process.execPath, ['--import', pathToFileURL(hook).href, ...args], {
     cwd,
     encoding: 'utf8',
     maxBuffer: 1 << 30,
@@ -214,9 +218,21 @@ function measure(args, { cwd, timeoutMs }) {
   if (result.status !== 0) {
     throw new Error(`${args.join(' ')} failed (${result.status ?? result.signal}):\n${(result.stderr ?? '').slice(-4000)}`);
   }
-  const time = /@@time ([\d.]+) ([\d.]+) (\d+)/.exec(result.stderr ?? '');
-  return { ms, cpuMs: time ? (Number(time[1]) + Number(time[2])) * 1000 : undefined, peakMiB: time ? Number(time[3]) / 1024 : undefined, stdout: result.stdout };
+  const usage = /@@usage (\d+) (\d+)/.exec(result.stderr ?? '');
+  return { ms, cpuMs: usage ? Number(usage[1]) : undefined, peakMiB: usage ? Number(usage[2]) / 1024 : undefined, stdout: result.stdout };
 }
+
+const USAGE_HOOK = `
+import { readFileSync, writeSync } from 'node:fs';
+process.on('exit', () => {
+  try {
+    // utime, stime, cutime, cstime (fields 14-17) in clock ticks (100 per second on Linux).
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    writeSync(2, '\\n@@usage ' + ticks * 10 + ' ' + process.resourceUsage().maxRSS + '\\n');
+  } catch {}
+});
+`;
 
 /** The engine, compiled from packages/graph/src with the project's tsc into `outDir`. */
 function compileGraph(outDir) {
@@ -310,6 +326,8 @@ export function runGraphBenchmark({ files = 7150, packages = 65, changedCount = 
   try {
     const oursScript = join(work, 'ours.mjs');
     writeFileSync(oursScript, OURS_CHILD);
+    const hook = join(work, 'usage-hook.mjs');
+    writeFileSync(hook, USAGE_HOOK);
 
     let t = performance.now();
     const lib = compileGraph(join(work, 'lib'));
@@ -329,9 +347,9 @@ export function runGraphBenchmark({ files = 7150, packages = 65, changedCount = 
     const changedFile = join(work, 'changed.json');
     writeFileSync(changedFile, JSON.stringify(changedList));
 
-    const nodeStart = measure(['-e', '0'], { cwd: repo });
+    const nodeStart = measure(['-e', '0'], { cwd: repo, hook });
     const oursOut = join(work, 'ours.json');
-    const ours = measure([oursScript, pathToFileURL(lib).href, repo, changedFile, oursOut], { cwd: repo });
+    const ours = measure([oursScript, pathToFileURL(lib).href, repo, changedFile, oursOut], { cwd: repo, hook });
     const oursResult = JSON.parse(readFileSync(oursOut, 'utf8'));
 
     const report = {
@@ -358,7 +376,7 @@ export function runGraphBenchmark({ files = 7150, packages = 65, changedCount = 
       const out = join(work, 'depcruise.json');
       const args = [bin, '--no-config', '--ts-config', 'depcruise-tsconfig.json', '--ts-pre-compilation-deps', '--output-type', 'json', '--output-to', out];
       if (reachesFilter) args.push('--reaches', `^(${changedList.map(escapeRegExp).join('|')})$`);
-      const dc = measure([...args, 'packages'], { cwd: repo, timeoutMs: depcruiseTimeoutS * 1000 });
+      const dc = measure([...args, 'packages'], { cwd: repo, hook, timeoutMs: depcruiseTimeoutS * 1000 });
       if (dc.timedOut) {
         report.depcruise = { ms: round(dc.ms), timedOut: true, speedupAtLeast: round(dc.ms / ours.ms) };
         report.pass = report.depcruise.speedupAtLeast >= 20 ? 'partly (dependents not compared)' : false;
