@@ -85,7 +85,7 @@ describe('bisect', () => {
     const marks = tempDir('rg-sigint-');
     const before = r.git(['for-each-ref', '--format=%(refname) %(objectname)']);
     let probeDir = '';
-    const run = await cli(['bisect', r.good, 'HEAD', '--', `echo "$PWD" > ${marks}/started; sleep 60; exit 1`], {
+    const run = await cli(['bisect', r.good, 'HEAD', '--', `echo "$PWD" > ${marks}/pwd; mv ${marks}/pwd ${marks}/started; sleep 60; exit 1`], {
       cwd: r.dir,
       onSpawn: (child) => {
         const poll = setInterval(() => {

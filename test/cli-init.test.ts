@@ -62,8 +62,8 @@ describe('init', () => {
       expect(read(r, `.github/workflows/${name}`)).toBe(readFileSync(join(ROOT, 'examples', 'workflows', name), 'utf8'));
     }
     const settings = JSON.parse(read(r, '.claude/settings.json')) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ type: string; command: string }> }>> };
-    expect(settings.hooks.SessionStart).toEqual([{ matcher: 'startup|clear', hooks: [{ type: 'command', command: 'npx --yes rollback-gate checkpoint --from-hook --quiet', timeout: 60 }] }]);
-    expect(settings.hooks.SessionEnd![0]!.hooks[0]!.command).toBe('npx --yes rollback-gate status --from-hook');
+    expect(settings.hooks.SessionStart).toEqual([{ matcher: 'startup|clear', hooks: [{ type: 'command', command: 'npx --no-install rollback-gate checkpoint --from-hook --quiet', timeout: 60 }] }]);
+    expect(settings.hooks.SessionEnd![0]!.hooks[0]!.command).toBe('npx --no-install rollback-gate status --from-hook');
     for (const md of ['CLAUDE.md', 'AGENTS.md']) {
       const text = read(r, md);
       expect(text.match(/rollback-gate:session-protocol:begin/g)).toHaveLength(1);
@@ -176,7 +176,7 @@ describe('init', () => {
     const settings = JSON.parse(read(r, '.claude/settings.json')) as { hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> };
     // Claude Code runs the command with sh in the project directory and the hook input on stdin; npx is replaced by this checkout's bundle.
     const runHook = (event: string, input: object) => {
-      const command = settings.hooks[event]![0]!.hooks[0]!.command.replace('npx --yes rollback-gate', `"${node24()}" "${CLI}"`);
+      const command = settings.hooks[event]![0]!.hooks[0]!.command.replace('npx --no-install rollback-gate', `"${node24()}" "${CLI}"`);
       return spawnSync('sh', ['-c', command], { cwd: r.dir, input: JSON.stringify(input), env: cliEnv(), encoding: 'utf8' });
     };
     const id = '6b1c2d3e-4f50-4a61-8b72-93a4b5c6d7e8';

@@ -75,11 +75,9 @@ export async function main(argv: readonly string[], io: ProgramIO): Promise<numb
   let term = terminalFor(argv, io);
   let command: Command | undefined;
   try {
-    if (argv.includes('--version') || argv.includes('-V')) {
-      if (name === undefined) {
-        io.stdout(`${version()}\n`);
-        return EXIT.ok;
-      }
+    if (name === undefined && (argv.includes('--version') || argv.includes('-V'))) {
+      io.stdout(`${version()}\n`);
+      return EXIT.ok;
     }
     if (name === undefined || name === 'help') {
       const topic = name === 'help' ? rest.find((a) => !a.startsWith('-')) : undefined;

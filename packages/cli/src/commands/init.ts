@@ -134,6 +134,7 @@ export const initCommand: Command = {
     if (!dryRun && pending.length > 0) {
       term.line();
       term.line('Next: review and commit these files; then start a session (the SessionStart hook checkpoints it) or run `rollback-gate checkpoint`.');
+      if (agent === 'claude') term.line('The hooks run the project\'s own rollback-gate (npx --no-install): add it with `npm install --save-dev rollback-gate`.');
     }
     return EXIT.ok;
   },

@@ -12,8 +12,11 @@ import type { Config } from '@rollback-gate/core';
 export const SECTION_BEGIN = '<!-- rollback-gate:session-protocol:begin (written by `rollback-gate init`; edit outside these markers) -->';
 export const SECTION_END = '<!-- rollback-gate:session-protocol:end -->';
 
-/** The command the hooks run; `npx` finds the project's own install first. */
-export const HOOK_RUNNER = 'npx --yes rollback-gate';
+/**
+ * The command the hooks run: the project's own install (a devDependency), never a download at
+ * every session start (`--no-install`: a missing install fails the hook, the session goes on).
+ */
+export const HOOK_RUNNER = 'npx --no-install rollback-gate';
 
 export interface HookSpec {
   event: 'SessionStart' | 'SessionEnd';
