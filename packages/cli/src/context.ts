@@ -101,8 +101,8 @@ export async function readHookInput(ctx: CommandContext): Promise<HookInput> {
     throw new UserError(`the hook input on stdin is not JSON: ${(error as Error).message}`, 'Run it from the agent\'s hook (see `rollback-gate init`), or use --session-id ID.');
   }
   const obj = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
-  const text_ = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-  return { sessionId: text_(obj.session_id), cwd: text_(obj.cwd), event: text_(obj.hook_event_name) };
+  const field = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  return { sessionId: field(obj.session_id), cwd: field(obj.cwd), event: field(obj.hook_event_name) };
 }
 
 /**

@@ -121,8 +121,8 @@ export const rollbackCommand: Command = {
     const target = args.positionals[0]!;
     const push = flag(args, 'push');
     const apply = flag(args, 'apply') || push;
-    const probe = await openRepo(ctx);
-    const repo = await openRepo(ctx, { runner: localRemoteRunner(probe.root), log: undefined });
+    const { root } = await openRepo(ctx);
+    const repo = await openRepo(ctx, { runner: localRemoteRunner(root) });
     const { git } = repo;
     await requireRemoteForPush(git, push);
     if (apply) {
@@ -134,12 +134,11 @@ export const rollbackCommand: Command = {
 
     const run = runDirectory(ctx, repo);
     const progress = new Progress(term, new Map(), term.tty);
-    const logRepo = { ...repo, log: progress.logger() };
     const request = rollbackRequest(args, repo, target, branch, run.dir);
     let outcome: RollbackOutcome;
     if (request.strategy === 'bisect') progress.start(`bisecting ${safe(target)} with: ${safe(request.bisectCommand)}`);
     try {
-      outcome = await rollback({ git, log: logRepo.log, clock: systemClock, github: undefined, env: ctx.env }, request);
+      outcome = await rollback({ git, log: progress.logger(), clock: systemClock, github: undefined, env: ctx.env }, request);
     } catch (error) {
       if (error instanceof RollbackFailure && term.json) {
         term.document({ command: 'rollback', ok: false, error: { kind: 'user', message: error.problem, hint: error.hint ?? null }, report: error.outcome.report });
