@@ -91,18 +91,23 @@ export const statusCommand: Command = {
     const manifest = await readCheckpointManifest(git, tag);
     const head = await git.requireCommit('HEAD', 'HEAD');
     const branch = await git.currentBranch();
-    const scope = await checkScope(git, log, { base: manifest.commit, head, labels: [], config });
     const classify = createClassifier(config.agents);
-    const commits = (await readCommits(git, [`${scope.mergeBase}..${head}`], { newestFirst: true })).map((c) => {
+    // Four independent questions, asked at once (each is a few git processes).
+    const [scope, history, porcelain, rollback] = await Promise.all([
+      checkScope(git, log, { base: manifest.commit, head, labels: [], config }),
+      readCommits(git, [`${manifest.commit}..${head}`], { newestFirst: true }),
+      git.run(['status', '--porcelain=v1', '-z', '--untracked-files=all']),
+      rollbackNow(repo, id, head, branch, manifest.tree, head === manifest.commit ? 0 : 1),
+    ]);
+    const commits = history.map((c) => {
       const kind = classify(c);
       return { sha: c.sha, subject: c.subject, author: `${c.authorName} <${c.authorEmail}>`, kind: kind.kind, why: kind.reason };
     });
-    const uncommitted = (await git.run(['status', '--porcelain=v1', '-z', '--untracked-files=all'])).stdout
+    const uncommitted = porcelain.stdout
       .split('\0')
       .filter(Boolean)
       .map((e) => e.slice(3))
       .filter((f) => f.length > 0);
-    const rollback = await rollbackNow(repo, id, head, branch, manifest.tree, commits.length);
     const failing = !scope.passed && scope.mode === 'fail';
     const agent = commits.filter((c) => c.kind === 'agent').length;
 
