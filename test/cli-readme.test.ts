@@ -56,7 +56,7 @@ describe('README: On your machine', () => {
     expect(r.git(['rev-list', '--count', 'refs/rollback-gate/backup/demo', `^${checkpoint}`])).toBe('2');
     expect(readFileSync(join(r.dir, 'greet.mjs'), 'utf8')).toContain('hello');
     expect(r.git(['status', '--porcelain'])).toBe('');
-    // "30 seconds": the commands themselves take a few (generous bound for a loaded machine).
-    expect(seconds).toBeLessThan(30);
+    // "30 seconds" is for a person typing; the commands take a few. Printed, not asserted (no wall-clock assertions).
+    console.log(`README session: ${seconds.toFixed(1)} s`);
   });
 });
