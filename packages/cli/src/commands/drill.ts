@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { systemClock, verifyOutputs, verifyRollback } from '@rollback-gate/core';
+import { UserError, systemClock, verifyOutputs, verifyRollback } from '@rollback-gate/core';
 import { flag, stringOption } from '../args.js';
 import { EXIT, type Command } from '../command.js';
 import { openRepo, runDirectory } from '../context.js';
@@ -25,6 +25,9 @@ export const drillCommand: Command = {
   async run(ctx) {
     const { term, args } = ctx;
     const repo = await openRepo(ctx);
+    if (!stringOption(args, 'base') && (await repo.git.isEmptyRepository())) {
+      throw new UserError('the repository has no commits yet; there is nothing to drill.', 'Make a first commit; the drill rehearses the rollback of the recent ones.');
+    }
     const run = runDirectory(ctx, repo);
     const progress = new Progress(term, new Map(), term.tty);
     const planDir = join(repo.gitDir, 'rollback-gate', 'plans');
