@@ -11,9 +11,9 @@
  * The checkers are exercised on broken workflows too, so a green run means they looked.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { load } from 'js-yaml';
 import { createRepo, git, type TestRepo } from './harness/repo.js';
@@ -144,18 +144,28 @@ describe('examples/workflows', () => {
     expect(String(squash?.with?.['session-id'])).toMatch(/^pr-\$\{\{ steps\.[\w-]+\.outputs\.number \}\}$/);
   });
 
-  it("rollback.yml: dispatch inputs target and strategy (the action's choices), optional bisect-command; postmortem of the report, on a branch", () => {
+  it("rollback.yml: dispatch inputs target and strategy (the action's choices), optional bisect-command; a plan job that runs user code without credentials, an apply job behind the rollback Environment; postmortem of the report, on a branch", () => {
     const wf = readWorkflow('rollback.yml');
     const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { type: string; required?: boolean; options?: string[] }> }).inputs;
     expect(inputs.target).toMatchObject({ type: 'string', required: true });
-    const declaredStrategies = [...String(repoActions('rollback')!.inputs.strategy!.description).matchAll(/`([a-z-]+)`/g)].map((m) => m[1]).sort();
     expect(inputs.strategy?.type).toBe('choice');
+    const declaredStrategies = [...String(repoActions('rollback')!.inputs.strategy!.description).matchAll(/`([a-z-]+)`/g)].map((m) => m[1]).sort();
     expect([...(inputs.strategy?.options ?? [])].sort()).toEqual(declaredStrategies);
     expect(inputs['bisect-command']?.required).toBe(false);
-    const [rollback] = stepUsing(wf, 'rollback');
-    const [postmortem] = stepUsing(wf, 'postmortem');
-    expect(rollback?.with).toMatchObject({ target: '${{ inputs.target }}', strategy: '${{ inputs.strategy }}', 'bisect-command': '${{ inputs.bisect-command }}' });
-    expect(postmortem?.with).toMatchObject({ report: `\${{ steps.${rollback!.id}.outputs.report-path }}`, commit: 'branch' });
+    const plan = wf.jobs.plan!;
+    const apply = wf.jobs.apply!;
+    expect(plan.permissions).toEqual({ contents: 'read', 'pull-requests': 'read' });
+    expect(plan.steps!.find((s) => s.uses?.startsWith('actions/checkout@'))?.with).toMatchObject({ 'persist-credentials': false });
+    const [planStep] = stepUsing({ ...wf, jobs: { plan } }, 'rollback');
+    expect(planStep?.with).toMatchObject({ phase: 'plan', target: '${{ inputs.target }}', strategy: '${{ inputs.strategy }}', 'bisect-command': '${{ inputs.bisect-command }}' });
+    expect(apply.needs).toBe('plan');
+    expect(apply.environment).toBe('rollback');
+    expect(apply.permissions).toMatchObject({ contents: 'write', 'pull-requests': 'write' });
+    const [applyStep] = stepUsing({ ...wf, jobs: { apply } }, 'rollback');
+    expect(applyStep?.with).toMatchObject({ phase: 'apply' });
+    expect(Object.keys(applyStep?.with ?? {})).not.toContain('bisect-command');
+    const [postmortem] = stepUsing({ ...wf, jobs: { apply } }, 'postmortem');
+    expect(postmortem?.with).toMatchObject({ report: `\${{ steps.${applyStep!.id}.outputs.report-path }}`, commit: 'branch' });
   });
 
   it("drill.yml: scheduled; verify-rollback in drill mode, then a dry-run rollback from the drill's plan", () => {
@@ -411,11 +421,12 @@ describe('the workflows, played', () => {
     expect(empty.summary).toContain('skipped: nothing in the window');
   });
 
-  it('rollback.yml: the rollback, then the postmortem fed with its report-path, committed on a postmortem/ branch', async () => {
+  it('rollback.yml: the plan job seals a plan and pushes nothing; the apply job executes it from the downloaded artifact; then the postmortem fed with its report-path, committed on a postmortem/ branch', async () => {
     const wf = readWorkflow('rollback.yml');
-    const steps = wf.jobs.rollback!.steps!;
-    const rollbackStep = steps.find((s) => s.id === 'rollback')!;
-    const postmortemStep = steps.find((s) => s.id === 'postmortem')!;
+    const planStep = wf.jobs.plan!.steps!.find((s) => s.id === 'plan')!;
+    const applySteps = wf.jobs.apply!.steps!;
+    const rollbackStep = applySteps.find((s) => s.id === 'rollback')!;
+    const postmortemStep = applySteps.find((s) => s.id === 'postmortem')!;
     const { r, units } = threeUnits();
     const inputs: Record<string, string> = {
       'inputs.target': units[1]!,
@@ -425,20 +436,34 @@ describe('the workflows, played', () => {
       'inputs.type': 'logic-error',
       'inputs.root-cause': 'unit 2 broke the <b>build</b>\n## not a heading',
       'inputs.prevention': 'a test',
+      'inputs.labels': '',
     };
     const event = { name: 'workflow_dispatch', payload: webhookPayload('workflow_dispatch', undefined, { repository: { default_branch: 'main' } }) };
+    const remoteBefore = git(r.remote, ['for-each-ref', '--format=%(refname) %(objectname)']);
     // No token: the git work runs, the pull requests are skipped (the loopback API is not needed).
-    const rollback = await runAction('rollback', { workspace: r.dir, event, inputs: { ...resolveMap(rollbackStep.with, inputs), token: '' } });
-    expect(rollback.exitCode).toBe(0);
-    expect(rollback.outputs).toMatchObject({ strategy: 'revert-squash', verified: 'true', commits: JSON.stringify([units[1]]) });
-    const context = { ...inputs, 'steps.rollback.outputs.report-path': rollback.outputs['report-path']! };
+    const plan = await runAction('rollback', { workspace: r.dir, event, inputs: { ...resolveMap(planStep.with, inputs), token: '' } });
+    expect(plan.exitCode).toBe(0);
+    expect(plan.outputs).toMatchObject({ strategy: 'revert-squash', verified: 'true', verification: 'passed', commits: JSON.stringify([units[1]]) });
+    expect(git(r.remote, ['for-each-ref', '--format=%(refname) %(objectname)'])).toBe(remoteBefore);
+    // actions/upload-artifact then actions/download-artifact: the plan file lands in a directory of the apply job.
+    const downloaded = mkdtempSync(join(scratch, 'runner-temp-'));
+    mkdirSync(join(downloaded, 'rollback-plan'));
+    copyFileSync(plan.outputs['plan-path']!, join(downloaded, 'rollback-plan', basename(plan.outputs['plan-path']!)));
+    const apply = await runAction('rollback', {
+      workspace: r.dir,
+      event,
+      inputs: { ...resolveMap(rollbackStep.with, { ...inputs, 'runner.temp': downloaded }), token: '' },
+    });
+    expect(apply.exitCode).toBe(0);
+    expect(apply.outputs).toMatchObject({ strategy: 'revert-squash', verified: 'true', commits: JSON.stringify([units[1]]) });
+    const context = { ...inputs, 'steps.rollback.outputs.report-path': apply.outputs['report-path']! };
     const postmortem = await runAction('postmortem', { workspace: r.dir, event, inputs: { ...resolveMap(postmortemStep.with, context), token: '' } });
     expect(postmortem.exitCode).toBe(0);
     expect(postmortem.outputs['record-path']).toBe('docs/DECISIONS.md');
     expect(Number(postmortem.outputs['time-to-recovery-minutes'])).toBeGreaterThan(4);
     const branches = git(r.remote, ['for-each-ref', '--format=%(refname)', 'refs/heads/']).split('\n');
     const recordBranch = branches.find((b) => b.startsWith('refs/heads/postmortem/'));
-    expect(branches).toContain(`refs/heads/${rollback.outputs.branch}`);
+    expect(branches).toContain(`refs/heads/${apply.outputs.branch}`);
     expect(recordBranch).toBeDefined();
     const log = git(r.remote, ['show', `${recordBranch}:docs/DECISIONS.md`]);
     expect(log).toContain('**Type**: Rollback due to logic error');

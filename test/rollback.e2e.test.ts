@@ -48,7 +48,9 @@ describe('rollback bundle: strategies', () => {
     const run = await rollback(r, { target: 's1', token: 'ghs_test', 'detected-at': '2026-03-01T10:00:00Z' });
     expect(run.stderr).toBe('');
     expect(run.exitCode).toBe(0);
-    expect(run.outputs).toMatchObject({ strategy: 'revert-squash', branch: 'rollback/s1', verified: 'true' });
+    // No verify.commands: nothing checked the rolled-back tree, so it is not claimed verified.
+    expect(run.outputs).toMatchObject({ strategy: 'revert-squash', branch: 'rollback/s1', verified: 'false', verification: 'none' });
+    expect(run.summary).toContain('not verified: no checks configured (verify.commands)');
     expect(JSON.parse(run.outputs.commits!)).toEqual([r.head()]);
     expect(remoteTree(r, 'refs/heads/rollback/s1')).toBe(remoteTree(r, base));
     expect(git(r.remote, ['rev-parse', 'refs/heads/main'])).toBe(r.head());
@@ -56,7 +58,7 @@ describe('rollback bundle: strategies', () => {
     const created = loopback.server.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/pulls'));
     expect(created.at(-1)?.body).toMatchObject({ head: 'rollback/s1', base: 'main', title: 'Roll back s1' });
     const rep = report(run.outputs['report-path']!);
-    expect(rep).toMatchObject({ strategy: 'revert-squash', commits: [r.head()], detectedAt: '2026-03-01T10:00:00.000Z', verified: true, outcome: 'succeeded', sessionId: 's1' });
+    expect(rep).toMatchObject({ strategy: 'revert-squash', commits: [r.head()], detectedAt: '2026-03-01T10:00:00.000Z', verified: false, verification: 'none', outcome: 'succeeded', sessionId: 's1' });
     expect(git(r.remote, ['for-each-ref', 'refs/rollback-gate/lock'])).toBe('');
   });
 
@@ -70,7 +72,7 @@ describe('rollback bundle: strategies', () => {
     expect(batch.exitCode).toBe(0);
     expect(batch.outputs.strategy).toBe('revert-range');
     expect(JSON.parse(batch.outputs.commits!)).toEqual([...shas].reverse());
-    expect(batch.outputs.verified).toBe('true');
+    expect(batch.outputs.verified).toBe('false'); // no checks configured
     expect(git(r.remote, ['rev-list', '--count', `${r.head()}..refs/heads/main`])).toBe('1');
     expect(remoteTree(r, 'refs/heads/main')).toBe(remoteTree(r, base));
   });

@@ -255,10 +255,13 @@ export function stepPermissions(step: Step): { needs: Perms; optional: Perms } {
       if (!is(step, 'push', 'true', 'false')) need('pull-requests', 'write'); // the result comment
       break;
     case 'rollback':
-      if (is(step, 'dry-run', 'false', 'true')) need('contents', 'read');
-      else {
+      if (is(step, 'dry-run', 'false', 'true') || is(step, 'phase', 'all', 'plan')) {
+        need('contents', 'read');
+        if (is(step, 'phase', 'all', 'plan')) optional['pull-requests'] = 'read'; // a PR target
+      } else {
         need('contents', 'write');
         need('pull-requests', 'write');
+        if (maybe(step, 'phase', 'all', 'apply')) optional.actions = 'read'; // who approved the run
       }
       break;
     case 'postmortem': {

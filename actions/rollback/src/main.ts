@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RollbackFailure, UserError, loadConfigForEvent, renderRollbackSummary, rollback, systemClock, type RollbackReport } from '@rollback-gate/core';
+import { ROLLBACK_PLAN_SCHEMA, RollbackFailure, UserError, planSchemaOf, loadConfigForEvent, renderRollbackSummary, rollback, systemClock, type RollbackReport } from '@rollback-gate/core';
 import { ActionIO, actionLogger, eventContext, githubClient, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
 import { rollbackSpec } from './spec.js';
 
 const STRATEGIES = ['auto', 'delete-branch', 'revert-squash', 'revert-range', 'revert-merge', 'bisect'] as const;
+const PHASES = ['all', 'plan', 'apply'] as const;
 
 function wholeNumber(raw: string, name: string, fallback: number): number {
   if (raw === '') return fallback;
@@ -21,6 +22,21 @@ function isoTime(raw: string, name: string): string | undefined {
   return new Date(time).toISOString();
 }
 
+/** A plan path, or a directory holding exactly one rollback plan (where download-artifact put it). */
+function planFile(path: string): string {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return path;
+  const plans = readdirSync(path).filter((f) => f.endsWith('.json') && planSchemaOf(join(path, f)) === ROLLBACK_PLAN_SCHEMA);
+  if (plans.length !== 1) {
+    throw new UserError(`input \`plan\` is the directory ${path}, which holds ${plans.length} rollback plans; expected exactly one.`, 'Name the plan file itself.');
+  }
+  return join(path, plans[0]!);
+}
+
+/** `rollback.yml` from `owner/repo/.github/workflows/rollback.yml@refs/heads/main`. */
+function workflowFile(ref: string | undefined): string | undefined {
+  return ref?.match(/\/\.github\/workflows\/([^@/]+)@/)?.[1];
+}
+
 export async function run(): Promise<void> {
   await runAction(async (summary) => {
     const io = new ActionIO(rollbackSpec);
@@ -29,9 +45,12 @@ export async function run(): Promise<void> {
     const config = await loadConfigForEvent(git, context, io.text('config'));
     const target = io.text('target');
     const plan = io.text('plan');
+    const phase = io.choice('phase', PHASES, 'all');
     if (!target && !plan) {
       throw new UserError('give `target` (a session id, checkpoint tag, PR number, commit or range) or a sealed `plan` file.');
     }
+    if (phase === 'apply' && !plan) throw new UserError('`phase: apply` needs `plan`, the rollback plan file written by `phase: plan`.');
+    if (phase === 'apply' && io.text('bisect-command')) actionLogger.warning('`bisect-command` is ignored in `phase: apply`: apply runs no command; the plan job bisected.');
     const tempDir = join(runnerTemp(), 'rollback-gate');
     const capSeconds = Number(process.env.ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS ?? '');
     let report: RollbackReport | undefined;
@@ -41,9 +60,11 @@ export async function run(): Promise<void> {
         {
           target,
           strategy: io.choice('strategy', STRATEGIES, 'auto'),
+          phase,
+          labels: io.text('labels').split(/[,\n]/).map((l) => l.trim()).filter(Boolean),
           bisectCommand: io.text('bisect-command'),
           retries: wholeNumber(io.text('retries'), 'retries', 0),
-          planPath: plan ? (existsSync(plan) ? plan : join(git.cwd, plan)) : '',
+          planPath: plan ? planFile(existsSync(plan) ? plan : join(git.cwd, plan)) : '',
           replan: io.flag('replan', false),
           branch: io.text('branch'),
           batch: io.flag('batch', true),
@@ -53,6 +74,9 @@ export async function run(): Promise<void> {
           owner: context.owner,
           repo: context.repo,
           runUrl: context.runUrl,
+          runId: process.env.GITHUB_RUN_ID,
+          workflow: workflowFile(process.env.GITHUB_WORKFLOW_REF),
+          workspace: git.cwd,
           config,
           tempDir,
           maxCommandTimeoutMs: Number.isFinite(capSeconds) && capSeconds > 0 ? capSeconds * 1000 : undefined,
@@ -60,6 +84,7 @@ export async function run(): Promise<void> {
       );
       report = outcome.report;
       io.output('report-path', outcome.reportPath);
+      if (outcome.planPath) io.output('plan-path', outcome.planPath);
       summary.push(renderRollbackSummary(outcome.report, outcome.target, outcome.skipped));
     } catch (error) {
       // The report is written whatever happened: point at it and show it.
@@ -78,6 +103,7 @@ export async function run(): Promise<void> {
         io.output('branch', report.branch ?? '');
         io.output('pr-url', report.prUrl ?? '');
         io.output('verified', report.verified);
+        io.output('verification', report.verification ?? 'none');
       }
     }
   });

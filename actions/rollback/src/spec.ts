@@ -17,6 +17,8 @@ export const rollbackSpec = defineAction({
     'direct',
     'dry-run',
     'detected-at',
+    'phase',
+    'labels',
   ],
-  outputs: ['strategy', 'commits', 'culprit', 'rollback-sha', 'branch', 'pr-url', 'verified', 'report-path'],
+  outputs: ['strategy', 'commits', 'culprit', 'rollback-sha', 'branch', 'pr-url', 'verified', 'verification', 'report-path', 'plan-path'],
 });

@@ -123,6 +123,10 @@ export {
   outputValue,
   protectFromWorkflowCommands,
 } from './output/report.js';
+export {
+  shellCommand,
+  shellQuote,
+} from './output/shell.js';
 
 // Foundations: canonical JSON and seals
 export {
@@ -150,6 +154,13 @@ export {
   type ObjectFormat,
   ScratchStore,
 } from './sandbox/scratch.js';
+export {
+  REDACTED,
+  scanAddedLines,
+  scrubSecrets,
+  type SecretFinding,
+  secretEnvValues,
+} from './sandbox/secrets.js';
 
 // Capability: checkpoint
 export {
@@ -313,13 +324,37 @@ export {
 } from './rollback/rollback-report.js';
 export {
   ARCHIVE_PREFIX,
-  LOCK_PREFIX,
   rollback,
   type RollbackDeps,
   RollbackFailure,
   type RollbackOutcome,
+  type RollbackPhase,
   type RollbackRequest,
 } from './rollback/rollback.js';
+export {
+  planSchemaOf,
+  readRollbackPlan,
+  ROLLBACK_PLAN_SCHEMA,
+  type RollbackPlan as SealedRollbackPlan,
+  type RollbackPlanCommit,
+  sealRollbackPlan,
+  writeRollbackPlan,
+} from './rollback/rollback-plan.js';
+export {
+  type Lock,
+  LOCK_PREFIX,
+  releaseLock,
+  takeLock,
+} from './rollback/lock.js';
+export {
+  type Approval,
+  type AttestationCheck,
+  checkAttestation,
+  checkTagProtection,
+  manifestDigest,
+  runApprovals,
+  type TagProtection,
+} from './rollback/provenance.js';
 export {
   renderRollbackSummary,
 } from './rollback/summary.js';

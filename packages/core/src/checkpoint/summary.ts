@@ -1,5 +1,6 @@
 /** The checkpoint's job summary. */
-import { markdownCode, markdownTable } from '../output/report.js';
+import { markdownBlock, markdownCode, markdownTable } from '../output/report.js';
+import { shellCommand } from '../output/shell.js';
 import type { CheckpointResult, PruneResult } from './checkpoint.js';
 
 /** The job summary for a checkpoint run. */
@@ -28,9 +29,7 @@ export function renderCheckpointSummary(result: CheckpointResult, prune?: PruneR
   parts.push(
     '### Restore it',
     'Check out the known-good state on a new branch:',
-    '```sh',
-    `git fetch origin tag ${result.tag} --no-tags && git switch --create restore/${m.id} ${result.tag}`,
-    '```',
+    markdownBlock(`${shellCommand(['git', 'fetch', 'origin', 'tag', result.tag, '--no-tags'])} && ${shellCommand(['git', 'switch', '--create', `restore/${m.id}`, result.tag])}`, 'sh'),
   );
   if (prune) {
     parts.push(

@@ -99,6 +99,13 @@ export interface CheckpointConfig {
   maxAgeDays: number;
 }
 
+export interface RollbackConfig {
+  /** The label (on the target's PR, or granted to the plan) that lets a rollback re-introduce a secret. */
+  allowSecretsLabel: string;
+  /** A rollback lock older than this was left by a killed run (GitHub's default job timeout: 360). */
+  lockTimeoutMinutes: number;
+}
+
 export interface Config {
   scope: ScopeConfig;
   agents: AgentsConfig;
@@ -106,6 +113,7 @@ export interface Config {
   verify: VerifyConfig;
   postmortem: PostmortemConfig;
   checkpoint: CheckpointConfig;
+  rollback: RollbackConfig;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,6 +186,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
   },
   postmortem: { securityLog: 'docs/SECURITY_LOG.md', decisionsLog: 'docs/DECISIONS.md' },
   checkpoint: { prefix: 'checkpoint/', keep: 100, maxAgeDays: 180 },
+  rollback: { allowSecretsLabel: 'rollback-gate:secret-ok', lockTimeoutMinutes: 360 },
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -303,6 +312,10 @@ const CONFIG_SCHEMA: ObjectSchema = object(
     checkpoint: object(
       { prefix: text('a tag name prefix', checkRefPrefix), keep: integer(1), 'max-age-days': integer(1) },
       DEFAULT_CONFIG.checkpoint,
+    ),
+    rollback: object(
+      { 'allow-secrets-label': text('a label name'), 'lock-timeout-minutes': integer(1) },
+      DEFAULT_CONFIG.rollback,
     ),
   },
   DEFAULT_CONFIG,

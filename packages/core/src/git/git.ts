@@ -86,6 +86,13 @@ function defaultHint(stderr: string): string | undefined {
 }
 
 /**
+ * Options every git command of the engine runs with: repository hooks are ignored (`core.hooksPath`
+ * points at a path that cannot hold any), and no fsmonitor command is started, so nothing a user's
+ * command planted in `.git/hooks` or as a monitor runs inside the action, where the token is.
+ */
+export const GIT_SAFETY_OPTIONS: readonly string[] = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
+
+/**
  * One git wrapper for the whole engine. Every user-supplied ref goes after `--end-of-options`
  * (callers use `Git.userRef`), so a ref such as `--upload-pack=x` is never read as an option.
  */
@@ -99,7 +106,7 @@ export class Git {
   /** Runs git; throws GitError (command, stderr, next step) unless the exit code is an accepted one. */
   async run(args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
     this.log?.debug(`git ${args.join(' ')}`);
-    const result = await this.runner(args, {
+    const result = await this.runner([...GIT_SAFETY_OPTIONS, ...args], {
       cwd: this.cwd,
       input: options.input,
       env: options.env,
@@ -124,7 +131,7 @@ export class Git {
 
   /** Runs git where failure is an answer: returns the exit code instead of throwing. */
   async test(args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
-    const result = await this.runner(args, { cwd: this.cwd, input: options.input, env: options.env });
+    const result = await this.runner([...GIT_SAFETY_OPTIONS, ...args], { cwd: this.cwd, input: options.input, env: options.env });
     return {
       stdout: result.stdout.toString('utf8'),
       raw: result.stdout,

@@ -42,10 +42,40 @@ export interface RollbackReport {
   detectedAt: string | null;
   finishedAt: string;
   verified: boolean;
-  /** `succeeded` when the rollback was delivered; `failed` (with `error`) otherwise. */
-  outcome: 'succeeded' | 'failed' | 'dry-run';
+  /** `passed`: at least one configured check ran on the rolled-back tree and all passed; `failed`: one failed; `none`: no check ran. */
+  verification?: 'passed' | 'failed' | 'none';
+  /** Why `verified` is false, in words (no checks configured, a check failed, the tree differs, ...). */
+  verificationNote?: string | null;
+  /** `all` (one job), `plan` (computed and sealed, nothing pushed) or `apply` (executed a sealed plan). */
+  phase?: 'all' | 'plan' | 'apply';
+  /** The rollback plan written (plan) or executed (apply): its path and digest (its seal). */
+  plan?: { path: string; digest: string; createdAt: string; runUrl: string | null } | null;
+  /** apply: the run's environment approvals from the API (null: no token or not asked). */
+  approvals?: Array<{ user: string; state: string; environments: string[]; comment: string }> | null;
+  /** Secrets in the lines the rollback re-introduces (file, line, rule; never the value). */
+  secrets?: Array<{ file: string; line: number; rule: string }>;
+  /** Irreversible paths (config) the rollback touches. */
+  irreversible?: Array<{ path: string; reason: string; requireLabel: string }>;
+  /** Non-git state to restore by hand: the checkpoint's artifacts that changed since. */
+  artifacts?: Array<{ name: string; path: string; sha256: string; current: string | null }>;
+  /** What was checked beyond seals: the checkpoint's attestation and tag protection. */
+  provenance?: {
+    checkpointSealed: boolean | null;
+    attestation: { status: string; digest: string; workflow: string | null; detail: string } | null;
+    tagProtection: { status: string; rulesets: string[]; detail: string } | null;
+  };
+  /** A stale lock this run took over. */
+  lockTakenOver?: { runId: string | null; runUrl: string | null; startedAt: string | null; reason: string } | null;
+  /** `planned` (phase plan: the plan is sealed, nothing pushed); `succeeded` when the rollback was delivered; `failed` (with `error`) otherwise. */
+  outcome: 'succeeded' | 'failed' | 'dry-run' | 'planned';
   error: string | null;
   rollbackSha: string | null;
   branch: string | null;
   prUrl: string | null;
 }
+
+/** The fields added with the plan/apply split: optional for readers of older reports, always set by the rollback. */
+type NewerFields = 'verification' | 'verificationNote' | 'phase' | 'plan' | 'approvals' | 'secrets' | 'irreversible' | 'artifacts' | 'provenance' | 'lockTakenOver';
+
+/** A report as the rollback writes it: every field present. */
+export type FullRollbackReport = RollbackReport & Required<Pick<RollbackReport, NewerFields>>;

@@ -1,23 +1,33 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { readCommits, type CommitInfo } from '../git/commits.js';
 import type { Config } from '../config/config.js';
+import { matchesAny } from '../config/glob.js';
 import type { Clock, Logger } from '../base/env.js';
 import { UserError } from '../base/errors.js';
 import { assertNotOption, type Git } from '../git/git.js';
 import { GitHubApiError, type GitHubClient } from '../github/github.js';
-import { ROLLBACK_REPORT_SCHEMA, type CheckOutcome, type RollbackExecutionStrategy, type RollbackReport } from './rollback-report.js';
+import { shellCommand } from '../output/shell.js';
+import { ROLLBACK_REPORT_SCHEMA, type CheckOutcome, type FullRollbackReport, type RollbackExecutionStrategy, type RollbackReport } from './rollback-report.js';
 import { ensureHistory } from '../git/shallow.js';
 import { runChecks, ThrowawayWorktree } from '../sandbox/checks.js';
+import { scanAddedLines } from '../sandbox/secrets.js';
 import { readPlan } from '../verify/plan.js';
 import { ScratchStore } from '../sandbox/scratch.js';
+import { readCheckpointManifest } from '../checkpoint/checkpoint.js';
 import { bisect, BisectRangeError, findCascade, type BisectResult } from './bisect.js';
-import { commitReverts, revertSteps, type RevertStep } from './revert.js';
+import { commitReverts, revertSteps, type RevertOutcome, type RevertStep } from './revert.js';
 import { resolveTarget, type ResolvedTarget } from './target.js';
 import { renderRollbackSummary } from './summary.js';
+import { releaseLock, takeLock, type Lock } from './lock.js';
+import { checkAttestation, checkTagProtection, manifestDigest, runApprovals } from './provenance.js';
+import { planSchemaOf, readRollbackPlan, ROLLBACK_PLAN_SCHEMA, sealRollbackPlan, writeRollbackPlan, type RollbackPlan } from './rollback-plan.js';
 
-export const LOCK_PREFIX = 'refs/rollback-gate/lock/';
+export { LOCK_PREFIX } from './lock.js';
 export const ARCHIVE_PREFIX = 'refs/rollback-gate/archive/';
+
+export type RollbackPhase = 'all' | 'plan' | 'apply';
 
 export interface RollbackDeps {
   git: Git;
@@ -33,7 +43,9 @@ export interface RollbackRequest {
   strategy: RollbackExecutionStrategy | 'auto';
   bisectCommand: string;
   retries: number;
-  /** A sealed plan to execute instead of resolving `target` freshly. */
+  /** `all` (default): one job; `plan`: compute, check and seal a rollback plan, push nothing; `apply`: execute a sealed rollback plan, run no command. */
+  phase?: RollbackPhase;
+  /** A sealed plan to execute: a verify-rollback plan (phase all) or a rollback plan (phase apply). */
   planPath: string;
   replan: boolean;
   direct: boolean;
@@ -41,14 +53,21 @@ export interface RollbackRequest {
   batch: boolean;
   /** The branch to roll back on; default: the remote's default branch. */
   branch: string;
+  /** Labels granted to this plan (sealed into it), e.g. the secret-approval label. */
+  labels?: readonly string[];
   remote?: string;
   owner?: string;
   repo?: string;
   runUrl?: string;
+  runId?: string;
+  /** The workflow file that runs the rollback (for the re-plan command). */
+  workflow?: string;
   detectedAt?: string;
   config: Config;
   /** A per-run temporary directory (RUNNER_TEMP/rollback-gate). */
   tempDir: string;
+  /** Where the workspace's non-git artifacts are read (for the checkpoint's artifacts). */
+  workspace?: string;
   /** Caps each command's timeout (for tests and impatient users). */
   maxCommandTimeoutMs?: number;
 }
@@ -56,9 +75,36 @@ export interface RollbackRequest {
 export interface RollbackOutcome {
   report: RollbackReport;
   reportPath: string;
-  target: ResolvedTarget;
+  target: ResolvedTarget | undefined;
   skipped: Array<{ commit: string; reason: string }>;
   bisect: BisectResult | null;
+  /** phase plan: the sealed rollback plan written. */
+  planPath: string | null;
+}
+
+/** Everything one run carries between its steps. */
+interface Run {
+  deps: RollbackDeps;
+  request: RollbackRequest;
+  phase: RollbackPhase;
+  remote: string;
+  branch: string;
+  tip: string;
+  tipTree: string;
+  report: FullRollbackReport;
+  reportPath: string;
+  planPath: string | null;
+  target?: ResolvedTarget;
+  steps: RevertStep[];
+  reasons: Map<string, string>;
+  expectedTree: string | null;
+  outcome?: RevertOutcome;
+  bisected: BisectResult | null;
+  skipped: Array<{ commit: string; reason: string }>;
+  lock?: Lock;
+  store?: ScratchStore;
+  /** The rollback plan being applied (phase apply). */
+  plan?: RollbackPlan;
 }
 
 function toOutcomes(checks: Awaited<ReturnType<typeof runChecks>>, commands: Config['verify']['commands']): CheckOutcome[] {
@@ -72,34 +118,510 @@ function toOutcomes(checks: Awaited<ReturnType<typeof runChecks>>, commands: Con
   }));
 }
 
-async function takeLock(git: Git, remote: string, id: string, runUrl: string | undefined, now: Date): Promise<{ ref: string; sha: string }> {
-  const ref = `${LOCK_PREFIX}${id}`;
-  const emptyTree = await git.text(['hash-object', '-t', 'tree', '-w', '--stdin'], { input: '' });
-  const message = `rollback-gate lock for ${id}\n\nstarted: ${now.toISOString()}\nrun: ${runUrl ?? '(local)'}\n`;
-  const sha = await git.text(['commit-tree', emptyTree, '-F', '-'], { input: message, env: await git.identityEnv() });
-  const pushed = await git.test(['push', '--porcelain', '--atomic', `--force-with-lease=${ref}:`, '--end-of-options', remote, `${sha}:${ref}`]);
-  if (pushed.exitCode !== 0) {
-    const holder = await git.remoteRef(remote, ref);
-    let detail = '';
-    if (holder) {
-      await git.test(['fetch', '--no-tags', '--quiet', '--end-of-options', remote, holder]);
-      detail = (await git.test(['log', '-1', '--format=%b', holder])).stdout.trim().replace(/\n/g, ', ');
+const stepsOf = (commits: readonly CommitInfo[]): RevertStep[] => commits.map((c) => ({ commit: c, mainline: c.parents.length > 1 ? 1 : null }));
+
+/**
+ * Executes a rollback as a list of named steps: open the run (branch, tip, history), then either
+ * plan (resolve the target, bisect, revert in memory, run the checks, scan for secrets) and deliver
+ * (lease-pushed branch or PR), or, in phase `apply`, re-check a sealed rollback plan against the
+ * repository and deliver it without running any command. Writes the report whatever the outcome.
+ */
+export async function rollback(deps: RollbackDeps, request: RollbackRequest): Promise<RollbackOutcome> {
+  const run = await openRun(deps, request);
+  const outcome = (): RollbackOutcome => ({ report: run.report, reportPath: run.reportPath, target: run.target, skipped: run.skipped, bisect: run.bisected, planPath: run.planPath });
+  try {
+    if (run.phase === 'apply') {
+      await loadPlanForApply(run);
+    } else {
+      await resolveStep(run);
+      if (run.phase === 'all' && !request.dryRun) run.lock = await lockStep(run);
+      if (run.target!.strategy !== 'delete-branch') {
+        await bisectStep(run);
+        await revertStep(run);
+        if (run.outcome!.applied.length > 0) {
+          await checkStep(run);
+          await inspectStep(run);
+        }
+      }
+      await provenanceStep(run);
+      if (run.phase === 'plan') {
+        writePlanStep(run);
+        run.report.outcome = 'planned';
+        return outcome();
+      }
     }
-    throw new UserError(
-      holder
-        ? `another rollback of ${id} is running (${detail || `lock ${holder}`}); this run stops and changes nothing.`
-        : `could not take the rollback lock ${ref} on ${remote}: ${(pushed.stderr || pushed.stdout).trim()}`,
-      holder
-        ? `Wait for it to finish. If that run died, remove its lock: git push ${remote} :${ref}`
-        : 'Grant `permissions: contents: write` to the job.',
-    );
+    if (run.target!.strategy === 'delete-branch') {
+      await deleteBranch(deps, request, run.target!, run.remote, run.report);
+      run.report.outcome = request.dryRun ? 'dry-run' : 'succeeded';
+      return outcome();
+    }
+    if (run.outcome!.applied.length === 0) {
+      run.report.outcome = request.dryRun ? 'dry-run' : 'succeeded';
+      deps.log.info('nothing to revert: every commit was already reverted.');
+      return outcome();
+    }
+    await secretGateStep(run);
+    await commitStep(run);
+    if (request.dryRun) {
+      run.report.outcome = 'dry-run';
+      return outcome();
+    }
+    await deliver(deps, request, run.target!, run.remote, run.branch, run.tip, run.report);
+    run.report.outcome = 'succeeded';
+    return outcome();
+  } catch (error) {
+    run.report.outcome = 'failed';
+    run.report.error = (error as Error).message;
+    await closeRun(run);
+    if (error instanceof UserError) throw new RollbackFailure(error, outcome());
+    throw error;
+  } finally {
+    await closeRun(run);
   }
-  return { ref, sha };
 }
 
-async function releaseLock(git: Git, remote: string, lock: { ref: string; sha: string }, log: Logger): Promise<void> {
-  const result = await git.test(['push', '--porcelain', `--force-with-lease=${lock.ref}:${lock.sha}`, '--end-of-options', remote, `:${lock.ref}`]);
-  if (result.exitCode !== 0) log.warning(`could not remove the lock ${lock.ref}: ${result.stderr.trim()}`);
+/** Reads the branch and its tip, makes sure the history is there, and starts the report. */
+async function openRun(deps: RollbackDeps, request: RollbackRequest): Promise<Run> {
+  const { git, log, clock } = deps;
+  const phase = request.phase ?? 'all';
+  const startedAt = clock().toISOString();
+  const remote = request.remote ?? 'origin';
+  if (await git.isEmptyRepository()) throw new UserError('the repository has no commits; there is nothing to roll back.');
+  let branchInput = request.branch.trim();
+  let plan: RollbackPlan | undefined;
+  if (phase === 'apply') {
+    if (!request.planPath) throw new UserError('`phase: apply` needs `plan`: the rollback plan file the plan job wrote (its `plan-path`).', 'Download the plan artifact and pass its path as `plan`.');
+    plan = readRollbackPlan(request.planPath);
+    if (branchInput && branchInput !== plan.branch) throw new UserError(`the plan is for branch ${JSON.stringify(plan.branch)}, but \`branch\` is ${JSON.stringify(branchInput)}.`);
+    branchInput = plan.branch;
+  }
+  const branch = branchInput || (await git.remoteDefaultBranch(remote));
+  if (!branch) throw new UserError(`cannot tell ${remote}'s default branch.`, 'Name the branch to roll back on with `branch`.');
+  assertNotOption(branch, 'branch');
+  if (!(await git.isValidRefName(`refs/heads/${branch}`))) throw new UserError(`input \`branch\` ${JSON.stringify(branch)} is not a valid branch name.`);
+  const tip = await git.remoteRef(remote, `refs/heads/${branch}`);
+  if (!tip) throw new UserError(`the branch ${branch} does not exist on ${remote}.`);
+  await git.run(['fetch', '--no-tags', '--quiet', '--end-of-options', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`]);
+  await ensureHistory(git, { remote, what: 'the full history (a rollback looks back to the checkpoint)', log, reachable: async () => !(await git.isShallow()) });
+  if (phase === 'plan') await assertNoPersistedCredential(git);
+  mkdirSync(request.tempDir, { recursive: true });
+  const report: FullRollbackReport = {
+    schema: ROLLBACK_REPORT_SCHEMA,
+    target: { input: request.target || request.planPath, kind: 'commit', resolved: '' },
+    strategy: request.strategy === 'auto' ? 'revert-range' : request.strategy,
+    commits: [],
+    culprit: null,
+    cascade: [],
+    culpritBlastRadius: [],
+    bisect: null,
+    checks: [],
+    files: [],
+    sessionId: null,
+    startedAt,
+    detectedAt: request.detectedAt || null,
+    finishedAt: startedAt,
+    verified: false,
+    verification: 'none',
+    verificationNote: null,
+    phase,
+    plan: null,
+    approvals: null,
+    secrets: [],
+    irreversible: [],
+    artifacts: [],
+    provenance: { checkpointSealed: null, attestation: null, tagProtection: null },
+    lockTakenOver: null,
+    outcome: 'failed',
+    error: null,
+    rollbackSha: null,
+    branch: null,
+    prUrl: null,
+  };
+  return {
+    deps,
+    request,
+    phase,
+    remote,
+    branch,
+    tip,
+    tipTree: await git.treeOf(tip),
+    report,
+    reportPath: join(request.tempDir, 'rollback-report.json'),
+    planPath: null,
+    steps: [],
+    reasons: new Map(),
+    expectedTree: null,
+    bisected: null,
+    skipped: [],
+    plan,
+  };
+}
+
+/**
+ * phase plan runs the project's commands; a credential that actions/checkout persisted in the
+ * repository's git config (an `http.<url>.extraheader`) would be theirs to read. Refuse before any runs.
+ */
+async function assertNoPersistedCredential(git: Git): Promise<void> {
+  const found = await git.test(['config', '--includes', '--name-only', '--get-regexp', '^http\\..*\\.extraheader$']);
+  if (found.exitCode === 0 && found.stdout.trim()) {
+    throw new UserError(
+      `phase plan runs your checks and bisect command, but the checkout left a credential in the repository's git config (${found.stdout.trim().split('\n').join(', ')}), which they could read. Nothing was run.`,
+      'Set `persist-credentials: false` on actions/checkout in the plan job: the plan needs no credential to push, and apply runs in its own job.',
+    );
+  }
+}
+
+/** Removes the scratch store and the lock, and writes the report. Safe to call twice. */
+async function closeRun(run: Run): Promise<void> {
+  run.store?.dispose();
+  run.store = undefined;
+  if (run.lock) await releaseLock(run.deps.git, run.remote, run.lock, run.deps.log);
+  run.lock = undefined;
+  run.report.finishedAt = run.deps.clock().toISOString();
+  writeFileSync(run.reportPath, `${JSON.stringify(run.report, null, 2)}\n`);
+}
+
+function setTarget(run: Run, target: ResolvedTarget): void {
+  run.target = target;
+  run.report.target = { input: target.input, kind: target.kind, resolved: target.resolution };
+  run.report.strategy = target.strategy;
+  run.report.sessionId = target.sessionId;
+  run.reportPath = join(run.request.tempDir, `rollback-${target.id.replace(/\//g, '_')}.json`);
+  run.deps.log.info(`target: ${target.resolution}; strategy: ${target.strategy}`);
+}
+
+/** What to roll back: the target resolved afresh, or the steps of a verify-rollback plan. */
+async function resolveStep(run: Run): Promise<void> {
+  const { deps, request } = run;
+  if (request.planPath) {
+    if (planSchemaOf(request.planPath) === ROLLBACK_PLAN_SCHEMA) {
+      throw new UserError(`${request.planPath} is a rollback plan (from \`phase: plan\`); execute it with \`phase: apply\`.`);
+    }
+    if (run.phase === 'plan') throw new UserError('`phase: plan` takes `target`, not a verify-rollback plan: give the unit\'s commit as `target`.');
+    const fromPlan = await stepsFromPlan(deps.git, request.planPath, run.tip, request.replan, deps.log, request.target);
+    run.steps = fromPlan.steps;
+    run.expectedTree = fromPlan.expectedTree;
+    setTarget(run, {
+      input: request.planPath,
+      kind: 'commit',
+      resolution: `sealed plan ${fromPlan.id}: ${run.steps.length} revert(s)`,
+      id: fromPlan.id.replace(/[^A-Za-z0-9._-]/g, '-'),
+      sessionId: null,
+      checkpoint: null,
+      pullRequest: null,
+      strategy: run.steps.some((s) => s.mainline) ? 'revert-merge' : run.steps.length > 1 ? 'revert-range' : 'revert-squash',
+      commits: run.steps.map((s) => s.commit),
+      range: null,
+      unmerged: null,
+    });
+    return;
+  }
+  setTarget(run, await resolveTarget(targetContext(run, run.tip), request.target, request.strategy));
+  run.steps = stepsOf(run.target!.commits);
+}
+
+function targetContext(run: Run, tip: string): Parameters<typeof resolveTarget>[0] {
+  const { deps, request } = run;
+  return { git: deps.git, github: deps.github, owner: request.owner, repo: request.repo, remote: run.remote, branch: run.branch, tip, checkpointPrefix: request.config.checkpoint.prefix };
+}
+
+async function lockStep(run: Run): Promise<Lock> {
+  const { deps, request } = run;
+  const lock = await takeLock(
+    {
+      git: deps.git,
+      github: deps.github,
+      owner: request.owner,
+      repo: request.repo,
+      remote: run.remote,
+      log: deps.log,
+      runId: request.runId,
+      runUrl: request.runUrl,
+      now: deps.clock(),
+      timeoutMinutes: request.config.rollback.lockTimeoutMinutes,
+    },
+    run.target!.id,
+  );
+  run.report.lockTakenOver = lock.tookOver;
+  return lock;
+}
+
+/** strategy bisect: find the culprit by running the bisect command, then its cascade. */
+async function bisectStep(run: Run): Promise<void> {
+  const { deps, request, report } = run;
+  const target = run.target!;
+  run.store = await ScratchStore.create(deps.git, request.tempDir);
+  if (target.strategy !== 'bisect') return;
+  if (!request.bisectCommand.trim()) throw new UserError('`strategy: bisect` needs `bisect-command`, the command that fails on a bad commit.');
+  const range = target.range ?? { good: target.checkpoint?.commit ?? '', bad: run.tip };
+  try {
+    run.bisected = await bisect(deps.git, run.store, range.good, range.bad, {
+      command: request.bisectCommand,
+      retries: request.retries,
+      timeoutMinutes: request.config.verify.timeoutMinutes,
+      maxTimeoutMs: request.maxCommandTimeoutMs,
+      env: deps.env,
+      log: deps.log,
+    });
+  } catch (error) {
+    if (error instanceof BisectRangeError) report.bisect = { runs: error.result.runs, skipped: error.result.skipped };
+    throw error;
+  }
+  const bisected = run.bisected;
+  report.bisect = { runs: bisected.runs, skipped: bisected.skipped };
+  report.culprit = bisected.culprit.sha;
+  const later = bisected.commits.slice(bisected.commits.indexOf(bisected.culprit) + 1);
+  const found = await findCascade(deps.git, bisected.culprit, later, run.tip, request.config.blastRadius.maxDepth);
+  report.cascade = found.cascade;
+  report.culpritBlastRadius = found.blastRadius;
+  const cascade = new Map(report.cascade.map((c) => [c.commit, c.reason]));
+  run.reasons.set(bisected.culprit.sha, `culprit: the first commit on which \`bisect-command\` fails (${bisected.runs} run(s))`);
+  for (const [sha, reason] of cascade) run.reasons.set(sha, `cascade: ${reason}`);
+  run.steps = stepsOf([bisected.culprit, ...later.filter((c) => cascade.has(c.sha))].reverse());
+  deps.log.info(`culprit ${bisected.culprit.sha} after ${bisected.runs} run(s); cascade: ${report.cascade.length} later commit(s)`);
+}
+
+/** The reverts, in memory, newest first, onto the tip. */
+async function revertStep(run: Run): Promise<void> {
+  const outcome = await revertSteps(run.deps.git, run.tip, run.tipTree, run.steps);
+  run.outcome = outcome;
+  for (const s of outcome.skipped) run.skipped.push({ commit: s.commit.sha, reason: s.reason });
+  run.report.commits = outcome.applied.map((s) => s.commit.sha);
+  run.report.files = outcome.files;
+  if (run.expectedTree && outcome.applied.length > 0 && outcome.tree !== run.expectedTree) {
+    throw new UserError(`the rollback's tree ${outcome.tree} is not the tree the sealed plan expects (${run.expectedTree}); nothing was pushed.`, 'Make a new plan, or run with `replan: true`.');
+  }
+}
+
+/** The project's checks on the rolled-back tree, in a throwaway worktree; `verified` only when one ran and all passed. */
+async function checkStep(run: Run): Promise<void> {
+  const { deps, request, report } = run;
+  const target = run.target!;
+  const outcome = run.outcome!;
+  const commands = request.config.verify.commands;
+  if (commands.length > 0) {
+    const worktree = await ThrowawayWorktree.create(run.store!);
+    try {
+      await worktree.checkout(outcome.tree, run.tip, `rollback of ${target.id}`);
+      const checks = await runChecks(worktree.dir, {
+        commands,
+        timeoutMinutes: request.config.verify.timeoutMinutes,
+        maxTimeoutMs: request.maxCommandTimeoutMs,
+        env: deps.env,
+        log: deps.log,
+      });
+      report.checks = toOutcomes(checks, commands);
+      report.verification = checks.every((c) => c.passed) ? 'passed' : 'failed';
+    } finally {
+      worktree.remove();
+    }
+  }
+  let treeNote: string | null = null;
+  if (target.checkpoint && target.strategy === 'revert-range') {
+    const sinceCheckpoint = await deps.git.text(['rev-list', '--first-parent', '--count', `${target.checkpoint.commit}..${run.tip}`]);
+    if (Number(sinceCheckpoint) === outcome.applied.length && outcome.tree !== target.checkpoint.tree) {
+      treeNote = `the rolled-back tree ${outcome.tree.slice(0, 12)} is not the checkpoint's tree ${target.checkpoint.tree.slice(0, 12)}`;
+    }
+  }
+  report.verified = report.verification === 'passed' && !treeNote;
+  report.verificationNote =
+    report.verification === 'none'
+      ? 'not verified: no checks configured (verify.commands)'
+      : report.verification === 'failed'
+        ? `not verified: ${report.checks.filter((c) => c.exitCode !== 0).map((c) => c.name).join(', ')} failed on the rolled-back tree`
+        : treeNote
+          ? `not verified: ${treeNote}`
+          : null;
+}
+
+/** What the rollback brings back: secrets in the lines it adds, irreversible paths, non-git state. */
+async function inspectStep(run: Run): Promise<void> {
+  const { deps, request, report } = run;
+  const outcome = run.outcome!;
+  report.secrets = await scanAddedLines(deps.git, run.tipTree, outcome.tree, deps.env);
+  for (const finding of report.secrets) deps.log.warning(`the rollback re-introduces a secret (${finding.rule}) in ${finding.file}:${finding.line}`);
+  for (const guard of request.config.verify.irreversible) {
+    for (const path of outcome.files) {
+      if (matchesAny(path, guard.paths)) report.irreversible.push({ path, reason: guard.reason, requireLabel: guard.requireLabel });
+    }
+  }
+}
+
+/** The checkpoint's seal, attestation and tag protection, and its non-git artifacts that changed. */
+async function provenanceStep(run: Run): Promise<void> {
+  const { deps, request, report } = run;
+  const checkpoint = run.target?.checkpoint;
+  if (!checkpoint) return;
+  const api = { github: deps.github, owner: request.owner, repo: request.repo };
+  try {
+    const manifest = await readCheckpointManifest(deps.git, checkpoint.tag);
+    report.provenance.checkpointSealed = true;
+    report.provenance.attestation = await checkAttestation(api, manifestDigest(manifest));
+    const workspace = request.workspace ?? deps.git.cwd;
+    for (const artifact of manifest.artifacts ?? []) {
+      const file = resolve(workspace, artifact.path);
+      const current = existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : null;
+      if (current !== artifact.sha256) report.artifacts.push({ name: artifact.name, path: artifact.path, sha256: artifact.sha256, current });
+    }
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    report.provenance.checkpointSealed = false;
+  }
+  report.provenance.tagProtection = await checkTagProtection(api, request.config.checkpoint.prefix);
+}
+
+/** phase plan: seal what was computed into the rollback plan; nothing is pushed. */
+function writePlanStep(run: Run): void {
+  const { request, report } = run;
+  const target = run.target!;
+  const applied = run.outcome?.applied ?? [];
+  const plan = sealRollbackPlan({
+    schema: ROLLBACK_PLAN_SCHEMA,
+    repository: request.owner && request.repo ? `${request.owner}/${request.repo}` : null,
+    branch: run.branch,
+    plannedTip: run.tip,
+    target: {
+      input: target.input,
+      strategyAsked: request.strategy,
+      kind: target.kind,
+      resolved: target.resolution,
+      id: target.id,
+      sessionId: target.sessionId,
+      checkpoint: target.checkpoint,
+      pullRequest: target.pullRequest?.number ?? null,
+      unmerged: target.unmerged,
+    },
+    strategy: target.strategy,
+    batch: request.batch,
+    commits: applied.map((s) => ({
+      sha: s.commit.sha,
+      subject: s.commit.subject,
+      author: `${s.commit.authorName} <${s.commit.authorEmail}>`,
+      mainline: s.mainline,
+      reason: run.reasons.get(s.commit.sha) ?? `part of the target ${target.id}`,
+    })),
+    expectedTree: target.strategy === 'delete-branch' ? null : (run.outcome?.tree ?? run.tipTree),
+    files: report.files,
+    checks: report.checks,
+    verification: report.verification,
+    secrets: report.secrets,
+    irreversible: report.irreversible,
+    artifacts: report.artifacts,
+    labels: [...(request.labels ?? [])],
+    createdAt: run.deps.clock().toISOString(),
+    runUrl: request.runUrl ?? null,
+  });
+  run.planPath = join(request.tempDir, `rollback-plan-${target.id.replace(/\//g, '_')}.json`);
+  writeRollbackPlan(run.planPath, plan);
+  report.plan = { path: run.planPath, digest: plan.seal, createdAt: plan.createdAt, runUrl: plan.runUrl };
+  run.deps.log.info(`sealed the rollback plan ${run.planPath} (${plan.seal})`);
+}
+
+/**
+ * phase apply: the plan is checked against the repository, not only its seal (anyone can re-seal a
+ * file): same repository and branch, the tip it was planned on, every commit inside the target as
+ * re-resolved now, and the same tree when the reverts are recomputed. No command is run.
+ */
+async function loadPlanForApply(run: Run): Promise<void> {
+  const { deps, request, report } = run;
+  const plan = run.plan!;
+  const path = request.planPath;
+  report.plan = { path, digest: plan.seal, createdAt: plan.createdAt, runUrl: plan.runUrl };
+  const repository = request.owner && request.repo ? `${request.owner}/${request.repo}` : null;
+  if (plan.repository && repository && plan.repository.toLowerCase() !== repository.toLowerCase()) {
+    throw new UserError(`the rollback plan is for ${plan.repository}, not ${repository}; nothing was done.`);
+  }
+  if (plan.plannedTip !== run.tip) {
+    const replan = shellCommand(['gh', 'workflow', 'run', request.workflow ?? 'rollback.yml', '-f', `target=${plan.target.input}`, '-f', `strategy=${plan.target.strategyAsked}`]);
+    throw new UserError(
+      `${run.branch} moved since the plan was made (planned on ${plan.plannedTip.slice(0, 12)}, now ${run.tip.slice(0, 12)}); a plan is applied only on the tip it was made on, so nothing was pushed.`,
+      `Make a new plan on the current tip: ${replan}`,
+    );
+  }
+  // Re-resolve the target as the plan job did (git and API only), and keep the plan inside it.
+  const target = await resolveTarget(targetContext(run, run.tip), plan.target.input, plan.target.strategyAsked);
+  setTarget(run, target);
+  report.strategy = plan.strategy;
+  if (target.strategy !== plan.strategy) {
+    throw new UserError(`the plan says strategy ${plan.strategy}, but ${JSON.stringify(plan.target.input)} resolves to ${target.strategy} now; nothing was pushed.`, 'Make a new plan.');
+  }
+  if (plan.strategy === 'delete-branch') {
+    if (!target.unmerged || !plan.target.unmerged || target.unmerged.branch !== plan.target.unmerged.branch || target.unmerged.head !== plan.target.unmerged.head) {
+      throw new UserError(`the plan would delete ${JSON.stringify(plan.target.unmerged?.branch ?? '')}, which is not the unmerged branch of ${plan.target.input} now; nothing was done.`);
+    }
+    return;
+  }
+  const allowed = new Set(
+    target.strategy === 'bisect' && target.range
+      ? (await readCommits(deps.git, [`${target.range.good}..${run.tip}`], { firstParent: true })).map((c) => c.sha)
+      : target.commits.map((c) => c.sha),
+  );
+  const outside = plan.commits.filter((c) => !allowed.has(c.sha));
+  if (outside.length > 0) {
+    throw new UserError(
+      `the plan reverts ${outside.map((c) => `${c.sha.slice(0, 12)} "${c.subject}"`).join(', ')}, which ${outside.length === 1 ? 'is' : 'are'} not part of the target ${plan.target.input} on ${run.branch}; nothing was pushed.`,
+      'A seal proves a plan was not changed after sealing, not who sealed it. Make a new plan from the target.',
+    );
+  }
+  run.steps = [];
+  for (const c of plan.commits) {
+    const [commit] = await readCommits(deps.git, [c.sha], { newestFirst: true, maxCount: 1 });
+    run.steps.push({ commit: commit!, mainline: commit!.parents.length > 1 ? 1 : null });
+  }
+  if (plan.commits.length === 0) {
+    run.outcome = { applied: [], skipped: [], tree: run.tipTree, files: [] };
+  } else {
+    await revertStep(run);
+    if (run.outcome!.tree !== plan.expectedTree || run.outcome!.applied.length !== plan.commits.length) {
+      throw new UserError(`recomputing the plan's reverts on ${run.tip.slice(0, 12)} gives tree ${run.outcome!.tree.slice(0, 12)}, not the plan's expected tree ${String(plan.expectedTree).slice(0, 12)}; nothing was pushed.`, 'Make a new plan.');
+    }
+  }
+  report.checks = plan.checks;
+  report.verification = plan.verification;
+  report.verified = plan.verification === 'passed' && plan.commits.length > 0;
+  report.verificationNote =
+    plan.verification === 'passed'
+      ? `checks ran in the plan job (${plan.runUrl ?? 'run unknown'}) on this exact tree; apply re-derived the tree and ran no command itself`
+      : plan.verification === 'none'
+        ? 'not verified: no checks configured (verify.commands)'
+        : 'not verified: a check failed in the plan job';
+  report.secrets = plan.secrets;
+  report.irreversible = plan.irreversible;
+  report.artifacts = plan.artifacts;
+  report.culprit = plan.commits.find((c) => c.reason.startsWith('culprit'))?.sha ?? null;
+  report.approvals = await runApprovals({ github: deps.github, owner: request.owner, repo: request.repo }, request.runId);
+  if (!request.dryRun) run.lock = await lockStep(run);
+}
+
+/** A rollback that re-introduces a secret needs the configured label on the target's PR or in the plan. */
+async function secretGateStep(run: Run): Promise<void> {
+  const { deps, request, report } = run;
+  if (report.secrets.length === 0 || request.dryRun || run.phase === 'plan') return;
+  const label = request.config.rollback.allowSecretsLabel;
+  const granted = new Set([...(run.plan?.labels ?? request.labels ?? [])]);
+  const pr = run.target?.pullRequest;
+  if (!granted.has(label) && pr && deps.github && request.owner && request.repo) {
+    for (const l of await deps.github.listPullLabels(request.owner, request.repo, pr.number)) granted.add(l.name);
+  }
+  if (granted.has(label)) {
+    deps.log.warning(`the rollback re-introduces ${report.secrets.length} secret(s); allowed by the label ${label}.`);
+    return;
+  }
+  const where = report.secrets.slice(0, 10).map((s) => `${s.file}:${s.line} (${s.rule})`).join(', ');
+  throw new UserError(
+    `the rollback would re-introduce ${report.secrets.length} secret(s) that a later commit removed: ${where}. Nothing was pushed.`,
+    `Rotate the secret, then approve with the label ${label} (on ${pr ? `pull request #${pr.number}` : 'the plan: input `labels`'}), or roll back a smaller range.`,
+  );
+}
+
+/** The revert commit(s) on top of the tip. */
+async function commitStep(run: Run): Promise<void> {
+  const { deps, request } = run;
+  const target = run.target!;
+  const culprit = run.report.culprit;
+  const title = target.strategy === 'bisect' && culprit ? `Roll back ${target.id}: revert culprit ${culprit.slice(0, 12)} and its cascade` : `Roll back ${target.id}`;
+  const batch = run.plan ? run.plan.batch : request.batch;
+  run.report.rollbackSha = await commitReverts(deps.git, { tip: run.tip, tipTree: run.tipTree, outcome: run.outcome!, batch, title, id: target.id, env: await deps.git.identityEnv() });
 }
 
 /** Steps from a sealed plan: its reverts, after checking the seal, the checkpoint and the branch. */
@@ -146,211 +668,16 @@ async function stepsFromPlan(git: Git, path: string, tip: string, replan: boolea
     log.info(`the branch moved since the plan (${moved.length} commits); replanning on the current tip.`);
     expectedTree = null;
   }
-  const infos = await readCommits(git, commits, { newestFirst: true, maxCount: commits.length });
-  const ordered = commits.map((sha) => infos.find((c) => c.sha === sha)!).filter(Boolean);
-  return { steps: ordered.map((c) => ({ commit: c, mainline: c.parents.length > 1 ? 1 : null })), expectedTree, id: plan.id };
-}
-
-/**
- * Executes a rollback: resolve the target, pick (or take) the strategy, compute the reverts in memory,
- * run the verify checks on the result in a throwaway worktree, and deliver it as a PR branch or a
- * leased direct push. Writes the report whatever the outcome.
- */
-export async function rollback(deps: RollbackDeps, request: RollbackRequest): Promise<RollbackOutcome> {
-  const { git, log, clock } = deps;
-  const startedAt = clock().toISOString();
-  const remote = request.remote ?? 'origin';
-  if (await git.isEmptyRepository()) throw new UserError('the repository has no commits; there is nothing to roll back.');
-
-  const branch = request.branch.trim() || (await git.remoteDefaultBranch(remote));
-  if (!branch) throw new UserError(`cannot tell ${remote}'s default branch.`, 'Name the branch to roll back on with `branch`.');
-  assertNotOption(branch, 'branch');
-  if (!(await git.isValidRefName(`refs/heads/${branch}`))) throw new UserError(`input \`branch\` ${JSON.stringify(branch)} is not a valid branch name.`);
-  const tip = await git.remoteRef(remote, `refs/heads/${branch}`);
-  if (!tip) throw new UserError(`the branch ${branch} does not exist on ${remote}.`);
-  await git.run(['fetch', '--no-tags', '--quiet', '--end-of-options', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`]);
-  await ensureHistory(git, { remote, what: 'the full history (a rollback looks back to the checkpoint)', log, reachable: async () => !(await git.isShallow()) });
-  const tipTree = await git.treeOf(tip);
-
-  const report: RollbackReport = {
-    schema: ROLLBACK_REPORT_SCHEMA,
-    target: { input: request.target || request.planPath, kind: 'commit', resolved: '' },
-    strategy: 'revert-range',
-    commits: [],
-    culprit: null,
-    cascade: [],
-    culpritBlastRadius: [],
-    bisect: null,
-    checks: [],
-    files: [],
-    sessionId: null,
-    startedAt,
-    detectedAt: request.detectedAt || null,
-    finishedAt: startedAt,
-    verified: false,
-    outcome: 'failed',
-    error: null,
-    rollbackSha: null,
-    branch: null,
-    prUrl: null,
-  };
-  mkdirSync(request.tempDir, { recursive: true });
-  let reportPath = join(request.tempDir, 'rollback-report.json');
-  const writeReport = (): void => {
-    report.finishedAt = clock().toISOString();
-    writeFileSync(reportPath, `${JSON.stringify(report, null, 2)}\n`);
-  };
-
-  let lock: { ref: string; sha: string } | undefined;
-  let store: ScratchStore | undefined;
-  let bisected: BisectResult | null = null;
-  const skipped: Array<{ commit: string; reason: string }> = [];
-  let target: ResolvedTarget | undefined;
-  try {
-    let steps: RevertStep[];
-    let expectedTree: string | null = null;
-    if (request.planPath) {
-      const fromPlan = await stepsFromPlan(git, request.planPath, tip, request.replan, log, request.target);
-      steps = fromPlan.steps;
-      expectedTree = fromPlan.expectedTree;
-      target = {
-        input: request.planPath,
-        kind: 'commit',
-        resolution: `sealed plan ${fromPlan.id}: ${steps.length} revert(s)`,
-        id: fromPlan.id.replace(/[^A-Za-z0-9._-]/g, '-'),
-        sessionId: null,
-        checkpoint: null,
-        pullRequest: null,
-        strategy: steps.some((s) => s.mainline) ? 'revert-merge' : steps.length > 1 ? 'revert-range' : 'revert-squash',
-        commits: steps.map((s) => s.commit),
-        range: null,
-        unmerged: null,
-      };
-    } else {
-      target = await resolveTarget(
-        { git, github: deps.github, owner: request.owner, repo: request.repo, remote, branch, tip, checkpointPrefix: request.config.checkpoint.prefix },
-        request.target,
-        request.strategy,
-      );
-      steps = target.commits.map((c) => ({ commit: c, mainline: c.parents.length > 1 ? 1 : null }));
-    }
-    report.target = { input: target.input, kind: target.kind, resolved: target.resolution };
-    report.strategy = target.strategy;
-    report.sessionId = target.sessionId;
-    reportPath = join(request.tempDir, `rollback-${target.id.replace(/\//g, '_')}.json`);
-    log.info(`target: ${target.resolution}; strategy: ${target.strategy}`);
-
-    if (!request.dryRun) lock = await takeLock(git, remote, target.id, request.runUrl, clock());
-
-    if (target.strategy === 'delete-branch') {
-      await deleteBranch(deps, request, target, remote, report);
-      report.outcome = request.dryRun ? 'dry-run' : 'succeeded';
-      report.verified = true;
-      return { report, reportPath, target, skipped, bisect: null };
-    }
-
-    store = await ScratchStore.create(git, request.tempDir);
-    if (target.strategy === 'bisect') {
-      if (!request.bisectCommand.trim()) throw new UserError('`strategy: bisect` needs `bisect-command`, the command that fails on a bad commit.');
-      const range = target.range ?? { good: target.checkpoint?.commit ?? '', bad: tip };
-      try {
-        bisected = await bisect(git, store, range.good, range.bad, {
-          command: request.bisectCommand,
-          retries: request.retries,
-          timeoutMinutes: request.config.verify.timeoutMinutes,
-          maxTimeoutMs: request.maxCommandTimeoutMs,
-          env: deps.env,
-          log,
-        });
-      } catch (error) {
-        if (error instanceof BisectRangeError) report.bisect = { runs: error.result.runs, skipped: error.result.skipped };
-        throw error;
-      }
-      report.bisect = { runs: bisected.runs, skipped: bisected.skipped };
-      report.culprit = bisected.culprit.sha;
-      const later = bisected.commits.slice(bisected.commits.indexOf(bisected.culprit) + 1);
-      const found = await findCascade(git, bisected.culprit, later, tip, request.config.blastRadius.maxDepth);
-      report.cascade = found.cascade;
-      report.culpritBlastRadius = found.blastRadius;
-      const cascadeShas = new Set(report.cascade.map((c) => c.commit));
-      const chosen: CommitInfo[] = [bisected.culprit, ...later.filter((c) => cascadeShas.has(c.sha))].reverse();
-      steps = chosen.map((c) => ({ commit: c, mainline: c.parents.length > 1 ? 1 : null }));
-      log.info(`culprit ${bisected.culprit.sha} after ${bisected.runs} run(s); cascade: ${report.cascade.length} later commit(s)`);
-    }
-
-    const outcome = await revertSteps(git, tip, tipTree, steps);
-    for (const s of outcome.skipped) skipped.push({ commit: s.commit.sha, reason: s.reason });
-    report.commits = outcome.applied.map((s) => s.commit.sha);
-    report.files = outcome.files;
-    if (outcome.applied.length === 0) {
-      report.outcome = request.dryRun ? 'dry-run' : 'succeeded';
-      report.verified = true;
-      log.info('nothing to revert: every commit was already reverted.');
-      return { report, reportPath, target, skipped, bisect: bisected };
-    }
-
-    // Verify: the project's checks on the rolled-back tree; a full-session rollback must return the checkpoint's tree.
-    const commands = request.config.verify.commands;
-    let checksPass = true;
-    if (commands.length > 0) {
-      const worktree = await ThrowawayWorktree.create(store);
-      try {
-        await worktree.checkout(outcome.tree, tip, `rollback of ${target.id}`);
-        const checks = await runChecks(worktree.dir, {
-          commands,
-          timeoutMinutes: request.config.verify.timeoutMinutes,
-          maxTimeoutMs: request.maxCommandTimeoutMs,
-          env: deps.env,
-          log,
-        });
-        report.checks = toOutcomes(checks, commands);
-        checksPass = checks.every((c) => c.passed);
-      } finally {
-        worktree.remove();
-      }
-    }
-    let treeOk = true;
-    if (target.checkpoint && target.strategy === 'revert-range') {
-      const sinceCheckpoint = await git.text(['rev-list', '--first-parent', '--count', `${target.checkpoint.commit}..${tip}`]);
-      if (Number(sinceCheckpoint) === outcome.applied.length) treeOk = outcome.tree === target.checkpoint.tree;
-    }
-    if (expectedTree && outcome.tree !== expectedTree) {
-      throw new UserError(`the rollback's tree ${outcome.tree} is not the tree the sealed plan expects (${expectedTree}); nothing was pushed.`, 'Make a new plan, or run with `replan: true`.');
-    }
-    report.verified = checksPass && treeOk;
-
-    const title = target.strategy === 'bisect' ? `Roll back ${target.id}: revert culprit ${bisected!.culprit.sha.slice(0, 12)} and its cascade` : `Roll back ${target.id}`;
-    report.rollbackSha = await commitReverts(git, { tip, tipTree, outcome, batch: request.batch, title, id: target.id, env: await git.identityEnv() });
-
-    if (request.dryRun) {
-      report.outcome = 'dry-run';
-      return { report, reportPath, target, skipped, bisect: bisected };
-    }
-    await deliver(deps, request, target, remote, branch, tip, report);
-    report.outcome = 'succeeded';
-    return { report, reportPath, target, skipped, bisect: bisected };
-  } catch (error) {
-    report.outcome = 'failed';
-    report.error = (error as Error).message;
-    store?.dispose();
-    store = undefined;
-    if (lock) await releaseLock(git, remote, lock, log);
-    lock = undefined;
-    writeReport();
-    if (error instanceof UserError) throw new RollbackFailure(error, { report, reportPath, target, skipped, bisect: bisected });
-    throw error;
-  } finally {
-    store?.dispose();
-    if (lock) await releaseLock(git, remote, lock, log);
-    writeReport();
-  }
+  const ordered: CommitInfo[] = [];
+  for (const sha of commits) ordered.push(...(await readCommits(git, [sha], { newestFirst: true, maxCount: 1 })));
+  return { steps: stepsOf(ordered), expectedTree, id: plan.id };
 }
 
 /** A rollback that stopped: the user's error, with the report written for it. */
 export class RollbackFailure extends UserError {
   constructor(
     cause: UserError,
-    readonly outcome: Omit<RollbackOutcome, 'target'> & { target: ResolvedTarget | undefined },
+    readonly outcome: RollbackOutcome,
   ) {
     super(cause.problem, cause.hint);
     this.name = 'RollbackFailure';
@@ -363,6 +690,7 @@ async function deleteBranch(deps: RollbackDeps, request: RollbackRequest, target
   const current = await git.remoteRef(remote, `refs/heads/${branch}`);
   const archive = `${ARCHIVE_PREFIX}${target.id}`;
   report.branch = branch;
+  report.verificationNote = 'not verified: deleting a branch runs no checks';
   if (request.dryRun) return;
   if (current) {
     if (current !== head) deps.log.info(`${branch} moved to ${current} since the PR was read; archiving that.`);
@@ -380,7 +708,8 @@ async function deleteBranch(deps: RollbackDeps, request: RollbackRequest, target
   report.rollbackSha = current ?? head;
   const pr = target.pullRequest;
   if (pr && deps.github && request.owner && request.repo && pr.state === 'open') {
-    await deps.github.createIssueComment(request.owner, request.repo, pr.number, `Rolled back by rollback-gate: the branch \`${branch}\` was archived as \`${archive}\` and deleted.\n\nRestore it with \`git fetch origin ${archive} && git push origin FETCH_HEAD:refs/heads/${branch}\`.`);
+    const restore = `${shellCommand(['git', 'fetch', 'origin', archive])} && ${shellCommand(['git', 'push', 'origin', `FETCH_HEAD:refs/heads/${branch}`])}`;
+    await deps.github.createIssueComment(request.owner, request.repo, pr.number, `Rolled back by rollback-gate: the branch \`${branch}\` was archived as \`${archive}\` and deleted.\n\nRestore it with:\n\n${'```'}sh\n${restore}\n${'```'}`);
     await deps.github.updatePull(request.owner, request.repo, pr.number, { state: 'closed' });
   }
 }
@@ -389,7 +718,7 @@ async function deliver(deps: RollbackDeps, request: RollbackRequest, target: Res
   const { git } = deps;
   const sha = report.rollbackSha!;
   if (request.direct) {
-    const pushed = await git.test(['push', '--porcelain', `--force-with-lease=refs/heads/${branch}:${tip}`, '--end-of-options', remote, `${sha}:refs/heads/${branch}`]);
+    const pushed = await git.test(['push', '--porcelain', '--atomic', `--force-with-lease=refs/heads/${branch}:${tip}`, '--end-of-options', remote, `${sha}:refs/heads/${branch}`]);
     if (pushed.exitCode !== 0) {
       const now = await git.remoteRef(remote, `refs/heads/${branch}`);
       throw new UserError(
@@ -401,11 +730,11 @@ async function deliver(deps: RollbackDeps, request: RollbackRequest, target: Res
     return;
   }
   const rollbackBranch = `rollback/${target.id}`;
-  const pushed = await git.test(['push', '--porcelain', `--force-with-lease=refs/heads/${rollbackBranch}:`, '--end-of-options', remote, `${sha}:refs/heads/${rollbackBranch}`]);
+  const pushed = await git.test(['push', '--porcelain', '--atomic', `--force-with-lease=refs/heads/${rollbackBranch}:`, '--end-of-options', remote, `${sha}:refs/heads/${rollbackBranch}`]);
   if (pushed.exitCode !== 0) {
     throw new UserError(
       `pushing ${rollbackBranch} was rejected (it exists already, from an earlier rollback of ${target.id}?): ${(pushed.stderr || pushed.stdout).trim()}`,
-      `Review or merge that rollback, or delete the branch (git push ${remote} :refs/heads/${rollbackBranch}) and run again.`,
+      `Review or merge that rollback, or delete the branch (${shellCommand(['git', 'push', remote, `:refs/heads/${rollbackBranch}`])}) and run again.`,
     );
   }
   report.branch = rollbackBranch;

@@ -9,8 +9,23 @@ export function renderRollbackSummary(report: RollbackReport, target: ResolvedTa
     ['target', `${markdownCode(report.target.input)}: ${markdownText(report.target.resolved)}`],
     ['strategy', markdownCode(report.strategy)],
     ['outcome', report.outcome + (report.error ? `: ${markdownText(report.error.split('\n')[0] ?? '')}` : '')],
-    ['verified', report.verified ? 'yes' : '**no**'],
+    ['verified', report.verified ? 'yes' : `**no**${report.verificationNote ? `: ${markdownText(report.verificationNote)}` : ''}`],
+    ['verification', markdownCode(report.verification ?? 'none')],
   ];
+  if (report.verified && report.verificationNote) rows.push(['how', markdownText(report.verificationNote)]);
+  if (report.phase && report.phase !== 'all') rows.push(['phase', markdownCode(report.phase)]);
+  if (report.plan) rows.push(['rollback plan', `${markdownCode(report.plan.digest)} (${markdownText(report.plan.createdAt)}${report.plan.runUrl ? `, ${markdownText(report.plan.runUrl)}` : ''})`]);
+  if (report.phase === 'apply') {
+    rows.push([
+      'approved by',
+      report.approvals === null || report.approvals === undefined
+        ? 'unknown (no token, or the run\'s approvals could not be read)'
+        : report.approvals.length === 0
+          ? '**nobody**: this run had no environment approval'
+          : report.approvals.map((a) => `${markdownText(a.user)} (${markdownText(a.state)}${a.environments.length ? ` for ${a.environments.map(markdownCode).join(', ')}` : ''}${a.comment ? `: ${markdownText(a.comment)}` : ''})`).join('; ') + `, before ${markdownText(report.startedAt)} (the apply job started then; the API gives no approval time)`,
+    ]);
+  }
+  if (report.lockTakenOver) rows.push(['lock', `took over a stale lock: ${markdownText(report.lockTakenOver.reason)}`]);
   if (report.culprit) rows.push(['culprit', markdownCode(report.culprit)]);
   if (report.bisect) rows.push(['bisect', `${report.bisect.runs} run(s), ${report.bisect.skipped} skipped`]);
   if (report.rollbackSha) rows.push(['rollback commit', markdownCode(report.rollbackSha)]);
@@ -33,5 +48,33 @@ export function renderRollbackSummary(report: RollbackReport, target: ResolvedTa
   if (report.checks.length > 0) {
     parts.push('### Checks on the rolled-back tree', markdownTable(['check', 'exit', 'seconds', 'timed out'], report.checks.map((c) => [markdownText(c.name), String(c.exitCode), (c.durationMs / 1000).toFixed(1), c.timedOut ? 'yes' : 'no'])));
   }
+  if ((report.secrets?.length ?? 0) > 0) {
+    parts.push(
+      '### Secrets the rollback re-introduces',
+      'A later commit removed these; rolling back brings them back. Rotate them. Apply is blocked unless the configured approval label (`rollback.allow-secrets-label`) is on the target\'s pull request or granted to the plan.',
+      markdownTable(['file', 'line', 'rule'], report.secrets!.map((f) => [markdownCode(f.file), String(f.line), markdownCode(f.rule)])),
+    );
+  }
+  if ((report.irreversible?.length ?? 0) > 0) {
+    parts.push('### Irreversible paths it touches (git alone cannot undo what they did)', markdownTable(['path', 'why', 'label'], report.irreversible!.map((i) => [markdownCode(i.path), markdownText(i.reason), markdownCode(i.requireLabel)])));
+  }
+  if ((report.artifacts?.length ?? 0) > 0) {
+    parts.push('### Non-git state to restore by hand (the checkpoint\'s artifacts that changed)', markdownTable(['artifact', 'path', 'checkpoint sha256', 'now'], report.artifacts!.map((a) => [markdownText(a.name), markdownCode(a.path), markdownCode(a.sha256.slice(0, 16)), a.current ? markdownCode(a.current.slice(0, 16)) : 'missing'])));
+  }
+  parts.push(trustSection(report));
   return parts.join('\n\n');
+}
+
+/** What the seals prove and what they do not, and what else was checked. */
+function trustSection(report: RollbackReport): string {
+  const lines = [
+    '### What was checked',
+    '- A seal (checkpoint manifest, rollback plan) proves **integrity, not authorship**: it is a SHA-256 over the document, so anyone who can push a tag or edit the file can re-seal it. It shows the text was not changed after sealing, not who sealed it.',
+  ];
+  const p = report.provenance;
+  if (p?.checkpointSealed === false) lines.push('- The checkpoint is **unsealed** (a tag without a verifiable manifest): used as given.');
+  if (p?.attestation) lines.push(`- Checkpoint attestation (${markdownCode(p.attestation.digest)}): **${markdownText(p.attestation.status)}**, ${markdownText(p.attestation.detail)}.`);
+  if (p?.tagProtection) lines.push(`- Checkpoint tags: **${markdownText(p.tagProtection.status)}**, ${markdownText(p.tagProtection.detail)}.`);
+  if (report.phase === 'apply') lines.push('- Apply checked the plan against the repository, not only its seal: the branch tip is the planned tip, every reverted commit belongs to the target as resolved now, and recomputing the reverts gives the planned tree. It ran no command from the config or the inputs.');
+  return lines.join('\n');
 }

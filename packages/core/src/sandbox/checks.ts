@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { VerifyCommand } from '../config/config.js';
 import type { Logger } from '../base/env.js';
 import type { ScratchStore } from './scratch.js';
+import { scrubSecrets } from './secrets.js';
 
 export interface CheckResult {
   name: string;
@@ -103,6 +104,8 @@ export async function runChecks(cwd: string, options: CheckOptions): Promise<Che
     // setTimeout holds at most 2^31-1 ms (24.8 days); a longer timeout would fire at once.
     const timeoutMs = Math.min(minutes * 60_000, options.maxTimeoutMs ?? Number.POSITIVE_INFINITY, 2_147_483_647);
     const result = await runCommand(command, cwd, timeoutMs, options);
+    // The output is untrusted and may print a secret: scrub it before it is logged or reported.
+    result.tail = await scrubSecrets(result.tail, options.env);
     options.log.info(
       `check ${command.name}: ${describeCheck(result)}${result.tail ? `\n${result.tail}` : ''}`,
     );

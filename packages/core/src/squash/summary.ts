@@ -1,5 +1,6 @@
 /** The squash's job summary. */
-import { markdownCode, markdownTable, markdownText } from '../output/report.js';
+import { markdownBlock, markdownCode, markdownTable, markdownText } from '../output/report.js';
+import { shellCommand } from '../output/shell.js';
 import type { SquashResult } from './squash.js';
 
 /** The job summary of a squash run. */
@@ -37,10 +38,13 @@ export function renderSquashSummary(result: SquashResult, remote = 'origin'): st
       result.commits.map((c) => [markdownCode(c.sha.slice(0, 12)), markdownText(c.subject), markdownText(c.author), c.kind + (c.merge ? ' (merge)' : '')]),
     ),
     '### Restore the originals',
-    '```sh',
-    `git fetch ${remote} ${result.backupRef}`,
-    `git push --force-with-lease=refs/heads/${result.branch}:${result.sha} ${remote} ${result.originalHead}:refs/heads/${result.branch}`,
-    '```',
+    markdownBlock(
+      [
+        shellCommand(['git', 'fetch', remote, result.backupRef ?? '']),
+        shellCommand(['git', 'push', `--force-with-lease=refs/heads/${result.branch}:${result.sha}`, remote, `${result.originalHead}:refs/heads/${result.branch}`]),
+      ].join('\n'),
+      'sh',
+    ),
   );
   return parts.join('\n\n');
 }
