@@ -142,6 +142,9 @@ checkpoint:
   prefix: cp/
   keep: 10
   max-age-days: 30
+rollback:
+  allow-secrets-label: secret-approved
+  lock-timeout-minutes: 90
 `;
     expect(parseConfig(text, FILE)).toEqual({
       scope: {
@@ -169,6 +172,7 @@ checkpoint:
       },
       postmortem: { securityLog: 'SECURITY.md', decisionsLog: 'docs/adr/LOG.md' },
       checkpoint: { prefix: 'cp/', keep: 10, maxAgeDays: 30 },
+      rollback: { allowSecretsLabel: 'secret-approved', lockTimeoutMinutes: 90 },
     });
   });
 

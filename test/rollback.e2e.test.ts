@@ -50,7 +50,7 @@ describe('rollback bundle: strategies', () => {
     expect(run.exitCode).toBe(0);
     // No verify.commands: nothing checked the rolled-back tree, so it is not claimed verified.
     expect(run.outputs).toMatchObject({ strategy: 'revert-squash', branch: 'rollback/s1', verified: 'false', verification: 'none' });
-    expect(run.summary).toContain('not verified: no checks configured (verify.commands)');
+    expect(run.summary).toContain('not verified: no checks configured \\(verify.commands\\)'); // Markdown-escaped
     expect(JSON.parse(run.outputs.commits!)).toEqual([r.head()]);
     expect(remoteTree(r, 'refs/heads/rollback/s1')).toBe(remoteTree(r, base));
     expect(git(r.remote, ['rev-parse', 'refs/heads/main'])).toBe(r.head());

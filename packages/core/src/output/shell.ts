@@ -5,7 +5,7 @@
 
 /** One shell word: the value in single quotes (a `'` inside becomes `'\''`). Plain words stay bare. */
 export function shellQuote(value: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value) && !value.startsWith('-')) return value;
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
