@@ -75,7 +75,7 @@ export interface RollbackRequest {
 export interface RollbackOutcome {
   report: RollbackReport;
   reportPath: string;
-  target: ResolvedTarget | undefined;
+  target: ResolvedTarget;
   skipped: Array<{ commit: string; reason: string }>;
   bisect: BisectResult | null;
   /** phase plan: the sealed rollback plan written. */
@@ -128,7 +128,8 @@ const stepsOf = (commits: readonly CommitInfo[]): RevertStep[] => commits.map((c
  */
 export async function rollback(deps: RollbackDeps, request: RollbackRequest): Promise<RollbackOutcome> {
   const run = await openRun(deps, request);
-  const outcome = (): RollbackOutcome => ({ report: run.report, reportPath: run.reportPath, target: run.target, skipped: run.skipped, bisect: run.bisected, planPath: run.planPath });
+  const failed = (): FailedOutcome => ({ report: run.report, reportPath: run.reportPath, target: run.target, skipped: run.skipped, bisect: run.bisected, planPath: run.planPath });
+  const outcome = (): RollbackOutcome => ({ ...failed(), target: run.target! });
   try {
     if (run.phase === 'apply') {
       await loadPlanForApply(run);
@@ -173,7 +174,7 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
     run.report.outcome = 'failed';
     run.report.error = (error as Error).message;
     await closeRun(run);
-    if (error instanceof UserError) throw new RollbackFailure(error, outcome());
+    if (error instanceof UserError) throw new RollbackFailure(error, failed());
     throw error;
   } finally {
     await closeRun(run);
@@ -673,11 +674,14 @@ async function stepsFromPlan(git: Git, path: string, tip: string, replan: boolea
   return { steps: stepsOf(ordered), expectedTree, id: plan.id };
 }
 
+/** What a rollback that stopped leaves: the report, and the target when it was resolved. */
+export type FailedOutcome = Omit<RollbackOutcome, 'target'> & { target: ResolvedTarget | undefined };
+
 /** A rollback that stopped: the user's error, with the report written for it. */
 export class RollbackFailure extends UserError {
   constructor(
     cause: UserError,
-    readonly outcome: RollbackOutcome,
+    readonly outcome: FailedOutcome,
   ) {
     super(cause.problem, cause.hint);
     this.name = 'RollbackFailure';
