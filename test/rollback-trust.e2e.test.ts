@@ -186,6 +186,26 @@ describe('7. the code the rollback tests never holds the write token', () => {
     expect(loopback.server.requests.some((q) => q.path === '/repos/octo-org/octo-repo/actions/runs/4242/approvals')).toBe(true);
   });
 
+  it('strategy bisect: plan bisects to the culprit and seals it with the reason; apply reverts exactly that, running neither the bisect command nor the checks', async () => {
+    const r = repo({ 'README.md': '# app\n', '.github/rollback-gate.yml': 'verify:\n  commands:\n    - { name: no-bug, run: test ! -f bug.txt }\n' });
+    const base = r.head();
+    const shas = [1, 2, 3, 4, 5].map((i) => r.commit(`feat: ${i}`, i === 3 ? { 'bug.txt': 'bug\n' } : { [`f${i}.txt`]: `${i}\n` }));
+    r.git(['push', '--quiet', 'origin', 'main']);
+    const probes = join(r.root, 'probes');
+    const command = `echo probe >> "${probes}"; test ! -f bug.txt`;
+    const plan = await rollback(r, { target: `${base}..${shas[4]}`, strategy: 'bisect', 'bisect-command': command, phase: 'plan' });
+    expect(plan.exitCode).toBe(0);
+    const sealed = readJson(plan.outputs['plan-path']!);
+    expect(sealed.commits).toEqual([expect.objectContaining({ sha: shas[2], reason: expect.stringMatching(/^culprit/) })]);
+    const probesInPlan = readFileSync(probes, 'utf8');
+    const apply = await rollback(r, { phase: 'apply', plan: plan.outputs['plan-path']!, direct: 'true', 'bisect-command': command });
+    expect(apply.exitCode).toBe(0);
+    expect(readFileSync(probes, 'utf8')).toBe(probesInPlan);
+    expect(apply.outputs).toMatchObject({ strategy: 'bisect', culprit: shas[2], verified: 'true' });
+    expect(git(r.remote, ['ls-tree', '--name-only', 'refs/heads/main'])).not.toContain('bug.txt');
+    expect(git(r.remote, ['ls-tree', '--name-only', 'refs/heads/main'])).toContain('f5.txt');
+  });
+
   it('apply refuses a moved branch and prints the command to re-plan; running it calls the workflow with the target', async () => {
     const r = repo();
     const bad = r.commit('feat: oops', { 'oops.txt': 'x\n' });
@@ -195,7 +215,8 @@ describe('7. the code the rollback tests never holds the write token', () => {
     r.commit('later work', { 'later.txt': 'l\n' });
     r.git(['push', '--quiet', 'origin', 'main']);
     const before = remoteRefs(r);
-    const apply = await rollback(r, { phase: 'apply', plan: plan.outputs['plan-path']! }, { GITHUB_WORKFLOW_REF: 'octo-org/octo-repo/.github/workflows/roll back.yml@refs/heads/main' });
+    const workflow = `roll back ${HOSTILE.replace(/\//g, '')}.yml`;
+    const apply = await rollback(r, { phase: 'apply', plan: plan.outputs['plan-path']! }, { GITHUB_WORKFLOW_REF: `octo-org/octo-repo/.github/workflows/${workflow}@refs/heads/main` });
     expect(apply.exitCode).toBe(1);
     const message = apply.annotations[0]!.message;
     expect(message).toContain('main moved since the plan was made');
@@ -205,7 +226,8 @@ describe('7. the code the rollback tests never holds the write token', () => {
     mkdirSync(bin);
     writeFileSync(join(bin, 'gh'), `#!/bin/bash\nfor a in "$@"; do printf '%s\\n' "$a"; done > "${r.root}/gh-args"\n`, { mode: 0o755 });
     expect(paste(command, r.dir, { PATH: `${bin}:${process.env.PATH}` }).status).toBe(0);
-    expect(readFileSync(join(r.root, 'gh-args'), 'utf8').split('\n').filter(Boolean)).toEqual(['workflow', 'run', 'roll back.yml', '-f', `target=${bad}`, '-f', 'strategy=auto']);
+    expect(readFileSync(join(r.root, 'gh-args'), 'utf8').split('\n').filter(Boolean)).toEqual(['workflow', 'run', workflow, '-f', `target=${bad}`, '-f', 'strategy=auto']);
+    expect(existsSync(join(r.dir, 'pwned'))).toBe(false);
   });
 
   it('apply refuses a re-sealed plan that reverts a human commit outside the target, an edited plan, a plan whose tree does not recompute, and another repository\'s plan', async () => {
