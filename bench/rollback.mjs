@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GIT_ENV, NODE24, ROOT, fmt, git, ratio, repoWithRemote, report, run, tempDir } from './lib.mjs';
 
 function buildSession() {
-  const { root, remote, dir } = repoWithRemote();
+  const { root, dir } = repoWithRemote();
   writeFileSync(join(dir, 'core.ts'), 'export const value = 1;\n');
   git(dir, ['add', '-A']);
   git(dir, ['commit', '-q', '-m', 'base']);

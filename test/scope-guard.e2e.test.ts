@@ -18,7 +18,7 @@ function repo(files: Record<string, string | Buffer>): TestRepo {
   return r;
 }
 
-function prEvent(r: TestRepo, base: string, head: string, labels: string[] = [], number = 5, name = 'pull_request') {
+function prEvent(_r: TestRepo, base: string, head: string, labels: string[] = [], number = 5, name = 'pull_request') {
   return {
     name,
     payload: webhookPayload('pull_request', 'synchronize', {

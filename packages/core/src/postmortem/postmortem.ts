@@ -6,19 +6,9 @@
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, posix, resolve, sep } from 'node:path';
-import type { PostmortemConfig } from '../config/config.js';
-import type { Clock, Logger } from '../base/env.js';
-import { GitHubApiError, type GitHubClient } from '../github/github.js';
+import { GitHubApiError } from '../github/github.js';
 import { UserError } from '../base/errors.js';
-import type { Git } from '../git/git.js';
-import {
-  commitMessage,
-  deliverByPush,
-  deliverOnBranch,
-  hasRemote,
-  logAt,
-  type TreeEntry,
-} from './delivery.js';
+import { commitMessage, deliverByPush, deliverOnBranch, hasRemote, logAt, type TreeEntry } from './delivery.js';
 import {
   RECOVERY_RECORD_SCHEMA,
   RECOVERY_TYPES,
@@ -30,25 +20,15 @@ import {
   recoveryStats,
   renderRecord,
   sameRecoveryEvent,
-  type ParsedLog,
   type RecoveryRecord,
   type RecoveryScope,
-  type RecoveryStats,
-  type RecoveryType,
   type TimeSource,
 } from './record.js';
 import { recordBody } from './summary.js';
 import type { Annotation } from '../output/report.js';
 import { ROLLBACK_REPORT_SCHEMA, type RollbackReport } from '../rollback/rollback-report.js';
 
-import {
-  POSTMORTEM_COMMIT_MODES,
-  type PostmortemCommitMode,
-  type PostmortemDelivery,
-  type PostmortemDeps,
-  type PostmortemRequest,
-  type PostmortemResult,
-} from './types.js';
+import { type PostmortemDelivery, type PostmortemDeps, type PostmortemRequest, type PostmortemResult } from './types.js';
 
 /** The longest free text a field takes (root cause, prevention, …). */
 const MAX_TEXT = 4000;

@@ -226,7 +226,7 @@ async function resolveSession(
   );
 }
 
-function unmergedPull(context: TargetContext, partial: Omit<ResolvedTarget, 'resolution' | 'strategy'>, forced: RollbackExecutionStrategy | 'auto'): ResolvedTarget {
+function unmergedPull(_context: TargetContext, partial: Omit<ResolvedTarget, 'resolution' | 'strategy'>, forced: RollbackExecutionStrategy | 'auto'): ResolvedTarget {
   const pr = partial.pullRequest!;
   if (forced !== 'auto' && forced !== 'delete-branch') {
     throw new UserError(`pull request #${pr.number} was never merged; \`strategy: ${forced}\` has nothing to revert.`, 'Use `strategy: delete-branch` (or auto).');
