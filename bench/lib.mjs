@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prepareRun, runPreparedSync } from '../scripts/runner.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const NODE24 = join(ROOT, 'node_modules', '.bin', 'node');
@@ -68,3 +69,20 @@ export function report(title, rows) {
 
 export const fmt = (ms) => `${ms.toFixed(1)} ms`;
 export const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+
+/**
+ * A bundle prepared once through the shared runner emulation (scripts/runner.mjs) with the bench's
+ * git identity; `step.run()` runs it again (the runner's files emptied first) and throws when it
+ * fails unless allowFail.
+ */
+export function actionStep(name, { workspace, inputs = {}, event, env = {}, cwd, filesDir }) {
+  const prepared = prepareRun(name, { workspace, inputs, event, cwd, filesDir, env: { ...GIT_ENV, ...env } });
+  return {
+    prepared,
+    run({ allowFail = false } = {}) {
+      const result = runPreparedSync(prepared);
+      if (result.exitCode !== 0 && !allowFail) throw new Error(`dist/${name} failed (exit ${result.exitCode}): ${result.stderr}${result.stdout}`);
+      return result;
+    },
+  };
+}

@@ -2,7 +2,7 @@
 // wall time, dry run) against plain `git bisect run` of the same command in the same run.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, NODE24, ROOT, fmt, git, ratio, repoWithRemote, report, run, tempDir } from './lib.mjs';
+import { GIT_ENV, actionStep, fmt, git, ratio, repoWithRemote, report, run } from './lib.mjs';
 
 function buildSession() {
   const { root, dir } = repoWithRemote();
@@ -23,29 +23,14 @@ function buildSession() {
 export default function rollbackBench() {
   const session = buildSession();
   const command = '! grep -q BUG core.ts';
-  const files = tempDir();
-  for (const f of ['out', 'summary']) writeFileSync(join(files, f), '');
-  writeFileSync(join(files, 'event.json'), '{}');
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...GIT_ENV,
-    GITHUB_WORKSPACE: session.dir,
-    GITHUB_EVENT_NAME: 'workflow_dispatch',
-    GITHUB_EVENT_PATH: join(files, 'event.json'),
-    GITHUB_OUTPUT: join(files, 'out'),
-    GITHUB_STEP_SUMMARY: join(files, 'summary'),
-    RUNNER_TEMP: files,
-    INPUT_TARGET: `${session.good}..${session.bad}`,
-    INPUT_STRATEGY: 'bisect',
-    'INPUT_BISECT-COMMAND': command,
-    'INPUT_DRY-RUN': 'true',
-  };
+  const step = actionStep('rollback', {
+    workspace: session.dir,
+    inputs: { target: `${session.good}..${session.bad}`, strategy: 'bisect', 'bisect-command': command, 'dry-run': 'true' },
+  });
   let start = process.hrtime.bigint();
-  run(NODE24, [join(ROOT, 'dist', 'rollback', 'index.js')], { cwd: session.dir, env });
+  const outputs = step.run().outputs;
   const actionMs = Number(process.hrtime.bigint() - start) / 1e6;
-  const outputs = readFileSync(join(files, 'out'), 'utf8');
-  const reportPath = outputs.match(/report-path<<(\S+)\n(.*)\n/)?.[2];
+  const reportPath = outputs['report-path'];
   const rep = JSON.parse(readFileSync(reportPath, 'utf8'));
 
   const plain = join(session.root, 'plain');

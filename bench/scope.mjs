@@ -1,9 +1,9 @@
 // scope-guard's changed-files check on 80,000 changed files, against `git diff --name-status -z`
 // alone and against git diff plus a bare Node start (the floor any action can reach), same run.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, NODE24, ROOT, fmt, git, ratio, report, run, tempDir, timeMs } from './lib.mjs';
+import { GIT_ENV, NODE24, ROOT, actionStep, fmt, git, ratio, report, run, tempDir, timeMs } from './lib.mjs';
 
 /** Peak resident memory of a command, in MiB (GNU time's %M). */
 function peakMiB(cmd, args, options) {
@@ -22,31 +22,16 @@ export default function scopeBench() {
   for (let i = 0; i < 80_000; i++) lines.push(`M 100644 :1 src/pkg${i % 400}/layer${i % 3}/file${i}.ts`);
   execFileSync('git', ['fast-import', '--quiet'], { cwd: dir, input: `${lines.join('\n')}\n`, env: { ...process.env, ...GIT_ENV } });
   const files = tempDir();
-  for (const f of ['out', 'summary']) writeFileSync(join(files, f), '');
-  writeFileSync(join(files, 'event.json'), '{}');
   writeFileSync(join(files, 'config.yml'), 'scope:\n  max-files: 5\n  layers:\n    l0: ["src/*/layer0/**"]\n    l1: ["src/*/layer1/**"]\n    l2: ["src/*/layer2/**"]\n  protected: [{ paths: ["src/pkg7/**"], reason: "x", require-label: ok }]\n');
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...GIT_ENV,
-    GITHUB_WORKSPACE: dir,
-    GITHUB_EVENT_NAME: 'workflow_dispatch',
-    GITHUB_EVENT_PATH: join(files, 'event.json'),
-    GITHUB_OUTPUT: join(files, 'out'),
-    GITHUB_STEP_SUMMARY: join(files, 'summary'),
-    RUNNER_TEMP: files,
-    INPUT_BASE: base,
-    INPUT_HEAD: 'main',
-    INPUT_MODE: 'warn',
-    INPUT_COMMENT: 'false',
-    INPUT_CONFIG: join(files, 'config.yml'),
-  };
+  const step = actionStep('scope-guard', {
+    workspace: dir,
+    inputs: { base, head: 'main', mode: 'warn', comment: 'false', config: join(files, 'config.yml') },
+  });
   const diff = timeMs(() => run('git', ['diff', '--name-status', '-z', '-M', base, 'main'], { cwd: dir }), { runs: 5 });
   const nodeStart = timeMs(() => run(NODE24, ['-e', '0']), { runs: 5 });
-  const action = timeMs(() => run(NODE24, [join(ROOT, 'dist', 'scope-guard', 'index.js')], { cwd: dir, env }), { runs: 5 });
-  const out = readFileSync(join(files, 'out'), 'utf8');
-  const counted = out.match(/files-changed<<\S+\n(\d+)/)?.[1];
-  const peak = peakMiB(NODE24, [join(ROOT, 'dist', 'scope-guard', 'index.js')], { cwd: dir, env });
+  let counted;
+  const action = timeMs(() => (counted = step.run().outputs['files-changed']), { runs: 5 });
+  const peak = peakMiB(NODE24, [step.prepared.bundle], { cwd: step.prepared.cwd, env: step.prepared.env });
   report('scope-guard: 80,000 changed files, 3 layers, a protected path (median of 5)', [
     ['git diff --name-status -z -M alone', fmt(diff)],
     ['git diff + node -e 0 (the floor for any action)', fmt(diff + nodeStart)],

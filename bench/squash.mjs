@@ -3,7 +3,7 @@
 // one atomic leased push), both measured in the same run against a local bare remote.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, NODE24, ROOT, fmt, git, ratio, repoWithRemote, report, run, tempDir, timeMs } from './lib.mjs';
+import { GIT_ENV, actionStep, fmt, git, ratio, repoWithRemote, report, run, timeMs } from './lib.mjs';
 
 function buildRepo(files = 10_000, commits = 50) {
   const { root, remote, dir } = repoWithRemote();
@@ -41,26 +41,11 @@ function resetRemote(repo) {
 
 export default function squashBench() {
   const repo = buildRepo();
-  const files = tempDir();
-  for (const f of ['out', 'summary', 'event.json']) writeFileSync(join(files, f), f === 'event.json' ? '{}' : '');
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...GIT_ENV,
-    GITHUB_WORKSPACE: repo.dir,
-    GITHUB_EVENT_NAME: 'workflow_dispatch',
-    GITHUB_EVENT_PATH: join(files, 'event.json'),
-    GITHUB_OUTPUT: join(files, 'out'),
-    GITHUB_STEP_SUMMARY: join(files, 'summary'),
-    RUNNER_TEMP: files,
-    'INPUT_SESSION-ID': 'bench',
-    INPUT_BRANCH: 'feature',
-    INPUT_BASE: repo.base,
-  };
+  const step = actionStep('squash-session', { workspace: repo.dir, inputs: { 'session-id': 'bench', branch: 'feature', base: repo.base } });
   const action = timeMs(
     () => {
       resetRemote(repo);
-      run(NODE24, [join(ROOT, 'dist', 'squash-session', 'index.js')], { cwd: repo.dir, env });
+      step.run();
     },
     { runs: 5 },
   );

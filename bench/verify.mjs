@@ -2,9 +2,9 @@
 // units, against one plain `git worktree add` of the tip measured in the same run (target: at most
 // 3x), and how the verdict's time grows with the window (10, 50, 200 units). Every run goes through
 // the bundle as the runner starts it; the plain baseline is git alone.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GIT_ENV, NODE24, ROOT, fmt, git, median, ratio, report, run, tempDir, timeMs } from './lib.mjs';
+import { actionStep, fmt, git, median, ratio, report, tempDir, timeMs } from './lib.mjs';
 
 const FILES = 10_000;
 const UNITS = 200;
@@ -53,49 +53,17 @@ export function buildRepo() {
   return { root, dir, base, head };
 }
 
-/** The GITHUB_OUTPUT file's `name<<DELIMITER` entries. */
-function readOutputs(file) {
-  const outputs = {};
-  const lines = readFileSync(file, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[i]);
-    if (!heredoc) continue;
-    const value = [];
-    for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i]);
-    outputs[heredoc[1]] = value.join('\n');
-  }
-  return outputs;
-}
-
 export default function verifyBench() {
   const repo = buildRepo();
   const files = tempDir();
-  const event = join(files, 'event.json');
-  writeFileSync(event, JSON.stringify({ number: 7, pull_request: { number: 7, labels: [], base: { sha: repo.base, ref: 'main' }, head: { sha: repo.head, ref: 'feature' } } }));
-  const outputFile = join(files, 'out');
+  const payload = { number: 7, pull_request: { number: 7, labels: [], base: { sha: repo.base, ref: 'main' }, head: { sha: repo.head, ref: 'feature' } } };
   const verdict = (window, mode = 'pr') => {
     const config = join(files, `window-${window}.yml`);
     writeFileSync(config, `verify:\n  window: { commits: ${window}, days: 3650 }\n`);
-    writeFileSync(outputFile, '');
-    const result = run(NODE24, [join(ROOT, 'dist', 'verify-rollback', 'index.js')], {
-      cwd: repo.dir,
-      allowFail: true,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        ...GIT_ENV,
-        GITHUB_WORKSPACE: repo.dir,
-        GITHUB_EVENT_NAME: mode === 'pr' ? 'pull_request' : 'workflow_dispatch',
-        GITHUB_EVENT_PATH: event,
-        GITHUB_OUTPUT: outputFile,
-        RUNNER_TEMP: files,
-        INPUT_CONFIG: config,
-        INPUT_MODE: mode,
-      },
-    });
-    const outputs = readOutputs(outputFile);
-    if (!outputs.units) throw new Error(`verify-rollback failed: ${result.stdout}\n${result.stderr}`);
-    return JSON.parse(outputs.units).length;
+    const event = mode === 'pr' ? { name: 'pull_request', payload } : { name: 'workflow_dispatch', payload };
+    const result = actionStep('verify-rollback', { workspace: repo.dir, event, inputs: { config, mode } }).run({ allowFail: true });
+    if (!result.outputs.units) throw new Error(`verify-rollback failed: ${result.stdout}\n${result.stderr}`);
+    return JSON.parse(result.outputs.units).length;
   };
 
   const worktree = join(repo.root, 'wt');

@@ -1,9 +1,11 @@
 // Type-check once, then bundle every actions/<name>/src/index.ts with ncc into dist/<name>/,
 // and the CLI (packages/cli/src/index.ts) into dist/cli/ with the workflow templates beside it.
+// dist/<name>/sources.sha256 records what each action was built from (scripts/bundle-hash.mjs).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, existsSync, rmSync, writeFileSync, readFileSync, cpSync, chmodSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HASH_FILE, bundleSourceHash } from './bundle-hash.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -41,4 +43,6 @@ for (const { name, source } of entries) {
   // ncc writes {"type":"module"} for ESM output; keep it stable and newline-terminated.
   const pkg = join(out, 'package.json');
   writeFileSync(pkg, JSON.stringify(JSON.parse(readFileSync(pkg, 'utf8'))) + '\n');
+  // What it was built from: the runner emulation refuses a bundle whose sources changed since.
+  writeFileSync(join(out, HASH_FILE), `${bundleSourceHash(name, root)}\n`);
 }

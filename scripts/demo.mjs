@@ -1,21 +1,11 @@
 // `npm run demo`: the whole story, played through the committed bundles exactly as GitHub's runner
 // runs them, in a throwaway repository with a bare remote. Nothing outside a temporary folder is touched.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const NODE = (() => {
-  const bundled = join(ROOT, 'node_modules', '.bin', 'node');
-  try {
-    execFileSync(bundled, ['--version']);
-    return bundled;
-  } catch {
-    return process.execPath;
-  }
-})();
+import { runActionSync } from './runner.mjs';
 
 const AGENT = { name: 'claude-code[bot]', email: 'agent@example.com' };
 const HUMAN = { name: 'Ada Lovelace', email: 'ada@example.com' };
@@ -40,46 +30,29 @@ function gitIn(cwd, args, { input, who = HUMAN, date } = {}) {
   }).trim();
 }
 
-/** Runs dist/<name>/index.js as the runner does; returns its outputs, summary, exit code and log. */
+/** Runs dist/<name>/index.js through the shared runner emulation; returns its outputs, summary, exit code and log. */
 function runBundle(name, { workspace, inputs = {}, event = { name: 'workflow_dispatch', payload: {} }, temp, env = {} }) {
-  const files = mkdtempSync(join(temp, `${name}-`));
-  const paths = { GITHUB_OUTPUT: join(files, 'output'), GITHUB_STEP_SUMMARY: join(files, 'summary'), GITHUB_ENV: join(files, 'env'), GITHUB_STATE: join(files, 'state'), GITHUB_EVENT_PATH: join(files, 'event.json') };
-  for (const path of Object.values(paths)) writeFileSync(path, '');
-  writeFileSync(paths.GITHUB_EVENT_PATH, JSON.stringify(event.payload));
-  const runnerEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME ?? files,
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_COMMITTER_NAME: 'github-actions[bot]',
-    GIT_COMMITTER_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
-    GIT_AUTHOR_NAME: 'github-actions[bot]',
-    GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_EVENT_NAME: event.name,
-    GITHUB_REPOSITORY: 'acme/shop',
-    GITHUB_RUN_ID: '1001',
-    GITHUB_ACTOR: 'ada',
-    GITHUB_SERVER_URL: 'https://github.com',
-    RUNNER_TEMP: join(files, 'temp'),
-    ...paths,
-    ...env,
-  };
-  mkdirSync(runnerEnv.RUNNER_TEMP);
-  for (const [key, value] of Object.entries(inputs)) runnerEnv[`INPUT_${key.toUpperCase()}`] = value;
-  const result = spawnSync(NODE, [join(ROOT, 'dist', name, 'index.js')], { cwd: workspace, env: runnerEnv, encoding: 'utf8', maxBuffer: 64 << 20 });
-  const outputs = {};
-  const lines = readFileSync(paths.GITHUB_OUTPUT, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = lines[i].match(/^([^<]+)<<(.+)$/);
-    if (!m) continue;
-    const value = [];
-    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i]);
-    outputs[m[1]] = value.join('\n');
-  }
-  const errors = result.stdout.split('\n').filter((l) => l.startsWith('::error')).map((l) => l.replace(/^::error[^:]*::/, '').replace(/%0A/g, '\n').replace(/%25/g, '%'));
-  return { exitCode: result.status, outputs, summary: readFileSync(paths.GITHUB_STEP_SUMMARY, 'utf8'), errors, stdout: result.stdout, stderr: result.stderr };
+  const run = runActionSync(name, {
+    workspace,
+    inputs,
+    event,
+    filesDir: mkdtempSync(join(temp, `${name}-`)),
+    env: {
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_COMMITTER_NAME: 'github-actions[bot]',
+      GIT_COMMITTER_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
+      GIT_AUTHOR_NAME: 'github-actions[bot]',
+      GIT_AUTHOR_EMAIL: '41898282+github-actions[bot]@users.noreply.github.com',
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_REPOSITORY_OWNER: 'acme',
+      GITHUB_RUN_ID: '1001',
+      GITHUB_ACTOR: 'ada',
+      ...env,
+    },
+  });
+  const errors = run.commands.filter((c) => c.command === 'error').map((c) => c.value);
+  return { exitCode: run.exitCode, outputs: run.outputs, summary: run.summary, errors, stdout: run.stdout, stderr: run.stderr };
 }
 
 /** A small TypeScript shop: core <- api <- ui, and a check script the rollback verifies with. */
