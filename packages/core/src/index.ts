@@ -39,13 +39,23 @@ export {
   type GitResult,
   type GitRunner,
   type GitRunOptions,
+  type ObjectFormat,
   spawnGitRunner,
   validateSessionId,
 } from './git/git.js';
 export {
   type AppliedChange,
   applyChange,
-} from './git/merge-tree.js';
+  type ConflictFile,
+  conflictRegions,
+  detectMergeEngine,
+  type LineRange,
+  type MergeEngine,
+  type MergeOutcome,
+  type ObjectStore,
+  parseMergeTreeOutput,
+  TreeMerger,
+} from './git/merge.js';
 export {
   ensureHistory,
   FETCH_DEPTH_HINT,
@@ -151,7 +161,6 @@ export {
   ThrowawayWorktree,
 } from './sandbox/checks.js';
 export {
-  type ObjectFormat,
   ScratchStore,
 } from './sandbox/scratch.js';
 export {
@@ -246,14 +255,7 @@ export {
   searchWithLater,
 } from './verify/search.js';
 export {
-  type ConflictFile,
-  conflictRegions,
-  detectMergeEngine,
-  type LineRange,
   mapLimit,
-  type MergeEngine,
-  type MergeOutcome,
-  parseMergeTreeOutput,
   Simulator,
 } from './verify/simulate.js';
 export {

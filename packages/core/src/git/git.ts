@@ -4,6 +4,9 @@ import { resolve } from 'node:path';
 import { GitError, UserError } from '../base/errors.js';
 import type { Logger } from '../base/env.js';
 
+/** The repository's object hash. */
+export type ObjectFormat = 'sha1' | 'sha256';
+
 /** What one git process produced. stdout is raw bytes so `-z` output with non-UTF-8 paths survives. */
 export interface GitProcessResult {
   stdout: Buffer;

@@ -1,7 +1,7 @@
 import type { CommitInfo } from '../git/commits.js';
 import { UserError } from '../base/errors.js';
 import type { Git } from '../git/git.js';
-import { applyChange } from '../git/merge-tree.js';
+import { applyChange } from '../git/merge.js';
 
 export interface RevertStep {
   commit: CommitInfo;

@@ -7,9 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import type { Git, GitResult, GitRunOptions } from '../git/git.js';
-
-export type ObjectFormat = 'sha1' | 'sha256';
+import type { Git, GitResult, GitRunOptions, ObjectFormat } from '../git/git.js';
 
 /** Synthetic commits carry a fixed identity and date, so the same inputs make the same objects. */
 const IDENTITY = 'rollback-gate <rollback-gate@localhost> 0 +0000';

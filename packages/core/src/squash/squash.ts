@@ -4,7 +4,7 @@ import { commitFiles, readCommits, type CommitInfo } from '../git/commits.js';
 import type { Clock, Logger } from '../base/env.js';
 import { UserError } from '../base/errors.js';
 import { assertNotOption, validateSessionId, type Git } from '../git/git.js';
-import { applyChange } from '../git/merge-tree.js';
+import { applyChange } from '../git/merge.js';
 import { ensureHistory } from '../git/shallow.js';
 
 export const BACKUP_PREFIX = 'refs/rollback-gate/backup/';

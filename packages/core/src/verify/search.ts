@@ -5,7 +5,8 @@
  * EXHAUSTIVE_LIMIT of them every subset is tried, smallest first; beyond that, units are dropped one
  * at a time while the rollback stays clean, which leaves a set none of whose units can be dropped.
  */
-import type { MergeOutcome, Simulator } from './simulate.js';
+import type { MergeOutcome } from '../git/merge.js';
+import type { Simulator } from './simulate.js';
 
 /** Something that can be reverted: a window unit, or the landing of the change under review. */
 export interface Revertable {

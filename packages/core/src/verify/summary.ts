@@ -5,7 +5,7 @@
  */
 import { markdownBlock, markdownCode, markdownTable, markdownText, type Annotation } from '../output/report.js';
 import { describeCheck, type CheckResult } from '../sandbox/checks.js';
-import type { ConflictFile, LineRange } from './simulate.js';
+import type { ConflictFile, LineRange } from '../git/merge.js';
 import type { UnitReport, UnitStatus, VerifyResult } from './verify.js';
 
 // ---------------------------------------------------------------------------------------------

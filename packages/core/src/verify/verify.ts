@@ -25,7 +25,8 @@ import { isExactInverse } from './inverse.js';
 import { planFileName, writePlan, PLAN_SCHEMA, type LandingPlan, type PlanStep, type RollbackStrategy, type WindowPlan } from './plan.js';
 import { ScratchStore } from '../sandbox/scratch.js';
 import { searchWithLater, type Revertable } from './search.js';
-import { mapLimit, Simulator, type ConflictFile, type LineRange, type MergeEngine } from './simulate.js';
+import type { ConflictFile, LineRange, MergeEngine } from '../git/merge.js';
+import { mapLimit, Simulator } from './simulate.js';
 import { diffChanges, ensureWindowHistory, PathIndex, pathsOf, readTrees, readWindow, type PathChange, type Unit } from './window.js';
 
 export type VerifyMode = 'pr' | 'drill';
