@@ -15,9 +15,10 @@ function tree(files: Record<string, string>): string {
 }
 
 describe('bundle freshness', () => {
-  it('every committed bundle was built from the sources in the working tree', () => {
+  it('every committed bundle (the actions and the CLI) was built from the sources in the working tree', () => {
     const actions = readdirSync(join(ROOT, 'actions')).filter((name) => existsSync(join(ROOT, 'actions', name, 'src', 'index.ts')));
     expect(actions.length).toBeGreaterThan(5);
+    if (existsSync(join(ROOT, 'packages', 'cli', 'src', 'index.ts'))) actions.push('cli');
     expect(actions.map((name) => ({ name, problem: staleBundle(name) }))).toEqual(actions.map((name) => ({ name, problem: undefined })));
   });
 

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { GIT_TEST_ENV } from './harness/repo.js';
+import { assertBundleFresh } from '../scripts/runner.mjs';
 import { ROOT, node24 } from './harness/run-action.js';
 
 export const CLI = join(ROOT, 'dist', 'cli', 'index.js');
@@ -57,12 +58,14 @@ function collect(child: ChildProcess, options: CliOptions): Promise<CliRun> {
 
 /** `node dist/cli/index.js ...args` in `cwd`. */
 export function cli(args: readonly string[], options: CliOptions): Promise<CliRun> {
+  assertBundleFresh('cli');
   const child = spawn(node24(), [CLI, ...args], { cwd: options.cwd, env: cliEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
   return collect(child, options);
 }
 
 /** `npx rollback-gate ...args`, run from the checkout (the root package's bin). */
 export function npxCli(args: readonly string[], options: CliOptions): Promise<CliRun> {
+  assertBundleFresh('cli');
   const child = spawn('npx', ['--no-install', 'rollback-gate', ...args], {
     cwd: options.cwd,
     env: cliEnv({ npm_config_update_notifier: 'false', npm_config_loglevel: 'error', ...options.env }),
