@@ -68,7 +68,13 @@ function reverseClosure(edges: Map<string, string[]>, changed: string): string[]
   for (const [from, tos] of edges) for (const to of tos) importers.set(to, [...(importers.get(to) ?? []), from]);
   const seen = new Set<string>([changed]);
   const queue = [changed];
-  while (queue.length > 0) for (const i of importers.get(queue.pop()!) ?? []) if (!seen.has(i)) seen.add(i) && queue.push(i);
+  while (queue.length > 0) {
+    for (const i of importers.get(queue.pop()!) ?? []) {
+      if (seen.has(i)) continue;
+      seen.add(i);
+      queue.push(i);
+    }
+  }
   seen.delete(changed);
   return [...seen].sort();
 }
