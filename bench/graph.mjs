@@ -138,8 +138,13 @@ export function generateMonorepo(root, { files: totalFiles = 20000, seed = 1, pa
           const b = pick(areas);
           const t = pick(modules[q][b]);
           if (rand() < 0.15) add(`import { compute${t}_0 as pkg${q}_${t} } from '@bench/p${q}';`);
-          else if (rand() < 0.25) imports(modPath(q, b, t)), add(`import type { Shape${t} as PkgShape${q}_${t} } from '@bench/p${q}/area-${b}/mod-${t}';`);
-          else imports(modPath(q, b, t)), add(`import { compute${t}_0 as pkg${q}_${b}_${t} } from '@bench/p${q}/area-${b}/mod-${t}';`);
+          else if (rand() < 0.25) {
+            imports(modPath(q, b, t));
+            add(`import type { Shape${t} as PkgShape${q}_${t} } from '@bench/p${q}/area-${b}/mod-${t}';`);
+          } else {
+            imports(modPath(q, b, t));
+            add(`import { compute${t}_0 as pkg${q}_${b}_${t} } from '@bench/p${q}/area-${b}/mod-${t}';`);
+          }
         }
         if (rand() < 0.3) add(`import { useMemo } from 'react';`);
         if (rand() < 0.2) add(`import { readFileSync } from 'node:fs';`);
