@@ -32,7 +32,11 @@ function docs(...args: string[]): { status: number | null; output: string } {
 }
 
 /** The fenced blocks of one language in a Markdown text. */
+/** The fenced blocks of the README's `## Example` section (the "How it works" prose holds fragments). */
 function blocks(text: string, language: string): string[] {
+  const start = text.indexOf('\n## Example\n');
+  const next = start === -1 ? -1 : text.indexOf('\n## ', start + 1);
+  text = start === -1 ? '' : text.slice(start, next === -1 ? undefined : next);
   return [...text.matchAll(new RegExp(`^\`\`\`${language}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1]!);
 }
 
