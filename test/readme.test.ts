@@ -5,6 +5,7 @@
  * - the config it shows parses with our config loader;
  * - every relative link in the README and the actions' references points at a file that exists.
  */
+import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
