@@ -11,6 +11,19 @@ const AGENT = { name: 'claude-code[bot]', email: 'agent@example.com' };
 const HUMAN = { name: 'Ada Lovelace', email: 'ada@example.com' };
 const CLAUDE_TRAILER = 'Co-authored-by: Claude <noreply@anthropic.com>';
 
+/**
+ * The story's times, relative to today so that the recovery falls in the postmortem's "last 30
+ * days": the shop starts three days ago, session 1 runs two days ago, session 2 and its rollback
+ * yesterday. `at(-2, 9, 30)` is 09:30 UTC two days ago.
+ */
+function at(daysAgo, hour, minute = 0) {
+  const day = new Date();
+  day.setUTCHours(0, 0, 0, 0);
+  day.setUTCDate(day.getUTCDate() + daysAgo);
+  day.setUTCHours(hour, minute, 0, 0);
+  return day.toISOString().replace('.000Z', 'Z');
+}
+
 function gitIn(cwd, args, { input, who = HUMAN, date } = {}) {
   return execFileSync('git', args, {
     cwd,
@@ -114,7 +127,7 @@ export function playDemo({ say = () => {}, root = mkdtempSync(join(tmpdir(), 'ro
   gitIn(remote, ['config', 'uploadpack.allowAnySHA1InWant', 'true']);
   gitIn(root, ['init', '--quiet', '--initial-branch=main', dir]);
   gitIn(dir, ['remote', 'add', 'origin', remote]);
-  commit(dir, 'feat: the shop', PROJECT, HUMAN, '2026-03-01T09:00:00Z');
+  commit(dir, 'feat: the shop', PROJECT, HUMAN, at(-3, 9));
   gitIn(dir, ['push', '--quiet', 'origin', 'main']);
   const steps = {};
   const step = (name, title, run) => {
@@ -135,7 +148,7 @@ export function playDemo({ say = () => {}, root = mkdtempSync(join(tmpdir(), 'ro
   // 2. A 40-commit agent session with human commits interleaved; one change cascades across four files.
   gitIn(dir, ['switch', '--quiet', '-c', 'agent/session-1']);
   for (let i = 1; i <= 40; i++) {
-    const date = `2026-03-02T${String(8 + Math.floor(i / 6)).padStart(2, '0')}:${String((i * 7) % 60).padStart(2, '0')}:00Z`;
+    const date = at(-2, 8 + Math.floor(i / 6), (i * 7) % 60);
     if (i === 20) {
       commit(dir, `refactor(core): prices take a currency\n\n${CLAUDE_TRAILER}`, {
         'src/core/prices.ts': "export function price(cents: number, currency = 'EUR'): string {\n  return `${(cents / 100).toFixed(2)} ${currency}`;\n}\n",
@@ -178,7 +191,7 @@ export function playDemo({ say = () => {}, root = mkdtempSync(join(tmpdir(), 'ro
   steps.checkpoint2 = checkpoint2;
   const session2 = [];
   for (let i = 1; i <= 16; i++) {
-    const date = `2026-03-03T10:${String(i * 3).padStart(2, '0')}:00Z`;
+    const date = at(-1, 10, i * 3);
     if (i === 6) session2.push(commit(dir, `perf(core): faster price formatting\n\n${CLAUDE_TRAILER}`, { 'src/core/prices.ts': "export function price(cents: number, currency = 'EUR'): string {\n  return `${(cents / 10).toFixed(2)} ${currency}`;\n}\n" }, AGENT, date));
     else if (i === 9) session2.push(commit(dir, `feat(core): price ranges\n\n${CLAUDE_TRAILER}`, { 'src/core/prices.ts': "export function price(cents: number, currency = 'EUR'): string {\n  return `${(cents / 10).toFixed(2)} ${currency}`;\n}\nexport const range = (a: number, b: number) => `${price(a)} - ${price(b)}`;\n" }, AGENT, date));
     else if (i === 12) session2.push(commit(dir, `feat(ui): show price ranges\n\n${CLAUDE_TRAILER}`, { 'src/ui/ranges.ts': "import { range } from '../core/prices';\nexport const label = range(100, 900);\n" }, AGENT, date));
@@ -188,7 +201,8 @@ export function playDemo({ say = () => {}, root = mkdtempSync(join(tmpdir(), 'ro
   say('\n  → a second agent session (16 commits) lands on main; customers report prices 10x too high.');
 
   // 7. The rollback: bisect to the culprit, revert it and its cascade, verified.
-  const detectedAt = '2026-03-03T12:00:00Z';
+  const detectedAt = at(-1, 12);
+  const recoveredAt = at(-1, 12, 14);
   const rollback = step('rollback', '5. rollback: bisect session-2 to the culprit, revert it and only what depends on it', () =>
     runBundle('rollback', {
       workspace: dir,
@@ -209,7 +223,7 @@ export function playDemo({ say = () => {}, root = mkdtempSync(join(tmpdir(), 'ro
         'root-cause': 'An agent optimisation divided cents by 10 instead of 100.',
         prevention: 'A price-format unit test in the verify commands.',
         'detected-at': detectedAt,
-        'recovered-at': '2026-03-03T12:14:00Z',
+        'recovered-at': recoveredAt,
         commit: 'none',
       },
     }),
@@ -217,17 +231,18 @@ export function playDemo({ say = () => {}, root = mkdtempSync(join(tmpdir(), 'ro
 
   const expected = { culprit: session2[5], cascade: [session2[8], session2[11]] };
   say(`\n━━ Where to look\n  repository: ${dir}\n  remote:     ${remote}\n  try: git -C ${dir} log --oneline --graph --all | head -30`);
-  return { root, dir, remote, steps, expected, postmortem };
+  return { root, dir, remote, steps, expected, postmortem, recoveredAt };
 }
 
-/** Markdown to something readable in a terminal: tables kept (long ones cut), HTML and code fences dropped. */
+/** Markdown to something readable in a terminal: tables kept (long ones cut), code blocks kept, HTML and mermaid dropped. */
 function terminal(markdown) {
   const out = [];
   let tableRows = 0;
   let fenced = false;
   for (const line of markdown.split('\n')) {
     if (line.startsWith('```')) {
-      fenced = !fenced && line.length > 3 && !line.startsWith('```sh');
+      // A mermaid diagram is for the browser; every other block (commands, JSON) is printed as is.
+      fenced = !fenced && line.startsWith('```mermaid');
       continue;
     }
     if (fenced) continue;

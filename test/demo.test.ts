@@ -18,6 +18,7 @@ interface Demo {
   remote: string;
   steps: Record<string, Step>;
   expected: { culprit: string; cascade: string[] };
+  recoveredAt: string;
 }
 
 let demo: Demo | undefined;
@@ -56,7 +57,10 @@ it('plays the whole story: checkpoint, scope-guard, verify-rollback, squash, bis
   const postmortem = steps.postmortem!;
   expect(postmortem).toMatchObject({ exitCode: 0, outputs: { 'time-to-recovery-minutes': '14', 'mttr-minutes': '14' } });
   const log = readFileSync(join(dir, postmortem.outputs['record-path']!), 'utf8');
-  expect(log).toContain('## Recovery Event: 2026-03-03');
+  // The story's dates are relative to today, so the recovery counts in the last 30 days.
+  expect(log).toContain(`## Recovery Event: ${demo.recoveredAt.slice(0, 10)}`);
+  expect(Date.now() - Date.parse(demo.recoveredAt)).toBeLessThan(3 * 86_400_000);
+  expect(postmortem.summary).toMatch(/last 30 days[^\n]*14/);
   expect(log).toContain('<!-- rollback-gate:record {');
 
   const text = printed.join('\n');
