@@ -17,7 +17,7 @@ const ACTIONLINT_CLI = join(ROOT, 'node_modules', '@tktco', 'node-actionlint', '
 const scratch = mkdtempSync(join(tmpdir(), 'rollback-gate-action-docs-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const NAMES = ['checkpoint', 'gate', 'postmortem', 'rollback', 'scope-guard', 'squash-session', 'verify-rollback'];
+const NAMES = ['bisect-round', 'checkpoint', 'gate', 'postmortem', 'rollback', 'scope-guard', 'squash-session', 'verify-rollback'];
 const metadataFile = (root: string, name: string): string => (name === 'gate' ? join(root, 'action.yml') : join(root, 'actions', name, 'action.yml'));
 const readme = (name: string): string => readFileSync(join(ROOT, 'actions', name, 'README.md'), 'utf8');
 

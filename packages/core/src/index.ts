@@ -310,6 +310,7 @@ export {
   type Verdict,
 } from './rollback/bisect.js';
 export { bisectRoundBound, parallelForRounds, planBisectRound, SKIP_EXIT_CODE, verdictOfRuns, type BisectProbe, type BisectRange, type BisectRoundPlan, type BisectVerdict, type CannotTellReason, type Overridden, type RecordedVerdict } from './rollback/bisect-rounds.js';
+export { bisectInRounds, bisectRange, probeCommit, readVerdictFiles, renderBisectPlanSummary, renderBisectProbeSummary, VERDICT_SCHEMA, writeVerdictFile, type ProbeOutcome, type RoundsResult, type VerdictFile } from './rollback/bisect-probe.js';
 export {
   alreadyReverted,
   commitReverts,

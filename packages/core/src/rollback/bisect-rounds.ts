@@ -56,6 +56,8 @@ export type BisectRoundPlan =
       probes: BisectProbe[];
       /** The commits the culprit can still be (the first bad commit is one of them). */
       candidates: number;
+      /** The narrowed range: the last good commit (or the good end) and the first bad one (or the bad end). */
+      between: { good: string; bad: string };
       overridden: Overridden[];
     }
   | { status: 'culprit'; culprit: string; index: number; overridden: Overridden[] }
@@ -192,7 +194,7 @@ export function planBisectRound(range: BisectRange, verdicts: readonly RecordedV
       );
     }
     if (hi === 0) {
-      if (goodEnd === undefined) return { status: 'probe', probes: [{ commit: good, index: -1, role: 'good-end' }], candidates: 1, overridden };
+      if (goodEnd === undefined) return { status: 'probe', probes: [{ commit: good, index: -1, role: 'good-end' }], candidates: 1, between: { good, bad: commits[0]! }, overridden };
       if (goodEnd === 'bad') {
         return cannotTell(
           'good-end-fails',
@@ -212,7 +214,7 @@ export function planBisectRound(range: BisectRange, verdicts: readonly RecordedV
   if (lo === -1 && goodEnd === undefined && chosen.length < slots) probes.push({ commit: good, index: -1, role: 'good-end' });
   for (const i of chosen) probes.push({ commit: commits[i]!, index: i, role: 'between' });
   if (needBadEnd) probes.push({ commit: commits[last]!, index: last, role: 'bad-end' });
-  return { status: 'probe', probes, candidates: hi - lo, overridden };
+  return { status: 'probe', probes, candidates: hi - lo, between: { good: lo < 0 ? good : commits[lo]!, bad: commits[hi]! }, overridden };
 }
 
 /**
