@@ -16,7 +16,7 @@ export {
   UserError,
 } from './base/errors.js';
 
-// Foundations: git
+// Foundations: git (the wrapper, our trailers and refs, history, objects, the merge engine, the leased push)
 export {
   type AgentRules,
   type Classification,
@@ -40,6 +40,7 @@ export {
   type GitRunner,
   type GitRunOptions,
   type ObjectFormat,
+  parseLsRemote,
   spawnGitRunner,
   validateSessionId,
 } from './git/git.js';
@@ -57,13 +58,36 @@ export {
   TreeMerger,
 } from './git/merge.js';
 export {
+  type GitObject,
+  readObjects,
+} from './git/objects.js';
+export {
+  ARCHIVE_PREFIX,
+  BACKUP_PREFIX,
+  CHECKPOINT_TAG_PREFIX,
+  hasTrailerLine,
+  LOCK_PREFIX,
+  POSTMORTEM_BRANCH_PREFIX,
+  ROLLBACK_BRANCH_PREFIX,
+  trailerLine,
+  TRAILERS,
+  trailerValue,
+  trailerValues,
+} from './git/protocol.js';
+export {
+  pushAtomic,
+  type PushRejection,
+  type PushResult,
+  type RefState,
+  type RefUpdate,
+} from './git/push.js';
+export {
   ensureHistory,
   FETCH_DEPTH_HINT,
 } from './git/shallow.js';
 export {
   importGraphAt,
   readBlobTexts,
-  SCANNABLE,
   treeEntries,
   type TreeEntry,
 } from './git/tree-files.js';
@@ -212,7 +236,6 @@ export {
 
 // Capability: squash
 export {
-  BACKUP_PREFIX,
   coAuthors,
   deriveTitle,
   type SquashDeps,
@@ -326,7 +349,6 @@ export {
   type RollbackReport,
 } from './rollback/rollback-report.js';
 export {
-  ARCHIVE_PREFIX,
   rollback,
   type RollbackDeps,
   RollbackFailure,
@@ -345,7 +367,6 @@ export {
 } from './rollback/rollback-plan.js';
 export {
   type Lock,
-  LOCK_PREFIX,
   releaseLock,
   takeLock,
 } from './rollback/lock.js';
@@ -412,7 +433,6 @@ export {
   renderPostmortemSummary,
 } from './postmortem/summary.js';
 export {
-  POSTMORTEM_BRANCH_PREFIX,
   POSTMORTEM_COMMIT_MODES,
   type PostmortemCommitMode,
   type PostmortemDelivery,

@@ -24,6 +24,7 @@ export {
   type GitTreeRadiusOptions,
 } from './git-tree.js';
 export { summarizeUnresolved, type SummarizeUnresolvedOptions } from './unresolved.js';
+export { graphReadsFile, isGraphManifest } from './reads.js';
 export type {
   BlastRadiusEntry,
   BlastRadiusOptions,

@@ -37,7 +37,7 @@ export interface TsScope {
   readonly configs: readonly TsConfig[];
 }
 
-const CONFIG_NAME = /^(?:tsconfig|jsconfig)(?:[.-][^/]*)?\.json$/;
+export const CONFIG_NAME = /^(?:tsconfig|jsconfig)(?:[.-][^/]*)?\.json$/;
 
 interface Inherited {
   baseUrl: string | undefined;

@@ -4,6 +4,8 @@ import { sha256Hex } from '../seal/canonical-json.js';
 import type { Clock, Logger } from '../base/env.js';
 import { UserError } from '../base/errors.js';
 import { assertNotOption, validateSessionId, type Git } from '../git/git.js';
+import { CHECKPOINT_TAG_PREFIX } from '../git/protocol.js';
+import { pushAtomic } from '../git/push.js';
 import { seal, verifySealed } from '../seal/seal.js';
 import { ensureHistory } from '../git/shallow.js';
 
@@ -179,7 +181,7 @@ async function resolveCheckpointCommit(git: Git, request: CheckpointRequest, log
  */
 export async function createCheckpoint(deps: CheckpointDeps, request: CheckpointRequest): Promise<CheckpointResult> {
   const { git, log, clock } = deps;
-  const prefix = request.prefix ?? 'checkpoint/';
+  const prefix = request.prefix ?? CHECKPOINT_TAG_PREFIX;
   const remote = request.remote ?? 'origin';
   const id = await validateSessionId(git, request.sessionId, prefix);
   const tag = `${prefix}${id}`;
@@ -190,7 +192,7 @@ export async function createCheckpoint(deps: CheckpointDeps, request: Checkpoint
   const message = await git.text(['log', '-1', '--format=%B', '--end-of-options', commit]);
   log.info(`known-good commit ${commit}:\n${message}`);
 
-  const hasRemote = request.push && (await git.test(['remote', 'get-url', '--end-of-options', remote])).exitCode === 0;
+  const hasRemote = request.push && (await git.hasRemote(remote));
   if (request.push && !hasRemote) {
     throw new UserError(`there is no remote named "${remote}" to push the checkpoint to.`, 'Set `push: false` to keep the tag local, or add the remote.');
   }
@@ -243,12 +245,12 @@ export async function createCheckpoint(deps: CheckpointDeps, request: Checkpoint
 
   let pushed = false;
   if (request.push && !remoteSha) {
-    const result = await git.test(['push', '--atomic', '--porcelain', '--end-of-options', remote, `${tagRef}:${tagRef}`]);
-    if (result.exitCode !== 0) {
+    const result = await pushAtomic(git, remote, [{ ref: tagRef, to: tagRef }]);
+    if (!result.pushed) {
       if (created) await git.run(['tag', '--delete', '--end-of-options', tag]);
-      const now = await git.remoteRef(remote, tagRef).catch(() => undefined);
+      const now = result.rejection.refs[0]?.actual;
       throw new UserError(
-        `pushing ${tag} to ${remote} was rejected${now ? ` (the remote now has ${tag} at tag object ${now})` : ''}: ${(result.stderr || result.stdout).trim()}`,
+        `pushing ${tag} to ${remote} was rejected${now ? ` (the remote now has ${tag} at tag object ${now})` : ''}: ${result.rejection.output}`,
         now
           ? 'Another run created this checkpoint at the same time; run again to use it.'
           : 'Nothing was left behind: the local tag was removed. Grant `permissions: contents: write` and run again, or set `push: false`.',

@@ -1,4 +1,5 @@
 import type { Git } from './git.js';
+import { readObjects } from './objects.js';
 
 export interface Trailer {
   key: string;
@@ -85,29 +86,23 @@ export async function readCommits(
  */
 export async function signedCommits(git: Git, shas: readonly string[]): Promise<Set<string>> {
   const signed = new Set<string>();
-  if (shas.length === 0) return signed;
-  const out = (await git.run(['cat-file', '--batch'], { input: `${shas.join('\n')}\n` })).raw;
-  let offset = 0;
-  while (offset < out.length) {
-    const headerEnd = out.indexOf(0x0a, offset);
-    if (headerEnd < 0) break;
-    const [sha = '', type = '', size = '0'] = out.subarray(offset, headerEnd).toString('utf8').split(' ');
-    const bodyStart = headerEnd + 1;
-    const bodyEnd = bodyStart + Number(size);
-    if (type === 'commit') {
-      const body = out.subarray(bodyStart, bodyEnd);
-      const headersEnd = body.indexOf('\n\n');
-      const headers = body.subarray(0, headersEnd < 0 ? body.length : headersEnd).toString('utf8');
-      if (/^gpgsig(-sha256)? /m.test(headers)) signed.add(sha);
-    }
-    offset = type === 'missing' ? bodyStart : bodyEnd + 1;
+  for (const [sha, object] of await readObjects(git, shas)) {
+    if (object.type !== 'commit') continue;
+    const headersEnd = object.content.indexOf('\n\n');
+    const headers = object.content.subarray(0, headersEnd < 0 ? object.content.length : headersEnd).toString('utf8');
+    if (/^gpgsig(-sha256)? /m.test(headers)) signed.add(sha);
   }
   return signed;
 }
 
-/** The paths a commit changed against its first parent (renames as delete + add), `-z` so odd names survive. */
-export async function commitFiles(git: Git, commit: Pick<CommitInfo, 'sha' | 'parents'>): Promise<string[]> {
+/**
+ * The paths a commit changed against its first parent (`diff-tree -z`, so odd names survive).
+ * Renames are a delete and an add (both paths) unless `renames: 'once'`: then a rename counts once,
+ * under its new path (what a file budget counts).
+ */
+export async function commitFiles(git: Git, commit: Pick<CommitInfo, 'sha' | 'parents'>, options: { renames?: 'both-paths' | 'once' } = {}): Promise<string[]> {
   const parent = commit.parents[0];
   const range = parent ? [parent, commit.sha] : ['--root', commit.sha];
-  return (await git.run(['diff-tree', '-r', '-z', '--name-only', '--no-commit-id', '--no-renames', ...range])).stdout.split('\0').filter(Boolean);
+  const renames = options.renames === 'once' ? '-M' : '--no-renames';
+  return (await git.run(['diff-tree', '-r', '-z', '--name-only', '--no-commit-id', renames, ...range])).stdout.split('\0').filter(Boolean);
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GitError, UserError } from '../base/errors.js';
 import type { Logger } from '../base/env.js';
+import { CHECKPOINT_TAG_PREFIX } from './protocol.js';
 
 /** The repository's object hash. */
 export type ObjectFormat = 'sha1' | 'sha256';
@@ -205,21 +206,26 @@ export class Git {
     return result.exitCode === 0 ? result.stdout.trim() : undefined;
   }
 
+  /** The remote's refs matching `patterns` (`git ls-remote` patterns: full names or globs), by full name. */
+  async lsRemote(remote: string, patterns: readonly string[]): Promise<Map<string, string>> {
+    return parseLsRemote((await this.run(['ls-remote', '--end-of-options', remote, ...patterns])).stdout).refs;
+  }
+
   /** The remote's value of one ref (`refs/heads/x`, `refs/tags/y`), or undefined when it does not exist there. */
   async remoteRef(remote: string, ref: string): Promise<string | undefined> {
-    const result = await this.run(['ls-remote', '--end-of-options', remote, ref]);
-    for (const line of result.stdout.split('\n')) {
-      const [sha, name] = line.split('\t');
-      if (name === ref && sha) return sha;
-    }
-    return undefined;
+    return (await this.lsRemote(remote, [ref])).get(ref);
   }
 
   /** The remote's default branch (its HEAD), or undefined when it cannot be told. */
   async remoteDefaultBranch(remote: string): Promise<string | undefined> {
     const result = await this.test(['ls-remote', '--symref', '--end-of-options', remote, 'HEAD']);
-    const m = result.stdout.match(/^ref: refs\/heads\/(\S+)\tHEAD$/m);
-    return m?.[1];
+    const head = parseLsRemote(result.stdout).symrefs.get('HEAD');
+    return head?.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : undefined;
+  }
+
+  /** Whether a remote of this name is configured. */
+  async hasRemote(remote: string): Promise<boolean> {
+    return (await this.test(['remote', 'get-url', '--end-of-options', remote])).exitCode === 0;
   }
 
   /** A repository with no commit yet: nothing to checkpoint or roll back. */
@@ -275,6 +281,19 @@ export class Git {
   }
 }
 
+/** `git ls-remote [--symref]` output: `<sha>\t<ref>` lines, and `ref: <target>\t<ref>` for symbolic refs. */
+export function parseLsRemote(stdout: string): { refs: Map<string, string>; symrefs: Map<string, string> } {
+  const refs = new Map<string, string>();
+  const symrefs = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const [left = '', name] = line.split('\t');
+    if (!name) continue;
+    if (left.startsWith('ref: ')) symrefs.set(name, left.slice('ref: '.length));
+    else if (left) refs.set(name, left);
+  }
+  return { refs, symrefs };
+}
+
 /** Full ref names must pass `git check-ref-format`; ids must also be plain words. */
 const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
 
@@ -282,7 +301,7 @@ const SESSION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/
  * Checks a session id: letters, digits, `.`, `_`, `-` and `/` separators, at most 100 characters,
  * and a valid ref name under the given prefix. Shell syntax, spaces and `..` are refused.
  */
-export async function validateSessionId(git: Git, id: string, prefix = 'checkpoint/'): Promise<string> {
+export async function validateSessionId(git: Git, id: string, prefix = CHECKPOINT_TAG_PREFIX): Promise<string> {
   const trimmed = id.trim();
   const problem =
     trimmed === ''

@@ -1,8 +1,6 @@
-import { buildImportGraph, type ImportGraph } from '@rollback-gate/graph';
+import { buildImportGraph, graphReadsFile, isGraphManifest, type ImportGraph } from '@rollback-gate/graph';
 import type { Git } from './git.js';
-
-/** Files the import graph reads: sources of the supported languages and the manifests that steer resolution. */
-export const SCANNABLE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|py)$|(^|\/)(package\.json|tsconfig[^/]*\.json|jsconfig\.json|pnpm-workspace\.yaml)$/;
+import { readObjects } from './objects.js';
 
 /** One file of a tree: its path, blob id and mode. */
 export interface TreeEntry {
@@ -24,32 +22,12 @@ export async function treeEntries(git: Git, tree: string): Promise<TreeEntry[]> 
   return entries;
 }
 
-/**
- * Reads blobs by id in one `git cat-file --batch` (ids, not `tree:path` lookups, which walk the
- * tree again for every file); identical blobs are read once.
- */
+/** Reads blobs by id in one batch (git/objects.ts); identical blobs are read once. */
 export async function readBlobTexts(git: Git, oids: readonly string[]): Promise<Map<string, string>> {
-  const unique = [...new Set(oids)];
   const blobs = new Map<string, string>();
-  if (unique.length === 0) return blobs;
-  const out = (await git.run(['cat-file', '--batch'], { input: `${unique.join('\n')}\n` })).raw;
-  let offset = 0;
-  while (offset < out.length) {
-    const headerEnd = out.indexOf(0x0a, offset);
-    if (headerEnd < 0) break;
-    const [oid = '', type = '', size = '0'] = out.subarray(offset, headerEnd).toString('utf8').split(' ');
-    if (type === 'missing') {
-      offset = headerEnd + 1;
-      continue;
-    }
-    const end = headerEnd + 1 + Number(size);
-    blobs.set(oid, out.subarray(headerEnd + 1, end).toString('utf8'));
-    offset = end + 1;
-  }
+  for (const [oid, object] of await readObjects(git, oids)) blobs.set(oid, object.content.toString('utf8'));
   return blobs;
 }
-
-const MANIFEST = /(^|\/)(package\.json|tsconfig[^/]*\.json|jsconfig\.json|pnpm-workspace\.yaml)$/;
 
 /**
  * The import graph of a tree: its files, with the scannable ones (not symlinks) read in one batch.
@@ -64,7 +42,8 @@ export async function importGraphAt(
 ): Promise<{ graph: ImportGraph; files: string[] }> {
   const entries = await treeEntries(git, tree);
   const wanted = scanOnly ? new Set(scanOnly) : undefined;
-  const sources = entries.filter((e) => e.mode !== '120000' && SCANNABLE.test(e.path) && (!wanted || wanted.has(e.path) || MANIFEST.test(e.path)));
+  // The graph package says what it reads (its languages' sources and the manifests that steer resolution).
+  const sources = entries.filter((e) => e.mode !== '120000' && graphReadsFile(e.path) && (!wanted || wanted.has(e.path) || isGraphManifest(e.path)));
   const blobs = await readBlobTexts(git, sources.map((e) => e.oid));
   const oidOf = new Map(sources.map((e) => [e.path, e.oid]));
   const files = entries.map((e) => e.path);

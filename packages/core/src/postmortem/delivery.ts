@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../base/errors.js';
 import type { Git } from '../git/git.js';
+import { POSTMORTEM_BRANCH_PREFIX, TRAILERS, trailerLine } from '../git/protocol.js';
+import { pushAtomic, type PushRejection } from '../git/push.js';
 import { GitHubApiError } from '../github/github.js';
 import {
   formatRecoveryMinutes,
@@ -19,7 +21,7 @@ import {
   type RecoveryStats,
 } from './record.js';
 import { recordBody } from './summary.js';
-import { POSTMORTEM_BRANCH_PREFIX, type PostmortemDeps, type PostmortemDelivery, type PostmortemRequest } from './types.js';
+import type { PostmortemDeps, PostmortemDelivery, PostmortemRequest } from './types.js';
 
 export interface TreeEntry {
   mode: string;
@@ -59,18 +61,15 @@ export async function commitFile(git: Git, parent: string, path: string, content
 export function commitMessage(record: RecoveryRecord, stats: RecoveryStats): string {
   const ttr = record.ttrMinutes !== null ? `Time to recovery: ${formatRecoveryMinutes(record.ttrMinutes)}.` : 'The rollback failed: recorded as a failed recovery, not counted in MTTR.';
   const mttr = stats.mttrMinutes !== null ? ` MTTR over ${stats.recoveries} ${stats.recoveries === 1 ? 'recovery' : 'recoveries'}: ${formatRecoveryMinutes(stats.mttrMinutes)}.` : '';
-  return `docs(postmortem): record recovery event ${record.id}\n\n${ttr}${mttr}\n\nPostmortem-Id: ${record.id}\n`;
+  return `docs(postmortem): record recovery event ${record.id}\n\n${ttr}${mttr}\n\n${trailerLine(TRAILERS.postmortemId, record.id)}\n`;
 }
 
-async function describeMovedBranch(git: Git, remote: string, branch: string, expected: string, output: string): Promise<string> {
-  const now = await git.remoteRef(remote, `refs/heads/${branch}`).catch(() => undefined);
-  if (!now) return `the push was rejected: ${branch} does not exist on ${remote}. ${output.trim()}`;
+function describeMovedBranch(branch: string, expected: string, rejection: PushRejection): string {
+  const { remote, output } = rejection;
+  const now = rejection.refs[0]?.actual;
+  if (!now) return `the push was rejected: ${branch} does not exist on ${remote}. ${output}`;
   if (now !== expected) return `the push was rejected: ${branch} is at ${now} on ${remote}, not at ${expected} as checked out here (someone pushed meanwhile, or this checkout is not at the branch's tip).`;
-  return `the push to ${remote} was rejected: ${output.trim()}`;
-}
-
-export async function hasRemote(git: Git, remote: string): Promise<boolean> {
-  return (await git.test(['remote', 'get-url', '--end-of-options', remote])).exitCode === 0;
+  return `the push to ${remote} was rejected: ${output}`;
 }
 
 /** The log's text at a commit, if it is there. */
@@ -108,18 +107,10 @@ export async function deliverByPush(deps: PostmortemDeps, request: PostmortemReq
   if (!branch) throw new UserError('HEAD is detached and the run names no branch; there is no branch to push the record to.', 'Check out a branch, or use `commit: branch`.');
   delivery.branch = branch;
   const { commit, blob } = await commitFile(git, head, logPath, work.text, mode, work.message);
-  const pushed = await git.test([
-    'push',
-    '--atomic',
-    '--porcelain',
-    `--force-with-lease=refs/heads/${branch}:${head}`,
-    '--end-of-options',
-    remote,
-    `${commit}:refs/heads/${branch}`,
-  ]);
-  if (pushed.exitCode !== 0) {
+  const pushed = await pushAtomic(git, remote, [{ ref: `refs/heads/${branch}`, to: commit, expect: head }]);
+  if (!pushed.pushed) {
     throw new UserError(
-      `${await describeMovedBranch(git, remote, branch, head, pushed.stderr || pushed.stdout)} Nothing was pushed, and ${logPath} was not changed.`,
+      `${describeMovedBranch(branch, head, pushed.rejection)} Nothing was pushed, and ${logPath} was not changed.`,
       'Fetch the branch\'s new tip and run again (the record is appended to whatever the log holds then), or use `commit: branch`.',
     );
   }
@@ -193,13 +184,13 @@ export async function deliverOnBranch(deps: PostmortemDeps, request: PostmortemR
 
 async function pushNewBranch(git: Git, remote: string, branch: string, commit: string): Promise<void> {
   const ref = `refs/heads/${branch}`;
-  const pushed = await git.test(['push', '--atomic', '--porcelain', `--force-with-lease=${ref}:`, '--end-of-options', remote, `${commit}:${ref}`]);
-  if (pushed.exitCode !== 0) {
-    const now = await git.remoteRef(remote, ref).catch(() => undefined);
+  const pushed = await pushAtomic(git, remote, [{ ref, to: commit, expect: null }]);
+  if (!pushed.pushed) {
+    const now = pushed.rejection.refs[0]?.actual;
     throw new UserError(
       now
         ? `${branch} appeared on ${remote} (at ${now}) while this run was writing it; it was left as it is and nothing was pushed.`
-        : `pushing ${branch} to ${remote} was rejected: ${(pushed.stderr || pushed.stdout).trim()}`,
+        : `pushing ${branch} to ${remote} was rejected: ${pushed.rejection.output}`,
       now ? 'Run again: the next free name is used.' : 'Grant `permissions: contents: write` to the job, or use `commit: none`.',
     );
   }

@@ -8,7 +8,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, writeFile
 import { dirname, posix, resolve, sep } from 'node:path';
 import { GitHubApiError } from '../github/github.js';
 import { UserError } from '../base/errors.js';
-import { commitMessage, deliverByPush, deliverOnBranch, hasRemote, logAt, type TreeEntry } from './delivery.js';
+import { commitMessage, deliverByPush, deliverOnBranch, logAt, type TreeEntry } from './delivery.js';
 import {
   RECOVERY_RECORD_SCHEMA,
   RECOVERY_TYPES,
@@ -426,7 +426,7 @@ export async function recordPostmortem(deps: PostmortemDeps, request: Postmortem
   if (request.commit !== 'none') {
     head = await git.resolveCommit('HEAD');
     if (!head) throw new UserError('the repository has no commit to build on; cannot commit the record.', 'Use `commit: none`, or make a first commit.');
-    if (!(await hasRemote(git, remote))) {
+    if (!(await git.hasRemote(remote))) {
       throw new UserError(`there is no remote named "${remote}" to push the record to.`, 'Use `commit: none` to only write the file.');
     }
     headLog = await logAt(git, head, logPath);

@@ -9,8 +9,6 @@ import type { ParsedLog, RecoveryRecord, RecoveryStats, RecoveryType } from './r
 export const POSTMORTEM_COMMIT_MODES = ['none', 'branch', 'push'] as const;
 export type PostmortemCommitMode = (typeof POSTMORTEM_COMMIT_MODES)[number];
 
-export const POSTMORTEM_BRANCH_PREFIX = 'postmortem/';
-
 export interface PostmortemDelivery {
   mode: PostmortemCommitMode;
   /** The branch the record was committed on (`postmortem/<id>`, or the current branch for `push`). */

@@ -7,10 +7,9 @@
 import type { Logger } from '../base/env.js';
 import { UserError } from '../base/errors.js';
 import type { Git } from '../git/git.js';
+import { LOCK_PREFIX } from '../git/protocol.js';
 import type { GitHubClient } from '../github/github.js';
 import { shellCommand } from '../output/shell.js';
-
-export const LOCK_PREFIX = 'refs/rollback-gate/lock/';
 
 export interface Lock {
   ref: string;

@@ -1,6 +1,7 @@
 import type { CommitInfo } from '../git/commits.js';
 import { UserError } from '../base/errors.js';
 import type { Git } from '../git/git.js';
+import { TRAILERS, hasTrailerLine, trailerLine } from '../git/protocol.js';
 import { applyChange } from '../git/merge.js';
 
 export interface RevertStep {
@@ -26,7 +27,7 @@ export async function alreadyReverted(git: Git, tip: string, since: string, shas
   for (const record of log.stdout.split('\x1e')) {
     const [sha = '', body = ''] = record.replace(/^\n/, '').split('\0');
     for (const m of body.matchAll(/This reverts commits? ([0-9a-f]{40})/g)) found.set(m[1]!, sha.trim());
-    for (const m of body.matchAll(/^- ([0-9a-f]{40}) /gm)) if (/^Rollback-Of:/m.test(body)) found.set(m[1]!, sha.trim());
+    for (const m of body.matchAll(/^- ([0-9a-f]{40}) /gm)) if (hasTrailerLine(body, TRAILERS.rollbackOf)) found.set(m[1]!, sha.trim());
   }
   return new Map([...found].filter(([reverted]) => shas.includes(reverted)));
 }
@@ -81,7 +82,7 @@ export async function commitReverts(
       outcome.applied.length === 1
         ? `This reverts commit ${outcome.applied[0]!.commit.sha}.`
         : `This reverts commits, newest first:\n${lines.join('\n')}`;
-    const message = `${options.title}\n\n${body}\n\nRollback-Of: ${options.id}\n`;
+    const message = `${options.title}\n\n${body}\n\n${trailerLine(TRAILERS.rollbackOf, options.id)}\n`;
     return git.text(['commit-tree', outcome.tree, '-p', options.tip, '-F', '-'], { input: message, env: options.env });
   }
   let tip = options.tip;
@@ -90,7 +91,7 @@ export async function commitReverts(
     const parent = step.commit.parents[step.mainline ? step.mainline - 1 : 0]!;
     const applied = await applyChange(git, step.commit.sha, await git.treeOf(parent), tree);
     tree = applied.tree;
-    const message = `Revert "${step.commit.subject}"\n\nThis reverts commit ${step.commit.sha}.\n\nRollback-Of: ${options.id}\n`;
+    const message = `Revert "${step.commit.subject}"\n\nThis reverts commit ${step.commit.sha}.\n\n${trailerLine(TRAILERS.rollbackOf, options.id)}\n`;
     tip = await git.text(['commit-tree', tree, '-p', tip, '-F', '-'], { input: message, env: options.env });
   }
   return tip;

@@ -7,6 +7,7 @@ import { matchesAny } from '../config/glob.js';
 import type { Clock, Logger } from '../base/env.js';
 import { UserError } from '../base/errors.js';
 import { assertNotOption, type Git } from '../git/git.js';
+import { ARCHIVE_PREFIX, ROLLBACK_BRANCH_PREFIX } from '../git/protocol.js';
 import { GitHubApiError, type GitHubClient } from '../github/github.js';
 import { shellCommand } from '../output/shell.js';
 import { ROLLBACK_REPORT_SCHEMA, type CheckOutcome, type FullRollbackReport, type RollbackExecutionStrategy, type RollbackReport } from './rollback-report.js';
@@ -24,8 +25,6 @@ import { releaseLock, takeLock, type Lock } from './lock.js';
 import { checkAttestation, checkTagProtection, manifestDigest, runApprovals } from './provenance.js';
 import { planSchemaOf, readRollbackPlan, ROLLBACK_PLAN_SCHEMA, sealRollbackPlan, writeRollbackPlan, type RollbackPlan } from './rollback-plan.js';
 
-export { LOCK_PREFIX } from './lock.js';
-export const ARCHIVE_PREFIX = 'refs/rollback-gate/archive/';
 
 export type RollbackPhase = 'all' | 'plan' | 'apply';
 
@@ -733,7 +732,7 @@ async function deliver(deps: RollbackDeps, request: RollbackRequest, target: Res
     report.branch = branch;
     return;
   }
-  const rollbackBranch = `rollback/${target.id}`;
+  const rollbackBranch = `${ROLLBACK_BRANCH_PREFIX}${target.id}`;
   const pushed = await git.test(['push', '--porcelain', '--atomic', `--force-with-lease=refs/heads/${rollbackBranch}:`, '--end-of-options', remote, `${sha}:refs/heads/${rollbackBranch}`]);
   if (pushed.exitCode !== 0) {
     throw new UserError(

@@ -2,6 +2,7 @@ import { readCheckpointManifest } from '../checkpoint/checkpoint.js';
 import { readCommits, type CommitInfo } from '../git/commits.js';
 import { UserError } from '../base/errors.js';
 import { assertNotOption, type Git } from '../git/git.js';
+import { TRAILERS, trailerValue } from '../git/protocol.js';
 import type { GitHubClient, GitHubPullRequest } from '../github/github.js';
 import type { RollbackExecutionStrategy } from './rollback-report.js';
 
@@ -43,10 +44,6 @@ export interface TargetContext {
 
 const PR_NUMBER = /^(?:#|pr-)?(\d{1,9})$/i;
 
-function trailerValue(commit: CommitInfo, key: string): string | undefined {
-  return commit.trailers.find((t) => t.key.toLowerCase() === key.toLowerCase())?.value;
-}
-
 /** First-parent commits of the branch after `since` (or the last `limit`), newest first. */
 async function branchHistory(git: Git, tip: string, since: string | undefined, limit = 2000): Promise<CommitInfo[]> {
   return readCommits(git, [since ? `${since}..${tip}` : tip], { firstParent: true, newestFirst: true, maxCount: limit });
@@ -55,7 +52,7 @@ async function branchHistory(git: Git, tip: string, since: string | undefined, l
 /** The landed form of a session or PR on the branch: a squash commit, a merge commit, or nothing. */
 function findLanding(history: readonly CommitInfo[], sessionId: string | null, prNumber: number | null): CommitInfo | undefined {
   return history.find((c) => {
-    if (sessionId && trailerValue(c, 'Session-Id') === sessionId) return true;
+    if (sessionId && trailerValue(c, TRAILERS.sessionId) === sessionId) return true;
     if (prNumber === null) return false;
     if (c.parents.length > 1) return new RegExp(`^Merge pull request #${prNumber}\\b`).test(c.subject);
     return new RegExp(`\\(#${prNumber}\\)\\s*$`).test(c.subject);
@@ -64,7 +61,7 @@ function findLanding(history: readonly CommitInfo[], sessionId: string | null, p
 
 function strategyForCommit(commit: CommitInfo): RollbackExecutionStrategy {
   if (commit.parents.length > 1) return 'revert-merge';
-  if (trailerValue(commit, 'Session-Id') || /\(#\d+\)\s*$/.test(commit.subject) || trailerValue(commit, 'Squashed-Commits')) return 'revert-squash';
+  if (trailerValue(commit, TRAILERS.sessionId) || /\(#\d+\)\s*$/.test(commit.subject) || trailerValue(commit, TRAILERS.squashedCommits)) return 'revert-squash';
   return 'revert-range';
 }
 
@@ -177,7 +174,7 @@ export async function resolveTarget(context: TargetContext, input: string, force
     kind: 'commit',
     resolution: `commit ${sha.slice(0, 12)} "${commit!.subject}"`,
     id: sha.slice(0, 12),
-    sessionId: trailerValue(commit!, 'Session-Id') ?? null,
+    sessionId: trailerValue(commit!, TRAILERS.sessionId) ?? null,
     strategy,
     commits: [commit!],
     range: strategy === 'bisect' ? { good: commit!.parents[0]!, bad: context.tip } : null,

@@ -1,6 +1,7 @@
 import { blastRadius } from '@rollback-gate/graph';
 import { createClassifier } from '../git/classify.js';
-import { readCommits } from '../git/commits.js';
+import { commitFiles, readCommits } from '../git/commits.js';
+import { TRAILERS, trailerValue } from '../git/protocol.js';
 import type { Config, Mode } from '../config/config.js';
 import type { Logger } from '../base/env.js';
 import { assertNotOption, type Git } from '../git/git.js';
@@ -132,14 +133,13 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
   const agentFiles = new Set<string>();
   let crossLayerReason: string | undefined;
   for (const commit of commits) {
-    const reason = commit.trailers.find((t) => t.key.toLowerCase() === 'cross-layer')?.value;
+    const reason = trailerValue(commit, TRAILERS.crossLayer);
     if (reason) crossLayerReason = reason;
   }
   if (config.agents.maxFiles !== undefined) {
     const agentCommits = commits.filter((c) => classify(c).kind === 'agent' && c.parents.length > 0);
     for (const commit of agentCommits) {
-      const out = await git.run(['diff-tree', '-r', '-z', '--name-only', '-M', '--no-commit-id', commit.parents[0]!, commit.sha]);
-      for (const f of out.stdout.split('\0').filter(Boolean)) if (!ignored(f)) agentFiles.add(f);
+      for (const f of await commitFiles(git, commit, { renames: 'once' })) if (!ignored(f)) agentFiles.add(f);
     }
     if (agentFiles.size > config.agents.maxFiles) {
       violations.push({

@@ -5,9 +5,9 @@ import type { Clock, Logger } from '../base/env.js';
 import { UserError } from '../base/errors.js';
 import { assertNotOption, validateSessionId, type Git } from '../git/git.js';
 import { applyChange } from '../git/merge.js';
+import { BACKUP_PREFIX, TRAILERS, trailerLine, trailerValue, trailerValues } from '../git/protocol.js';
+import { pushAtomic, type PushRejection } from '../git/push.js';
 import { ensureHistory } from '../git/shallow.js';
-
-export const BACKUP_PREFIX = 'refs/rollback-gate/backup/';
 
 export interface SquashDeps {
   git: Git;
@@ -88,9 +88,8 @@ export function coAuthors(commits: readonly CommitInfo[], committerEmail: string
   };
   for (const commit of commits) {
     add(commit.authorName, commit.authorEmail);
-    for (const trailer of commit.trailers) {
-      if (trailer.key.toLowerCase() !== 'co-authored-by') continue;
-      const m = trailer.value.match(/^(.*?)\s*<([^>]+)>\s*$/);
+    for (const value of trailerValues(commit, TRAILERS.coAuthoredBy)) {
+      const m = value.match(/^(.*?)\s*<([^>]+)>\s*$/);
       if (m) add(m[1] ?? '', m[2] ?? '');
     }
   }
@@ -115,10 +114,10 @@ export function squashMessage(options: {
     '',
     ...options.commits.map((c) => `- ${c.sha.slice(0, 12)} ${c.subject} (${c.kind}${c.merge ? ', merge' : ''})`),
     '',
-    `Session-Id: ${options.sessionId}`,
-    `Checkpoint: ${options.checkpoint}`,
-    `Squashed-Commits: ${options.commits.length}`,
-    ...options.coAuthors.map((a) => `Co-authored-by: ${a}`),
+    trailerLine(TRAILERS.sessionId, options.sessionId),
+    trailerLine(TRAILERS.checkpoint, options.checkpoint),
+    trailerLine(TRAILERS.squashedCommits, options.commits.length),
+    ...options.coAuthors.map((a) => trailerLine(TRAILERS.coAuthoredBy, a)),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -263,14 +262,7 @@ interface BackupSlot {
 
 /** The backup ref for this head: one that already holds it, else the first free `<id>`, `<id>-2`, ... */
 async function backupSlot(git: Git, remote: string | undefined, id: string, head: string): Promise<BackupSlot> {
-  const remoteRefs = new Map<string, string>();
-  if (remote) {
-    const listed = await git.run(['ls-remote', '--end-of-options', remote, `${BACKUP_PREFIX}${id}`, `${BACKUP_PREFIX}${id}-*`]);
-    for (const line of listed.stdout.split('\n')) {
-      const [sha, name] = line.split('\t');
-      if (sha && name) remoteRefs.set(name, sha);
-    }
-  }
+  const remoteRefs = remote ? await git.lsRemote(remote, [`${BACKUP_PREFIX}${id}`, `${BACKUP_PREFIX}${id}-*`]) : new Map<string, string>();
   for (let n = 1; n < 1000; n++) {
     const ref = `${BACKUP_PREFIX}${id}${n === 1 ? '' : `-${n}`}`;
     const local = await git.resolveCommit(ref);
@@ -285,13 +277,8 @@ async function backupSlot(git: Git, remote: string | undefined, id: string, head
 
 /** Backups of this session on the remote, by sha. */
 async function remoteBackups(git: Git, remote: string, id: string): Promise<Map<string, string>> {
-  const listed = await git.run(['ls-remote', '--end-of-options', remote, `${BACKUP_PREFIX}${id}`, `${BACKUP_PREFIX}${id}-*`]);
-  const bySha = new Map<string, string>();
-  for (const line of listed.stdout.split('\n')) {
-    const [sha, name] = line.split('\t');
-    if (sha && name) bySha.set(sha, name);
-  }
-  return bySha;
+  const refs = await git.lsRemote(remote, [`${BACKUP_PREFIX}${id}`, `${BACKUP_PREFIX}${id}-*`]);
+  return new Map([...refs].map(([name, sha]) => [sha, name]));
 }
 
 function toSquashed(commit: CommitInfo, kind: Classification['kind']): SquashedCommit {
@@ -349,7 +336,7 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
 
   const first = commits[0]!;
   const isSquash = (c: CommitInfo): boolean =>
-    c.trailers.some((t) => t.key.toLowerCase() === 'session-id' && t.value === id) && c.trailers.some((t) => t.key.toLowerCase() === 'squashed-commits');
+    trailerValues(c, TRAILERS.sessionId).includes(id) && trailerValue(c, TRAILERS.squashedCommits) !== undefined;
   if (isSquash(first) && commits.slice(1).every((c, i) => kinds[i + 1] === 'human' && !isSquash(c))) {
     log.info(`session ${id} is already squashed into ${first.sha}; nothing to do.`);
     return { ...result, status: 'already-squashed', sha: head, squashCommit: first.sha, commitsSquashed: 0 };
@@ -462,20 +449,13 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
 
   const branchRef = `refs/heads/${request.branch}`;
   if (remote) {
-    const pushed = await git.test([
-      'push',
-      '--atomic',
-      '--porcelain',
-      `--force-with-lease=${branchRef}:${session.lease}`,
-      `--force-with-lease=${backup.ref}:${backup.remote ? head : ''}`,
-      '--end-of-options',
-      remote,
-      `${tip}:${branchRef}`,
-      `${head}:${backup.ref}`,
+    const pushed = await pushAtomic(git, remote, [
+      { ref: branchRef, to: tip, expect: session.lease },
+      { ref: backup.ref, to: head, expect: backup.remote ? head : null },
     ]);
-    if (pushed.exitCode !== 0) {
+    if (!pushed.pushed) {
       if (!backup.local) await git.run(['update-ref', '-d', backup.ref, head]);
-      throw new UserError(await describeRejectedPush(git, remote, request.branch, session.lease!, pushed.stderr || pushed.stdout), 'Nothing was pushed and the local repository is as it was; run again to squash the new head.');
+      throw new UserError(await describeRejectedPush(git, request.branch, session.lease!, pushed.rejection), 'Nothing was pushed and the local repository is as it was; run again to squash the new head.');
     }
     result.pushed = true;
     log.info(`step: pushed ${request.branch} -> ${tip} and ${backup.ref} atomically`);
@@ -505,13 +485,14 @@ async function commitsTouching(git: Git, commits: readonly CommitInfo[], paths: 
   return hits;
 }
 
-async function describeRejectedPush(git: Git, remote: string, branch: string, lease: string, output: string): Promise<string> {
-  const now = await git.remoteRef(remote, `refs/heads/${branch}`).catch(() => undefined);
-  if (!now) return `the push was rejected: ${branch} no longer exists on ${remote}; it was deleted while squashing. ${output.trim()}`;
+async function describeRejectedPush(git: Git, branch: string, lease: string, rejection: PushRejection): Promise<string> {
+  const { remote, output } = rejection;
+  const now = rejection.refs[0]?.actual;
+  if (!now) return `the push was rejected: ${branch} no longer exists on ${remote}; it was deleted while squashing. ${output}`;
   if (now !== lease) {
     await git.test(['fetch', '--no-tags', '--quiet', '--end-of-options', remote, now]);
     const who = await git.test(['log', '-1', '--format=%an <%ae>, committed by %cn <%ce>: %s', '--end-of-options', now]);
     return `the push was rejected: ${branch} moved on ${remote} from ${lease.slice(0, 12)} to ${now}${who.exitCode === 0 ? ` (${who.stdout.trim()})` : ''} while squashing.`;
   }
-  return `the push to ${remote} was rejected: ${output.trim()}`;
+  return `the push to ${remote} was rejected: ${output}`;
 }

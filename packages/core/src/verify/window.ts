@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { readCommits } from '../git/commits.js';
 import type { Logger } from '../base/env.js';
 import type { Git } from '../git/git.js';
+import { TRAILERS, trailerValue } from '../git/protocol.js';
 import { ensureHistory } from '../git/shallow.js';
 
 export interface Unit {
@@ -47,8 +48,8 @@ const DAY_MS = 86_400_000;
 
 /** `Session-Id:` trailer, else `(#123)` at the end of a squash subject or `Merge pull request #123`, else the short sha. */
 export function unitName(commit: { sha: string; subject: string; trailers: readonly { key: string; value: string }[] }): string {
-  const session = commit.trailers.find((t) => t.key.toLowerCase() === 'session-id' && t.value.trim() !== '');
-  if (session) return session.value.trim();
+  const session = trailerValue(commit, TRAILERS.sessionId)?.trim();
+  if (session) return session;
   const merged = /^Merge pull request #(\d+)\b/.exec(commit.subject);
   if (merged) return `#${merged[1]}`;
   const squashed = /\(#(\d+)\)\s*$/.exec(commit.subject);

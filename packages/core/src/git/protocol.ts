@@ -1,0 +1,59 @@
+/**
+ * Our protocol in git: the trailers rollback-gate writes and reads, and the ref prefixes it owns.
+ * Every trailer name and ref prefix is spelled here once; readers look trailers up through
+ * `trailerValue`, case-insensitively, as git does.
+ */
+import type { Trailer } from './commits.js';
+
+/** The trailers of our commits (and the one a human adds to allow a cross-layer change). */
+export const TRAILERS = {
+  /** A squash commit's session: `Session-Id: pr-123`. */
+  sessionId: 'Session-Id',
+  /** The checkpoint a squash commit's session started from. */
+  checkpoint: 'Checkpoint',
+  /** How many commits a squash commit replaced. */
+  squashedCommits: 'Squashed-Commits',
+  /** A rollback's revert commits name the session or target they undo. */
+  rollbackOf: 'Rollback-Of',
+  /** A postmortem record's commit. */
+  postmortemId: 'Postmortem-Id',
+  /** Allows a change across layers, with the reason. */
+  crossLayer: 'Cross-Layer',
+  /** Co-authors, carried over into a squash commit. */
+  coAuthoredBy: 'Co-authored-by',
+} as const;
+
+/** Checkpoint tags: `refs/tags/checkpoint/<session>` (the prefix is configurable; this is the default). */
+export const CHECKPOINT_TAG_PREFIX = 'checkpoint/';
+/** The original commits of a squashed session: `refs/rollback-gate/backup/<session>[-n]`. */
+export const BACKUP_PREFIX = 'refs/rollback-gate/backup/';
+/** One rollback at a time per target: `refs/rollback-gate/lock/<id>`. */
+export const LOCK_PREFIX = 'refs/rollback-gate/lock/';
+/** A deleted session branch, kept: `refs/rollback-gate/archive/<id>`. */
+export const ARCHIVE_PREFIX = 'refs/rollback-gate/archive/';
+/** The branch a rollback is proposed on: `rollback/<id>`. */
+export const ROLLBACK_BRANCH_PREFIX = 'rollback/';
+/** The branch a postmortem record is proposed on: `postmortem/<id>[-n]`. */
+export const POSTMORTEM_BRANCH_PREFIX = 'postmortem/';
+
+/** The first non-empty value of trailer `key` (case-insensitive), or undefined. */
+export function trailerValue(commit: { trailers: readonly Trailer[] }, key: string): string | undefined {
+  const wanted = key.toLowerCase();
+  return commit.trailers.find((t) => t.key.toLowerCase() === wanted && t.value !== '')?.value;
+}
+
+/** Every value of trailer `key` (case-insensitive), in order. */
+export function trailerValues(commit: { trailers: readonly Trailer[] }, key: string): string[] {
+  const wanted = key.toLowerCase();
+  return commit.trailers.filter((t) => t.key.toLowerCase() === wanted).map((t) => t.value);
+}
+
+/** `Key: value`, as a trailer line of a message we write. */
+export function trailerLine(key: string, value: string | number): string {
+  return `${key}: ${value}`;
+}
+
+/** True when a message body has a trailer line `Key:` (as we write it). */
+export function hasTrailerLine(body: string, key: string): boolean {
+  return body.split('\n').some((line) => line.startsWith(`${key}:`));
+}
