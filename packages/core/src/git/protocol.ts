@@ -3,7 +3,10 @@
  * Every trailer name and ref prefix is spelled here once; readers look trailers up through
  * `trailerValue`, case-insensitively, as git does.
  */
-import type { Trailer } from './commits.js';
+/** What trailer lookups need of a commit (a CommitInfo has it). */
+interface WithTrailers {
+  trailers: readonly { key: string; value: string }[];
+}
 
 /** The trailers of our commits (and the one a human adds to allow a cross-layer change). */
 export const TRAILERS = {
@@ -37,13 +40,13 @@ export const ROLLBACK_BRANCH_PREFIX = 'rollback/';
 export const POSTMORTEM_BRANCH_PREFIX = 'postmortem/';
 
 /** The first non-empty value of trailer `key` (case-insensitive), or undefined. */
-export function trailerValue(commit: { trailers: readonly Trailer[] }, key: string): string | undefined {
+export function trailerValue(commit: WithTrailers, key: string): string | undefined {
   const wanted = key.toLowerCase();
   return commit.trailers.find((t) => t.key.toLowerCase() === wanted && t.value !== '')?.value;
 }
 
 /** Every value of trailer `key` (case-insensitive), in order. */
-export function trailerValues(commit: { trailers: readonly Trailer[] }, key: string): string[] {
+export function trailerValues(commit: WithTrailers, key: string): string[] {
   const wanted = key.toLowerCase();
   return commit.trailers.filter((t) => t.key.toLowerCase() === wanted).map((t) => t.value);
 }
