@@ -107,6 +107,33 @@ describe('actions/bisect-round: bad inputs and faults', () => {
   });
 });
 
+describe('actions/rollback: parallel and bisect-verdicts', () => {
+  const rollback = (workspace: string, inputs: Record<string, string>) =>
+    runAction('rollback', { workspace, inputs: { token: '', strategy: 'bisect', phase: 'plan', ...inputs }, env: { ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS: '30' } });
+
+  it('parallel 3: the culprit in rounds of 3 probes on one runner, the report counting every run', async () => {
+    const s = makeSession(repos);
+    const plan = await rollback(s.r.dir, { target: `${s.good}..${s.commits[9]}`, 'bisect-command': COMMAND, parallel: '3' });
+    expect([plan.exitCode, plan.stdout.split('\n').filter((l) => l.startsWith('::error'))]).toEqual([0, []]);
+    expect(plan.outputs.culprit).toBe(s.commits[6]);
+    expect(plan.stdout).toContain('bisect round 1: 3 probe(s) at once');
+    const report = JSON.parse(readFileSync(plan.outputs['report-path']!, 'utf8')) as { bisect: { runs: number; skipped: number } };
+    expect(report.bisect.runs).toBeGreaterThanOrEqual(4);
+  });
+
+  it('refuses parallel 0, and verdict files of another bisect', async () => {
+    const s = makeSession(repos);
+    const zero = await rollback(s.r.dir, { target: `${s.good}..${s.commits[9]}`, 'bisect-command': COMMAND, parallel: '0' });
+    expect(zero.exitCode).toBe(1);
+    expect(zero.stdout).toContain('input `parallel` is "0"; expected a whole number from 1 to 99');
+    const verdicts = tempDir('rg-verdicts-');
+    writeFileSync(join(verdicts, 'v.json'), JSON.stringify({ schema: VERDICT_SCHEMA, good: s.commits[1], bad: s.commits[9], commit: s.commits[5], verdict: 'good', exitCodes: [0] }));
+    const foreign = await rollback(s.r.dir, { target: `${s.good}..${s.commits[9]}`, 'bisect-command': COMMAND, 'bisect-verdicts': verdicts });
+    expect(foreign.exitCode).toBe(1);
+    expect(foreign.stdout).toContain('the verdict file v.json belongs to the bisect');
+  });
+});
+
 describe('bisectInRounds: k probes at once in k worktrees, the same answers as the sequential bisect', () => {
   it('10 commits with a skip, k = 3: the same culprit or the same refusal (first commit, beside the skip, after it, none); recorded verdicts are not run again', async () => {
     const r = createRepo({ initial: { 'README.md': '# app\n' } });
@@ -138,8 +165,8 @@ describe('bisectInRounds: k probes at once in k worktrees, the same answers as t
         if (culprit === 6) {
           const rounds = await bisectInRounds(gitRepo, store, good, bad, { ...options, parallel: 3 });
           // All the verdicts recorded: the culprit without running the command again.
-          const again = await bisectInRounds(gitRepo, store, good, bad, { ...options, parallel: 3, recorded: rounds.probes });
-          expect([culprit, again.culprit.sha, again.runs, again.rounds]).toEqual([culprit, rounds.culprit.sha, 0, 0]);
+          const again = await bisectInRounds(gitRepo, store, good, bad, { ...options, command: 'exit 1', parallel: 3, recorded: rounds.probes });
+          expect([culprit, again.culprit.sha, again.rounds, again.recorded, again.runs, again.skipped]).toEqual([culprit, rounds.culprit.sha, 0, rounds.probes.length, rounds.runs, rounds.skipped]);
           expect(rounds.rounds).toBeLessThanOrEqual(3);
         }
       } finally {

@@ -31,7 +31,7 @@ import {
 } from './harness/workflows.js';
 
 const WORKFLOWS_DIR = join(ROOT, 'examples', 'workflows');
-const EXPECTED_FILES = ['drill.yml', 'rollback-gate.yml', 'rollback.yml', 'squash-session.yml'];
+const EXPECTED_FILES = ['bisect.yml', 'drill.yml', 'rollback-gate.yml', 'rollback.yml', 'squash-session.yml'];
 const workflowFiles = readdirSync(WORKFLOWS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 
 function readWorkflow(file: string): Workflow {
@@ -45,7 +45,7 @@ const stepsOf = (workflow: Workflow) => Object.values(workflow.jobs).flatMap((j)
 const stepUsing = (workflow: Workflow, name: string) => stepsOf(workflow).filter((s) => s.uses && suiteAction(s.uses)?.name === name);
 
 describe('examples/workflows', () => {
-  it('holds the four copy-paste workflows', () => {
+  it('holds the copy-paste workflows', () => {
     expect(workflowFiles).toEqual(EXPECTED_FILES);
   });
 

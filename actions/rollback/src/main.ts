@@ -51,6 +51,8 @@ export async function run(): Promise<void> {
     }
     if (phase === 'apply' && !plan) throw new UserError('`phase: apply` needs `plan`, the rollback plan file written by `phase: plan`.');
     if (phase === 'apply' && io.text('bisect-command')) actionLogger.warning('`bisect-command` is ignored in `phase: apply`: apply runs no command; the plan job bisected.');
+    const parallel = wholeNumber(io.text('parallel'), 'parallel', 1);
+    if (parallel < 1) throw new UserError('input `parallel` is "0"; expected a whole number from 1 to 99 (1: one probe at a time).');
     const tempDir = join(runnerTemp(), 'rollback-gate');
     const capSeconds = Number(process.env.ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS ?? '');
     let report: RollbackReport | undefined;
@@ -64,6 +66,8 @@ export async function run(): Promise<void> {
           labels: io.text('labels').split(/[,\n]/).map((l) => l.trim()).filter(Boolean),
           bisectCommand: io.text('bisect-command'),
           retries: wholeNumber(io.text('retries'), 'retries', 0),
+          parallel,
+          bisectVerdicts: io.text('bisect-verdicts'),
           planPath: plan ? planFile(existsSync(plan) ? plan : join(git.cwd, plan)) : '',
           replan: io.flag('replan', false),
           branch: io.text('branch'),

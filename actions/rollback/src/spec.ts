@@ -10,6 +10,8 @@ export const rollbackSpec = defineAction({
     'strategy',
     'bisect-command',
     'retries',
+    'parallel',
+    'bisect-verdicts',
     'plan',
     'replan',
     'branch',

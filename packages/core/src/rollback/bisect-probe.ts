@@ -123,13 +123,16 @@ export function readVerdictFiles(dir: string, range: { good: string; bad: string
 export interface RoundsResult extends BisectResult {
   /** Rounds run here (0 when the recorded verdicts already told the culprit). */
   rounds: number;
+  /** Verdicts recorded before (their runs and probes are counted in `runs` and `probes`). */
+  recorded: number;
 }
 
 /**
  * A bisect of good..bad with `parallel` probes at once, each in its own throwaway worktree, round
  * after round as the planner says, starting from the `recorded` verdicts and those in the verdict
  * files under `verdictsDir` (earlier rounds' artifacts). Same answers and errors as the sequential
- * `bisect` (a wrong range throws BisectRangeError with the runs); `runs` counts only runs made here.
+ * `bisect` (a wrong range throws BisectRangeError with the runs); `runs`, `skipped` and `probes` count
+ * the recorded verdicts' too, so a report tells the whole bisect.
  */
 export async function bisectInRounds(
   git: Git,
@@ -144,7 +147,12 @@ export async function bisectInRounds(
   const goodCommit = { sha: range.good, tree: await git.treeOf(range.good), parents: [] as string[] };
   const verdicts: RecordedVerdict[] = [...(options.recorded ?? []), ...(options.verdictsDir ? readVerdictFiles(options.verdictsDir, range) : [])];
   if (verdicts.length > 0) options.log.info(`bisect: ${verdicts.length} verdict(s) recorded before this run`);
-  const result: RoundsResult = { culprit: commits[0]!, commits, runs: 0, skipped: 0, probes: [], rounds: 0 };
+  const result: RoundsResult = { culprit: commits[0]!, commits, runs: 0, skipped: 0, probes: [], rounds: 0, recorded: verdicts.length };
+  for (const v of verdicts) {
+    result.runs += v.exitCodes?.length ?? 0;
+    if (v.verdict === 'skip') result.skipped++;
+    result.probes.push({ commit: v.commit, verdict: v.verdict, exitCodes: [...(v.exitCodes ?? [])] });
+  }
   const worktrees: ThrowawayWorktree[] = [];
   const warned = new Set<string>();
   try {

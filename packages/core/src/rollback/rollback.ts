@@ -18,6 +18,7 @@ import { readPlan } from '../verify/plan.js';
 import { ScratchStore } from '../sandbox/scratch.js';
 import { readCheckpointManifest } from '../checkpoint/checkpoint.js';
 import { bisect, BisectRangeError, findCascade, type BisectResult } from './bisect.js';
+import { bisectInRounds } from './bisect-probe.js';
 import { commitReverts, revertSteps, type RevertOutcome, type RevertStep } from './revert.js';
 import { resolveTarget, type ResolvedTarget } from './target.js';
 import { renderRollbackSummary } from './summary.js';
@@ -42,6 +43,10 @@ export interface RollbackRequest {
   strategy: RollbackExecutionStrategy | 'auto';
   bisectCommand: string;
   retries: number;
+  /** Bisect probes run at once (k throwaway worktrees, k-ary rounds); default 1: one after another. */
+  parallel?: number;
+  /** A folder of verdict files from earlier rounds of a bisect over runners (actions/bisect-round): not probed again. */
+  bisectVerdicts?: string;
   /** `all` (default): one job; `plan`: compute, check and seal a rollback plan, push nothing; `apply`: execute a sealed rollback plan, run no command. */
   phase?: RollbackPhase;
   /** A sealed plan to execute: a verify-rollback plan (phase all) or a rollback plan (phase apply). */
@@ -355,14 +360,19 @@ async function bisectStep(run: Run): Promise<void> {
   if (!request.bisectCommand.trim()) throw new UserError('`strategy: bisect` needs `bisect-command`, the command that fails on a bad commit.');
   const range = target.range ?? { good: target.checkpoint?.commit ?? '', bad: run.tip };
   try {
-    run.bisected = await bisect(deps.git, run.store, range.good, range.bad, {
+    const options = {
       command: request.bisectCommand,
       retries: request.retries,
       timeoutMinutes: request.config.verify.timeoutMinutes,
       maxTimeoutMs: request.maxCommandTimeoutMs,
       env: deps.env,
       log: deps.log,
-    });
+    };
+    const parallel = request.parallel ?? 1;
+    run.bisected =
+      parallel > 1 || request.bisectVerdicts
+        ? await bisectInRounds(deps.git, run.store, range.good, range.bad, { ...options, parallel, verdictsDir: request.bisectVerdicts || undefined })
+        : await bisect(deps.git, run.store, range.good, range.bad, options);
   } catch (error) {
     if (error instanceof BisectRangeError) report.bisect = { runs: error.result.runs, skipped: error.result.skipped };
     throw error;
