@@ -1,5 +1,6 @@
-import { UserError, loadConfigForEvent, renderSquashSummary, squashSession, systemClock } from '@rollback-gate/core';
-import { ActionIO, actionLogger, eventContext, postStickyComment, runAction, workspaceGit } from '../../shared/src/runtime.js';
+import { UserError, loadConfigForEvent, renderSquashSummary, squashSession, systemClock, type SquashChecks } from '@rollback-gate/core';
+import { checkTimeoutCap } from '../../shared/src/pr-inputs.js';
+import { ActionIO, actionLogger, eventContext, postStickyComment, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
 import { squashSessionSpec } from './spec.js';
 
 export async function run(): Promise<void> {
@@ -16,6 +17,19 @@ export async function run(): Promise<void> {
         'Name the session branch with the `branch` input.',
       );
     }
+    const allowFailing = io.flag('allow-failing-checks', false);
+    const checks: SquashChecks | undefined = io.flag('run-checks', false)
+      ? {
+          commands: config.verify.commands,
+          timeoutMinutes: config.verify.timeoutMinutes,
+          maxTimeoutMs: checkTimeoutCap(),
+          allowFailing,
+          // pull_request_target runs with the base's secrets: the session's code must not run there.
+          mayRunChangeCode: context.eventName !== 'pull_request_target',
+          tempDir: `${runnerTemp()}/rollback-gate`,
+          env: process.env,
+        }
+      : undefined;
     const result = await squashSession(
       { git, log: actionLogger, clock: systemClock },
       {
@@ -30,6 +44,7 @@ export async function run(): Promise<void> {
         defaultBranch: context.defaultBranch ?? (push ? await git.remoteDefaultBranch('origin') : undefined),
         checkpointPrefix: config.checkpoint.prefix,
         agents: config.agents,
+        checks,
       },
     );
     io.output('status', result.status);
@@ -37,8 +52,16 @@ export async function run(): Promise<void> {
     io.output('backup-ref', result.backupRef ?? '');
     io.output('commits-squashed', result.commitsSquashed);
     io.output('tree-matches', result.treeMatches);
+    io.output('checks', result.checks === undefined ? 'not-run' : result.checks.every((c) => c.passed) ? 'passed' : 'failed');
     const report = renderSquashSummary(result);
     summary.push(report);
+    if (result.status === 'checks-failed') {
+      const failed = (result.checks ?? []).filter((c) => !c.passed).map((c) => c.name);
+      throw new UserError(
+        `the checks failed on the session head ${result.originalHead} (${failed.join(', ')}); nothing was rewritten.`,
+        'The job summary has their output. Fix them and run again, or set `allow-failing-checks: true` to squash anyway.',
+      );
+    }
     if (result.status === 'squashed' && result.pushed) {
       summary.push(await postStickyComment(io.text('token'), context, 'squash-session', report));
     }

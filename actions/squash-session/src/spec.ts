@@ -13,7 +13,9 @@ export const squashSessionSpec = defineAction({
     'keep-human-commits',
     'allow-merges',
     'require-signed',
+    'run-checks',
+    'allow-failing-checks',
     'push',
   ],
-  outputs: ['sha', 'backup-ref', 'commits-squashed', 'tree-matches', 'status'],
+  outputs: ['sha', 'backup-ref', 'commits-squashed', 'tree-matches', 'status', 'checks'],
 });

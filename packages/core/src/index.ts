@@ -236,8 +236,10 @@ export {
 
 // Capability: squash
 export {
+  checksTrailer,
   coAuthors,
   deriveTitle,
+  type SquashChecks,
   type SquashDeps,
   type SquashedCommit,
   squashMessage,

@@ -16,6 +16,8 @@ export const TRAILERS = {
   checkpoint: 'Checkpoint',
   /** How many commits a squash commit replaced. */
   squashedCommits: 'Squashed-Commits',
+  /** The checks run on the session head before a squash: `passed (2 of 2)` or `failed (...), allowed`. */
+  checks: 'Checks',
   /** A rollback's revert commits name the session or target they undo. */
   rollbackOf: 'Rollback-Of',
   /** A postmortem record's commit. */

@@ -8,6 +8,9 @@ import { applyChange } from '../git/merge.js';
 import { BACKUP_PREFIX, TRAILERS, trailerLine, trailerValue, trailerValues } from '../git/protocol.js';
 import { pushAtomic, type PushRejection } from '../git/push.js';
 import { ensureHistory } from '../git/shallow.js';
+import type { VerifyCommand } from '../config/config.js';
+import { describeCheck, runChecks, ThrowawayWorktree, type CheckResult } from '../sandbox/checks.js';
+import { ScratchStore } from '../sandbox/scratch.js';
 
 export interface SquashDeps {
   git: Git;
@@ -32,6 +35,26 @@ export interface SquashRequest {
   defaultBranch?: string;
   checkpointPrefix: string;
   agents: AgentRules;
+  /** Run these checks on the session head before rewriting anything (`run-checks`); absent: none run. */
+  checks?: SquashChecks;
+}
+
+/** The session-end protocol: the tests run on the head before the session becomes one commit. */
+export interface SquashChecks {
+  commands: readonly VerifyCommand[];
+  /** Minutes, when a command sets none (`verify.timeout-minutes`). */
+  timeoutMinutes: number;
+  /** Caps every command's timeout (ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS). */
+  maxTimeoutMs?: number;
+  /** Squash even when a check fails, and record the failure in the squash commit's message. */
+  allowFailing: boolean;
+  /** False in pull_request_target runs: the session's code must not run with the base's secrets. */
+  mayRunChangeCode: boolean;
+  /** Where the throwaway worktree is made (removed afterwards). */
+  tempDir: string;
+  /** The environment the commands start from; secrets and runner files are withheld by the sandbox. */
+  env: Record<string, string | undefined>;
+  killGraceMs?: number;
 }
 
 export interface SquashedCommit {
@@ -43,7 +66,8 @@ export interface SquashedCommit {
   merge: boolean;
 }
 
-export type SquashStatus = 'squashed' | 'already-squashed' | 'empty';
+/** `checks-failed`: a check failed on the head and nothing was rewritten. */
+export type SquashStatus = 'squashed' | 'already-squashed' | 'empty' | 'checks-failed';
 
 export interface SquashResult {
   status: SquashStatus;
@@ -62,6 +86,8 @@ export interface SquashResult {
   pushed: boolean;
   unsignedResult: boolean;
   checkpointTag: string | undefined;
+  /** The checks run on the session head; undefined when none were asked for. */
+  checks: CheckResult[] | undefined;
 }
 
 const CONVENTIONAL = /^(feat|fix|refactor|perf|docs|test|tests|build|ci|chore|style|revert)(\([^)]*\))?!?: \S/;
@@ -105,6 +131,8 @@ export function squashMessage(options: {
   head: string;
   commits: readonly SquashedCommit[];
   coAuthors: readonly string[];
+  /** The checks run on the head before squashing, if any. */
+  checks?: readonly CheckResult[];
 }): string {
   const agent = options.commits.filter((c) => c.kind === 'agent').length;
   const lines = [
@@ -114,12 +142,37 @@ export function squashMessage(options: {
     '',
     ...options.commits.map((c) => `- ${c.sha.slice(0, 12)} ${c.subject} (${c.kind}${c.merge ? ', merge' : ''})`),
     '',
+    ...checksParagraph(options.checks, options.head),
     trailerLine(TRAILERS.sessionId, options.sessionId),
     trailerLine(TRAILERS.checkpoint, options.checkpoint),
     trailerLine(TRAILERS.squashedCommits, options.commits.length),
+    ...(options.checks ? [trailerLine(TRAILERS.checks, checksTrailer(options.checks))] : []),
     ...options.coAuthors.map((a) => trailerLine(TRAILERS.coAuthoredBy, a)),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+const RECORDED_TAIL_LINES = 15;
+
+/** The failing checks, recorded in the squash commit's message (their output's last lines, indented). */
+function checksParagraph(checks: readonly CheckResult[] | undefined, head: string): string[] {
+  const failed = (checks ?? []).filter((c) => !c.passed);
+  if (failed.length === 0) return [];
+  const lines = [`Checks FAILED on the session head ${head.slice(0, 12)}; squashed anyway (allow-failing-checks: true):`];
+  for (const check of failed) {
+    lines.push(`- ${check.name.replace(/\s*\n\s*/g, ' ')}: ${describeCheck(check)}`);
+    const tail = check.tail.split('\n').filter((l) => l.trim()).slice(-RECORDED_TAIL_LINES);
+    lines.push(...tail.map((l) => `    ${l}`));
+  }
+  return [...lines, ''];
+}
+
+/** The `Checks:` trailer: `passed (2 of 2)`, or `failed (test, lint; 1 of 3 passed), allowed`. */
+export function checksTrailer(checks: readonly CheckResult[]): string {
+  const failed = checks.filter((c) => !c.passed);
+  if (failed.length === 0) return `passed (${checks.length} of ${checks.length})`;
+  const names = failed.map((c) => c.name.replace(/\s+/g, ' ')).join(', ');
+  return `failed (${names}; ${checks.length - failed.length} of ${checks.length} passed), allowed`;
 }
 
 function describeCommit(commit: CommitInfo): string {
@@ -304,6 +357,7 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
   if (await git.isEmptyRepository()) throw new UserError('the repository has no commits; there is no session to squash.');
   await git.assertNoOperationInProgress();
   await git.assertCleanWorkingTree();
+  refuseUnrunnableChecks(request.checks);
   const id = await validateSessionId(git, request.sessionId, request.checkpointPrefix);
   const session = await resolveSession(deps, request, id);
   const { base, head } = session;
@@ -322,6 +376,7 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
     pushed: false,
     unsignedResult: false,
     checkpointTag: session.checkpointTag,
+    checks: undefined,
   };
   if (base === head) {
     log.info(`nothing to squash: ${request.branch} is at its base ${base}.`);
@@ -361,6 +416,16 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
   result.unsignedResult = signed.length > 0;
   await refuseOthersCommits(git, request, base, head);
 
+  // 0. The session-end protocol: the tests on the head, before anything is written.
+  if (request.checks) {
+    result.checks = await checksOnHead(deps, request.checks, head);
+    const failed = result.checks.filter((c) => !c.passed);
+    if (failed.length > 0 && !request.checks.allowFailing) {
+      log.info(`step: ${failed.length} check(s) failed on ${head}; nothing was rewritten.`);
+      return { ...result, status: 'checks-failed' };
+    }
+  }
+
   const env = await git.identityEnv();
   const committerEmail = env.GIT_COMMITTER_EMAIL ?? process.env.GIT_COMMITTER_EMAIL ?? (await git.configValue('user.email')) ?? '';
   const agentCommits = request.keepHumanCommits ? commits.filter((_, i) => kinds[i] === 'agent') : commits;
@@ -398,6 +463,7 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
     head,
     commits: squashedList,
     coAuthors: coAuthors(agentCommits, committerEmail),
+    checks: result.checks,
   });
   const squashCommit = await git.text(['commit-tree', squashTree, '-p', base, '-F', '-'], { input: message, env });
   log.info(`step: squash commit ${squashCommit} written (${squashedList.length} commits)`);
@@ -474,6 +540,48 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
     backupRef: backup.ref,
     commitsSquashed: squashedList.length,
   };
+}
+
+/** `run-checks` that cannot run: nothing to run, or the session's code under pull_request_target. */
+function refuseUnrunnableChecks(checks: SquashChecks | undefined): void {
+  if (!checks) return;
+  if (checks.commands.length === 0) {
+    throw new UserError(
+      '`run-checks: true` has nothing to run: the config lists no `verify.commands`.',
+      'Add your test command under `verify.commands` in the config, or set `run-checks: false`.',
+    );
+  }
+  if (!checks.mayRunChangeCode) {
+    throw new UserError(
+      '`run-checks: true` would run the session\'s code, and this is a pull_request_target run (it has the base repository\'s secrets and write token). Nothing was rewritten.',
+      'Run the checks in a `pull_request` workflow and squash without `run-checks` here, or run squash-session on `push` or `workflow_dispatch`.',
+    );
+  }
+}
+
+/** Runs the checks on `head`'s tree in a throwaway worktree that is removed whatever happens. */
+async function checksOnHead(deps: SquashDeps, checks: SquashChecks, head: string): Promise<CheckResult[]> {
+  const { git, log } = deps;
+  log.info(`step: running ${checks.commands.length} check(s) on the session head ${head} before squashing`);
+  const store = await ScratchStore.create(git, checks.tempDir);
+  try {
+    const worktree = await ThrowawayWorktree.create(store);
+    try {
+      await worktree.checkout(await git.treeOf(head), head, `rollback-gate: checks on ${head}`);
+      return await runChecks(worktree.dir, {
+        commands: checks.commands,
+        timeoutMinutes: checks.timeoutMinutes,
+        maxTimeoutMs: checks.maxTimeoutMs,
+        env: checks.env,
+        log,
+        killGraceMs: checks.killGraceMs ?? 2000,
+      });
+    } finally {
+      worktree.remove();
+    }
+  } finally {
+    store.dispose();
+  }
 }
 
 async function commitsTouching(git: Git, commits: readonly CommitInfo[], paths: readonly string[]): Promise<CommitInfo[]> {

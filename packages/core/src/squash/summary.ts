@@ -1,5 +1,6 @@
 /** The squash's job summary. */
 import { markdownBlock, markdownCode, markdownTable, markdownText } from '../output/report.js';
+import { describeCheck, type CheckResult } from '../sandbox/checks.js';
 import { shellCommand } from '../output/shell.js';
 import type { SquashResult } from './squash.js';
 
@@ -12,6 +13,16 @@ export function renderSquashSummary(result: SquashResult, remote = 'origin'): st
   if (result.status === 'already-squashed') {
     return `## Squash session\n\nAlready squashed: ${markdownCode(result.branch)} starts with the squash commit ${markdownCode(result.squashCommit ?? '')}; nothing changed.`;
   }
+  if (result.status === 'checks-failed') {
+    const failed = (result.checks ?? []).filter((c) => !c.passed);
+    return [
+      `## Squash session: refused, ${failed.length} check(s) failed on the session head`,
+      `The checks ran on ${markdownCode(result.branch)} at ${markdownCode(result.originalHead)}, in a throwaway worktree. ` +
+        '**Nothing was rewritten**: the branch, the remote and the backups are as they were.',
+      ...checksSection(result.checks ?? []),
+      'Fix the failures and run again, or set `allow-failing-checks: true` to squash anyway (the failure is then recorded in the squash commit\'s message).',
+    ].join('\n\n');
+  }
   parts.push(
     `## Squash session: ${result.commitsSquashed} commit(s) into one`,
     markdownTable(
@@ -23,6 +34,7 @@ export function renderSquashSummary(result: SquashResult, remote = 'origin'): st
         ['new head', markdownCode(result.sha)],
         ['human commits replayed', String(result.humanCommitsReplayed)],
         ['tree matches the old head', result.treeMatches ? 'yes' : '**no**'],
+        ['checks on the old head', checksCell(result.checks)],
         ['originals kept at', markdownCode(result.backupRef ?? '')],
         ['pushed', result.pushed ? 'yes (atomic, leased)' : 'no'],
       ],
@@ -30,6 +42,12 @@ export function renderSquashSummary(result: SquashResult, remote = 'origin'): st
   );
   if (result.unsignedResult) {
     parts.push('> [!WARNING]\n> Some squashed commits were signed; the squash commit is **not signed**. Set `require-signed: true` to refuse instead.');
+  }
+  if (result.checks?.some((c) => !c.passed)) {
+    parts.push(
+      '> [!WARNING]\n> Checks **failed** on the session head and the session was squashed anyway (`allow-failing-checks: true`); the squash commit\'s message records the failure.',
+      ...checksSection(result.checks),
+    );
   }
   parts.push(
     '### Squashed commits',
@@ -47,4 +65,24 @@ export function renderSquashSummary(result: SquashResult, remote = 'origin'): st
     ),
   );
   return parts.join('\n\n');
+}
+
+function checksCell(checks: readonly CheckResult[] | undefined): string {
+  if (!checks) return 'not run (`run-checks: false`)';
+  const failed = checks.filter((c) => !c.passed).length;
+  return failed === 0 ? `passed (${checks.length})` : `**${failed} failed** of ${checks.length}`;
+}
+
+/** Every check's verdict, then the output of the failing ones. */
+function checksSection(checks: readonly CheckResult[]): string[] {
+  return [
+    '### Checks',
+    markdownTable(
+      ['check', 'result'],
+      checks.map((c) => [markdownCode(c.name), `${c.passed ? 'pass' : '**fail**'}: ${markdownText(describeCheck(c))}`]),
+    ),
+    ...checks
+      .filter((c) => !c.passed)
+      .flatMap((c) => [`Output of ${markdownCode(c.name)} (last lines):`, markdownBlock(c.tail || '(no output)')]),
+  ];
 }
