@@ -31,7 +31,7 @@ import {
 } from './harness/workflows.js';
 
 const WORKFLOWS_DIR = join(ROOT, 'examples', 'workflows');
-const EXPECTED_FILES = ['bisect.yml', 'drill.yml', 'rollback-gate.yml', 'rollback.yml', 'squash-session.yml'];
+const EXPECTED_FILES = ['bisect.yml', 'drift.yml', 'drill.yml', 'rollback-gate.yml', 'rollback.yml', 'squash-session.yml'];
 const workflowFiles = readdirSync(WORKFLOWS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 
 function readWorkflow(file: string): Workflow {
@@ -166,6 +166,14 @@ describe('examples/workflows', () => {
     expect(Object.keys(applyStep?.with ?? {})).not.toContain('bisect-command');
     const [postmortem] = stepUsing({ ...wf, jobs: { apply } }, 'postmortem');
     expect(postmortem?.with).toMatchObject({ report: `\${{ steps.${applyStep!.id}.outputs.report-path }}`, commit: 'branch' });
+  });
+
+  it('drift.yml: scheduled; scope-guard reports the drift (no comment, read-only), the JSON kept as an artifact', () => {
+    const wf = readWorkflow('drift.yml');
+    expect(wf.on.schedule).toEqual([{ cron: expect.stringMatching(/^\S+ \S+ \S+ \S+ \S+$/) }]);
+    const [drift] = stepUsing(wf, 'scope-guard');
+    expect(drift?.with).toMatchObject({ report: 'drift', comment: false });
+    expect(wf.jobs.drift?.permissions).toEqual({ contents: 'read' });
   });
 
   it("drill.yml: scheduled; verify-rollback in drill mode, then a dry-run rollback from the drill's plan", () => {
@@ -522,6 +530,34 @@ describe('the workflows, played', () => {
     expect(landed).toHaveLength(2);
     expect(landed[0]).toBe('docs: note');
     expect(git(r.remote, ['rev-parse', 'refs/heads/agent/feature^{tree}'])).toBe(git(r.remote, ['rev-parse', `${head}^{tree}`]));
+  });
+
+  it('drift.yml: the drift report names the PR that introduced the forbidden import; the kept JSON is the output', async () => {
+    const wf = readWorkflow('drift.yml');
+    const steps = wf.jobs.drift!.steps!;
+    const driftStep = steps.find((s) => s.id === 'drift')!;
+    const keepStep = steps.find((s) => s.name === 'Keep the report')!;
+    const r = createRepo({
+      initial: {
+        '.github/rollback-gate.yml': 'scope:\n  layers: { core: ["src/core/**"], ui: ["src/ui/**"] }\narchitecture:\n  rules: [{ from: core, forbid: [ui] }]\n',
+        'src/ui/view.ts': 'export const view = 1;\n',
+        'src/core/model.ts': 'export const model = 1;\n',
+      },
+    });
+    repos.push(r);
+    r.commit('feat: the model renders itself (#7)', { 'src/core/model.ts': "import { view } from '../ui/view.js';\nexport const model = view;\n" });
+    r.git(['push', '--quiet', 'origin', 'main']);
+
+    const run = await runAction('scope-guard', { workspace: r.dir, event: scheduleEvent(), inputs: resolveMap(driftStep.with, {}) });
+    expect(run.exitCode).toBe(0);
+    const drift = JSON.parse(run.outputs.drift!) as { total: number; groups: Array<{ introducedBy: { label: string }; violations: Array<{ file: string; line: number }> }> };
+    expect(drift.total).toBe(1);
+    expect(drift.groups.map((g) => [g.introducedBy.label, g.violations.map((v) => `${v.file}:${v.line}`)])).toEqual([['#7', ['src/core/model.ts:1']]]);
+
+    const temp = mkdtempSync(join(scratch, 'runner-temp-'));
+    const kept = runScript(keepStep.run!, { ...resolveMap(keepStep.env, { 'steps.drift.outputs.drift': run.outputs.drift! }), RUNNER_TEMP: temp });
+    expect(kept.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(temp, 'drift.json'), 'utf8'))).toEqual(drift);
   });
 
   describe('squash-session.yml: the step that finds the PR branch', () => {

@@ -1,5 +1,13 @@
 import * as core from '@actions/core';
-import { checkScope, loadConfigForEvent, renderScopeSummary, scopeAnnotations } from '@rollback-gate/core';
+import {
+  checkScope,
+  driftAnnotations,
+  driftReport,
+  loadConfigForEvent,
+  renderDriftSummary,
+  renderScopeSummary,
+  scopeAnnotations,
+} from '@rollback-gate/core';
 import { currentLabels, scopeBase } from '../../shared/src/pr-inputs.js';
 import { ActionIO, actionLogger, annotate, eventContext, postStickyComment, runAction, workspaceGit } from '../../shared/src/runtime.js';
 import { scopeGuardSpec } from './spec.js';
@@ -10,6 +18,19 @@ export async function run(): Promise<void> {
     const context = eventContext();
     const git = workspaceGit(io.text('working-directory'));
     const config = await loadConfigForEvent(git, context, io.text('config'));
+    if (io.choice('report', ['check', 'drift'], 'check') === 'drift') {
+      // Every import of the tree against the rules, by who introduced it: a report that fails nothing.
+      const result = await driftReport(git, actionLogger, { config, head: io.text('head') });
+      io.output('drift', {
+        total: result.total,
+        groups: result.groups.map((g) => ({ introducedBy: g.introducedBy, count: g.violations.length, violations: g.violations.map(({ introducedBy: _, ...v }) => v) })),
+        trend: result.trend,
+      });
+      io.output('passed', result.total === 0);
+      annotate(driftAnnotations(result));
+      summary.push(renderDriftSummary(result));
+      return;
+    }
     const token = io.text('token');
 
     const head = io.text('head') || context.head || 'HEAD';
@@ -30,3 +51,4 @@ export async function run(): Promise<void> {
     if (!result.passed && mode === 'fail') core.setFailed(`scope-guard: ${result.violations.length} violation(s); see the job summary.`);
   });
 }
+

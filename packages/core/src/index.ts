@@ -119,6 +119,8 @@ export {
 } from './config/config-source.js';
 export {
   type AgentsConfig,
+  type ArchitectureConfig,
+  type ArchitectureRule,
   type BlastRadiusConfig,
   type CheckpointConfig,
   closestWord,
@@ -233,6 +235,29 @@ export {
   blastRadiusMermaid,
   renderScopeSummary,
 } from './scope/summary.js';
+export {
+  brokenRule,
+  type ChangeImportViolations,
+  changeImportViolations,
+  describeImportViolation,
+  formatRule,
+  importViolations,
+  type ImportViolation,
+  layerResolver,
+} from './scope/architecture.js';
+export {
+  type DriftGroup,
+  type DriftPoint,
+  driftReport,
+  type DriftRequest,
+  type DriftResult,
+  type DriftViolation,
+  type Introducer,
+} from './scope/drift.js';
+export {
+  driftAnnotations,
+  renderDriftSummary,
+} from './scope/drift-summary.js';
 
 // Capability: squash
 export {

@@ -106,8 +106,23 @@ export interface RollbackConfig {
   lockTimeoutMinutes: number;
 }
 
+/**
+ * An import rule between layers (`scope.layers`): files of layer `from` may import only the layers
+ * in `allow` (besides their own layer and files in no layer), and never those in `forbid`.
+ */
+export interface ArchitectureRule {
+  from: string;
+  allow?: string[];
+  forbid?: string[];
+}
+
+export interface ArchitectureConfig {
+  rules: ArchitectureRule[];
+}
+
 export interface Config {
   scope: ScopeConfig;
+  architecture: ArchitectureConfig;
   agents: AgentsConfig;
   blastRadius: BlastRadiusConfig;
   verify: VerifyConfig;
@@ -175,6 +190,7 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
     protected: [],
     mode: 'fail',
   },
+  architecture: { rules: [] },
   agents: { trailers: DEFAULT_AGENT_TRAILERS, authors: DEFAULT_AGENT_AUTHORS },
   blastRadius: { maxDepth: 3, mode: 'warn' },
   verify: {
@@ -282,6 +298,23 @@ const CONFIG_SCHEMA: ObjectSchema = object(
       },
       DEFAULT_CONFIG.scope,
     ),
+    architecture: object(
+      {
+        rules: listOf(
+          'a list of { from, allow } or { from, forbid } entries',
+          object(
+            {
+              from: text('a layer name (a key of scope.layers)'),
+              allow: listOf('a list of layer names', text('a layer name (a key of scope.layers)')),
+              forbid: listOf('a list of layer names', text('a layer name (a key of scope.layers)')),
+            },
+            {},
+            ['from'],
+          ),
+        ),
+      },
+      DEFAULT_CONFIG.architecture,
+    ),
     agents: object(
       {
         trailers: listOf('a list of trailer patterns', text('a trailer pattern such as "Generated-by: *"')),
@@ -357,7 +390,10 @@ function checkRefPrefix(prefix: string): string | undefined {
 export function parseConfig(text: string, file: string): Config {
   const document = readYamlDocument(text, file);
   if (document.value === null || document.value === undefined) return cloneDefaults();
-  return new ConfigValidator(file, document.locator).validate(document.value, CONFIG_SCHEMA, []) as Config;
+  const validator = new ConfigValidator(file, document.locator);
+  const config = validator.validate(document.value, CONFIG_SCHEMA, []) as Config;
+  validator.checkArchitecture(config);
+  return config;
 }
 
 /**
@@ -660,6 +696,39 @@ class ConfigValidator {
       }
     }
     return result;
+  }
+
+  /** Import rules name layers of `scope.layers`, and each says what it allows or forbids. */
+  checkArchitecture(config: Config): void {
+    const layers = Object.keys(config.scope.layers);
+    config.architecture.rules.forEach((rule, index) => {
+      const rulePath = ['architecture', 'rules', index];
+      if (rule.allow === undefined && rule.forbid === undefined) {
+        throw this.error(
+          rulePath,
+          'value',
+          `${formatPath(rulePath)}: expected \`allow\` (the layers ${JSON.stringify(rule.from)} may import) or \`forbid\` (those it must not), found neither`,
+          'Write it as { from: silver, allow: [bronze] } or { from: bronze, forbid: [gold] }.',
+        );
+      }
+      const named: Array<[Path, string]> = [
+        [[...rulePath, 'from'], rule.from],
+        ...(rule.allow ?? []).map((layer, i): [Path, string] => [[...rulePath, 'allow', i], layer]),
+        ...(rule.forbid ?? []).map((layer, i): [Path, string] => [[...rulePath, 'forbid', i], layer]),
+      ];
+      for (const [path, layer] of named) {
+        if (layers.includes(layer)) continue;
+        const suggestion = closestWord(layer, layers);
+        throw this.error(
+          path,
+          'value',
+          `${formatPath(path)}: unknown layer ${JSON.stringify(layer)}${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+          layers.length > 0
+            ? `The layers are the keys of scope.layers: ${layers.join(', ')}.`
+            : 'scope.layers defines no layers: define them first (scope.layers: { bronze: ["src/bronze/**"] }).',
+        );
+      }
+    });
   }
 
   private unknownKey(path: Path, key: string, knownKeys: readonly string[]): ConfigError {

@@ -9,6 +9,7 @@ import { compileGlobs } from '../config/glob.js';
 import { type Annotation } from '../output/report.js';
 import { importGraphAt } from '../git/tree-files.js';
 import { ensureHistory } from '../git/shallow.js';
+import { changeImportViolations, describeImportViolation, type ChangeImportViolations } from './architecture.js';
 
 /** One changed file; a rename is one change (`path` is the new name, `from` the old). */
 export interface ChangedFile {
@@ -18,8 +19,10 @@ export interface ChangedFile {
 }
 
 export interface Violation {
-  rule: 'max-files' | 'agent-max-files' | 'cross-layer' | 'protected' | 'blast-radius';
+  rule: 'max-files' | 'agent-max-files' | 'cross-layer' | 'protected' | 'blast-radius' | 'forbidden-import';
   file?: string;
+  /** The 1-based line the violation is on (an import's line); absent: the file as a whole. */
+  line?: number;
   message: string;
 }
 
@@ -47,6 +50,8 @@ export interface ScopeResult {
   warnings: string[];
   blastRadius: BlastRadiusItem[];
   graphProblems: string[];
+  /** Imports of the changed files against `architecture.rules`: added by the change, or already there. */
+  imports: ChangeImportViolations;
   mode: Mode;
   passed: boolean;
   crossLayerReason: string | undefined;
@@ -211,6 +216,12 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
     changed: changedPaths.has(e.file),
     chain: [...e.chain],
   }));
+  // Architecture rules: each import the change adds against one (those already there are not its fault).
+  const imports = await changeImportViolations(git, config, graph, changed, mergeBase);
+  for (const v of imports.added) {
+    violations.push({ rule: 'forbidden-import', file: v.file, line: v.line, message: describeImportViolation(v) });
+  }
+
   const graphProblems = graph.problems.filter((p) => changedPaths.has(p.file) || radius.some((r) => r.file === p.file)).map((p) => `${p.file}: ${p.message}`);
   const atRisk = radius.filter((r) => !r.changed);
   if (atRisk.length > 0 && config.blastRadius.mode === 'fail') {
@@ -233,6 +244,7 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
     warnings,
     blastRadius: radius,
     graphProblems,
+    imports,
     mode,
     passed: violations.length === 0,
     crossLayerReason,
@@ -246,7 +258,7 @@ const MAX_ANNOTATIONS = 50;
 export function scopeAnnotations(result: ScopeResult): Annotation[] {
   const level = result.mode === 'fail' ? 'error' : 'warning';
   const all: Annotation[] = [
-    ...result.violations.map((v): Annotation => ({ level, title: `scope-guard: ${v.rule}`, message: v.message, file: v.file, startLine: v.file ? 1 : undefined })),
+    ...result.violations.map((v): Annotation => ({ level, title: `scope-guard: ${v.rule}`, message: v.message, file: v.file, startLine: v.file ? (v.line ?? 1) : undefined })),
     ...result.warnings.map((w): Annotation => ({ level: 'warning', title: 'scope-guard', message: w })),
     ...result.blastRadius
       .filter((r) => !r.changed && !result.violations.some((v) => v.file === r.file))

@@ -38,13 +38,16 @@ export function renderScopeSummary(result: ScopeResult, config: Config): string 
         ...(config.agents.maxFiles !== undefined ? [['agent commits\' files', `${result.agentFiles.length} (budget ${config.agents.maxFiles})`]] : []),
         ['layers touched', result.layers.length > 0 ? result.layers.map(markdownCode).join(', ') : '(none)'],
         ['protected paths', String(result.violations.filter((v) => v.rule === 'protected').length)],
+        ...(config.architecture.rules.length > 0
+          ? [['architecture rules', `${result.imports.added.length} import(s) added against a rule${result.imports.preexisting.length > 0 ? `; ${result.imports.preexisting.length} already there in the changed files (not counted)` : ''}`]]
+          : []),
         ['blast radius', `${result.blastRadius.length} dependent(s), ${result.blastRadius.filter((r) => !r.changed).length} at risk on revert (depth ≤ ${config.blastRadius.maxDepth})`],
       ],
     ),
   ];
   if (result.crossLayerReason) parts.push(`Cross-layer change allowed by trailer: ${markdownText(result.crossLayerReason)}`);
   if (result.violations.length > 0) {
-    parts.push('### Violations', markdownTable(['rule', 'file', 'message'], result.violations.slice(0, 100).map((v) => [v.rule, v.file ? markdownCode(v.file) : '', markdownText(v.message)])));
+    parts.push('### Violations', markdownTable(['rule', 'file', 'message'], result.violations.slice(0, 100).map((v) => [v.rule, v.file ? markdownCode(v.line ? `${v.file}:${v.line}` : v.file) : '', markdownText(v.message)])));
     if (result.violations.length > 100) parts.push(`…and ${result.violations.length - 100} more (all of them in the \`violations\` output).`);
   }
   if (result.warnings.length > 0) parts.push('### Warnings', result.warnings.slice(0, 50).map((w) => `- ${markdownText(w)}`).join('\n'));
