@@ -173,6 +173,7 @@ rollback:
       postmortem: { securityLog: 'SECURITY.md', decisionsLog: 'docs/adr/LOG.md' },
       checkpoint: { prefix: 'cp/', keep: 10, maxAgeDays: 30 },
       rollback: { allowSecretsLabel: 'secret-approved', lockTimeoutMinutes: 90 },
+      architecture: { rules: [] },
     });
   });
 
