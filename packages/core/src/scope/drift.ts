@@ -11,6 +11,7 @@ import { UserError } from '../base/errors.js';
 import type { Config } from '../config/config.js';
 import { readCommits, type CommitInfo } from '../git/commits.js';
 import { assertNotOption, type Git } from '../git/git.js';
+import { TRAILERS, trailerValue } from '../git/protocol.js';
 import { ensureHistory } from '../git/shallow.js';
 import { importGraphAt } from '../git/tree-files.js';
 import { importViolations, layerResolver, type ImportViolation } from './architecture.js';
@@ -203,7 +204,7 @@ function named(commit: CommitInfo): { pr?: number; sessionId?: string } {
   const merged = /^Merge pull request #(\d+)\b/.exec(commit.subject);
   const squashed = /\(#(\d+)\)\s*$/.exec(commit.subject);
   const pr = merged?.[1] ?? squashed?.[1];
-  const sessionId = commit.trailers.find((t) => t.key.toLowerCase() === 'session-id' && t.value.trim() !== '')?.value.trim();
+  const sessionId = trailerValue(commit, TRAILERS.sessionId)?.trim() || undefined;
   return { pr: pr === undefined ? undefined : Number(pr), sessionId };
 }
 
