@@ -6,7 +6,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import {
   Git,
+  GitError,
+  GitInternalError,
   TRAILERS,
+  UserError,
+  checkTimeoutCapMs,
   commitFiles,
   importGraphAt,
   parseLsRemote,
@@ -128,5 +132,40 @@ describe('the import graph of a tree', () => {
     expect(edges('pkg/api.pyi')).toEqual(['pkg/models.py']);
     expect(edges('web/src/main.js')).toEqual(['web/src/lib/util.js']);
     expect(graph.problems.filter((p) => /could not be read/.test(p.message))).toEqual([]);
+  });
+});
+
+describe('git failures', () => {
+  it('our own misuse of git is an internal error with a stack, not a user\'s mistake', async () => {
+    const r = repo();
+    const error = await new Git(r.dir).run(['log', '--no-such-option-for-log']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GitInternalError);
+    expect(error).not.toBeInstanceOf(UserError);
+    expect((error as Error).message).toContain('`git log --no-such-option-for-log` failed (exit 128)');
+    expect((error as Error).stack).toContain('git.ts');
+  });
+
+  it('a failure with a next step stays the user\'s: the caller\'s hint, or a known cause', async () => {
+    const r = repo();
+    const git = new Git(r.dir);
+    const hinted = await git.run(['log', '--no-such-option-for-log'], { hint: 'Do this next.' }).catch((e: unknown) => e);
+    expect(hinted).toBeInstanceOf(GitError);
+    expect(hinted).toBeInstanceOf(UserError);
+    expect((hinted as UserError).hint).toBe('Do this next.');
+    const unreachable = await git.run(['ls-remote', '--end-of-options', '/nonexistent/remote.git']).catch((e: unknown) => e);
+    expect(unreachable).toBeInstanceOf(GitError);
+    expect((unreachable as UserError).hint).toMatch(/remote could not be reached/);
+  });
+});
+
+describe('ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS', () => {
+  it('is read by one rule for every adapter: seconds > 0, else a user error', () => {
+    expect(checkTimeoutCapMs({})).toBeUndefined();
+    expect(checkTimeoutCapMs({ ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS: ' ' })).toBeUndefined();
+    expect(checkTimeoutCapMs({ ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS: '90' })).toBe(90_000);
+    expect(checkTimeoutCapMs({ ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS: '0.5' })).toBe(500);
+    for (const bad of ['0', '-3', 'ten', 'Infinity']) {
+      expect(() => checkTimeoutCapMs({ ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS: bad })).toThrow(UserError);
+    }
   });
 });

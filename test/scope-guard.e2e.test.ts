@@ -106,6 +106,9 @@ describe('scope-guard bundle', () => {
     const over = await guard(r, { base, comment: 'false' });
     expect(over.exitCode).toBe(1);
     expect(JSON.parse(over.outputs.violations!)).toEqual([expect.objectContaining({ rule: 'max-files' })]);
+    // It fails as every action does: the message once, and the "Failed" part of the summary.
+    expect(over.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toContain('scope-guard: 1 violation(s); see the job summary.');
+    expect(over.summary).toContain('### Failed\n\n> scope-guard: 1 violation(s); see the job summary.');
     const warned = await guard(r, { base, mode: 'warn', comment: 'false' });
     expect(warned.exitCode).toBe(0);
     expect(warned.outputs.passed).toBe('false');

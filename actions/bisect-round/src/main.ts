@@ -12,6 +12,7 @@ import {
   ScratchStore,
   ThrowawayWorktree,
   UserError,
+  checkTimeoutCapMs,
   writeVerdictFile,
 } from '@rollback-gate/core';
 import { ActionIO, actionLogger, eventContext, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
@@ -50,7 +51,7 @@ export async function run(): Promise<void> {
         );
       }
       if (io.text('token')) actionLogger.info('the bisect command runs without `token` (withheld from its environment, as are the runner\'s files).');
-      const capSeconds = Number(process.env.ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS ?? '');
+      const maxTimeoutMs = checkTimeoutCapMs(process.env);
       const store = await ScratchStore.create(git, join(runnerTemp(), 'rollback-gate'));
       try {
         const worktree = await ThrowawayWorktree.create(store);
@@ -59,7 +60,7 @@ export async function run(): Promise<void> {
             command,
             retries: wholeNumber(io.text('retries'), 'retries', 0, 0, 99),
             timeoutMinutes: config.verify.timeoutMinutes,
-            maxTimeoutMs: Number.isFinite(capSeconds) && capSeconds > 0 ? capSeconds * 1000 : undefined,
+            maxTimeoutMs,
             env: process.env,
             log: actionLogger,
           });

@@ -1,4 +1,4 @@
-import { createCheckpoint, loadConfigForEvent, pruneCheckpoints, renderCheckpointSummary, systemClock } from '@rollback-gate/core';
+import { PRUNE_MODES, createCheckpoint, loadConfigForEvent, pruneCheckpoints, renderCheckpointSummary, systemClock } from '@rollback-gate/core';
 import { ActionIO, actionLogger, eventContext, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
 import { attestManifest } from './attest.js';
 import { checkpointSpec } from './spec.js';
@@ -10,7 +10,7 @@ export async function run(): Promise<void> {
     const git = workspaceGit(io.text('working-directory'));
     const config = await loadConfigForEvent(git, context, io.text('config'));
     const push = io.flag('push', true);
-    const prune = io.choice('prune', ['false', 'true', 'dry-run'], 'false');
+    const prune = io.choice('prune', PRUNE_MODES, 'false');
     const attest = io.flag('attest', false);
     const deps = { git, log: actionLogger, clock: systemClock };
 

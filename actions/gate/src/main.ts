@@ -1,4 +1,6 @@
 import {
+  MERGE_METHODS,
+  MODES,
   UserError,
   checkScope,
   loadConfigForEvent,
@@ -21,7 +23,7 @@ export async function run(): Promise<void> {
     const git = workspaceGit(io.text('working-directory'));
     const config = await loadConfigForEvent(git, context, io.text('config'));
     const token = io.text('token');
-    const mode = io.choice('mode', ['fail', 'warn'], config.scope.mode);
+    const mode = io.choice('mode', MODES, config.scope.mode);
     const labels = await currentLabels(token, context);
     const head = io.text('head') || context.head || 'HEAD';
     const base = await scopeBase(git, context, config, io.text('base'));
@@ -31,7 +33,7 @@ export async function run(): Promise<void> {
       mode: 'pr',
       base: io.text('base'),
       head: io.text('head'),
-      mergeMethod: io.choice('merge-method', ['squash', 'merge', 'rebase'], 'squash'),
+      mergeMethod: io.choice('merge-method', MERGE_METHODS, 'squash'),
       runChecks: io.flag('run-checks', false),
       labels,
     });

@@ -1,11 +1,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROLLBACK_PLAN_SCHEMA, RollbackFailure, UserError, planSchemaOf, loadConfigForEvent, renderRollbackSummary, rollback, systemClock, type RollbackReport } from '@rollback-gate/core';
+import { ROLLBACK_PHASES, ROLLBACK_PLAN_SCHEMA, ROLLBACK_STRATEGIES, RollbackFailure, UserError, checkTimeoutCapMs, parseIsoTime, planSchemaOf, loadConfigForEvent, renderRollbackSummary, rollback, systemClock, type RollbackReport } from '@rollback-gate/core';
 import { ActionIO, actionLogger, eventContext, githubClient, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
 import { rollbackSpec } from './spec.js';
 
-const STRATEGIES = ['auto', 'delete-branch', 'revert-squash', 'revert-range', 'revert-merge', 'bisect'] as const;
-const PHASES = ['all', 'plan', 'apply'] as const;
+const STRATEGIES = ['auto', ...ROLLBACK_STRATEGIES] as const;
 
 function wholeNumber(raw: string, name: string, fallback: number): number {
   if (raw === '') return fallback;
@@ -14,12 +13,7 @@ function wholeNumber(raw: string, name: string, fallback: number): number {
 }
 
 function isoTime(raw: string, name: string): string | undefined {
-  if (!raw) return undefined;
-  const time = Date.parse(raw);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(time)) {
-    throw new UserError(`input \`${name}\` is ${JSON.stringify(raw)}; expected an ISO 8601 time such as 2026-03-01T12:00:00Z.`);
-  }
-  return new Date(time).toISOString();
+  return raw.trim() ? parseIsoTime(raw, `input \`${name}\``).toISOString() : undefined;
 }
 
 /** A plan path, or a directory holding exactly one rollback plan (where download-artifact put it). */
@@ -45,7 +39,7 @@ export async function run(): Promise<void> {
     const config = await loadConfigForEvent(git, context, io.text('config'));
     const target = io.text('target');
     const plan = io.text('plan');
-    const phase = io.choice('phase', PHASES, 'all');
+    const phase = io.choice('phase', ROLLBACK_PHASES, 'all');
     if (!target && !plan) {
       throw new UserError('give `target` (a session id, checkpoint tag, PR number, commit or range) or a sealed `plan` file.');
     }
@@ -54,7 +48,7 @@ export async function run(): Promise<void> {
     const parallel = wholeNumber(io.text('parallel'), 'parallel', 1);
     if (parallel < 1) throw new UserError('input `parallel` is "0"; expected a whole number from 1 to 99 (1: one probe at a time).');
     const tempDir = join(runnerTemp(), 'rollback-gate');
-    const capSeconds = Number(process.env.ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS ?? '');
+    const maxCommandTimeoutMs = checkTimeoutCapMs(process.env);
     let report: RollbackReport | undefined;
     try {
       const outcome = await rollback(
@@ -83,7 +77,7 @@ export async function run(): Promise<void> {
           workspace: git.cwd,
           config,
           tempDir,
-          maxCommandTimeoutMs: Number.isFinite(capSeconds) && capSeconds > 0 ? capSeconds * 1000 : undefined,
+          maxCommandTimeoutMs,
         },
       );
       report = outcome.report;

@@ -1,5 +1,6 @@
-import * as core from '@actions/core';
 import {
+  MODES,
+  UserError,
   checkScope,
   driftAnnotations,
   driftReport,
@@ -36,7 +37,7 @@ export async function run(): Promise<void> {
     const head = io.text('head') || context.head || 'HEAD';
     const base = await scopeBase(git, context, config, io.text('base'));
     const labels = await currentLabels(token, context);
-    const mode = io.choice('mode', ['fail', 'warn'], config.scope.mode);
+    const mode = io.choice('mode', MODES, config.scope.mode);
     const result = await checkScope(git, actionLogger, { base, head, mode, labels, config });
 
     io.output('files-changed', result.counted.length);
@@ -48,7 +49,8 @@ export async function run(): Promise<void> {
     const report = renderScopeSummary(result, config);
     summary.push(report);
     if (io.flag('comment', true)) summary.push(await postStickyComment(token, context, 'scope-guard', report));
-    if (!result.passed && mode === 'fail') core.setFailed(`scope-guard: ${result.violations.length} violation(s); see the job summary.`);
+    // Fails like every action: through the one top-level catch (message, and the Failed summary).
+    if (!result.passed && mode === 'fail') throw new UserError(`scope-guard: ${result.violations.length} violation(s); see the job summary.`);
   });
 }
 

@@ -1,6 +1,6 @@
 /** Inputs the PR checks (scope-guard, verify-rollback and the gate) resolve the same way. */
 import * as core from '@actions/core';
-import { UserError, systemClock, type Config, type EventContext, type Git, type VerifyDeps, type VerifyRequest } from '@rollback-gate/core';
+import { UserError, checkTimeoutCapMs, systemClock, type Config, type EventContext, type Git, type VerifyDeps, type VerifyRequest } from '@rollback-gate/core';
 import { actionLogger, githubClient, runnerTemp } from './runtime.js';
 
 /** The base a scope check compares with: the input, the event's base, or the session's checkpoint. */
@@ -27,17 +27,6 @@ export async function currentLabels(token: string, context: EventContext): Promi
   }
 }
 
-/** Caps every verify command's timeout, in seconds (ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS: a quick drill, or a job's budget). */
-export function checkTimeoutCap(): number | undefined {
-  const raw = process.env.ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS?.trim();
-  if (!raw) return undefined;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new UserError(`ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS is ${JSON.stringify(raw)}; expected a number of seconds > 0.`);
-  }
-  return seconds * 1000;
-}
-
 /** verify-rollback's engine dependencies and request, the same for the action and the gate. */
 export function verifyCall(
   git: Git,
@@ -58,7 +47,7 @@ export function verifyCall(
       repository: context.repository,
       runUrl: context.runUrl,
       planDir: dir,
-      maxCheckTimeoutMs: checkTimeoutCap(),
+      maxCheckTimeoutMs: checkTimeoutCapMs(process.env),
       // pull_request_target runs with the base's secrets: the change's code must not run there.
       mayRunChangeCode: context.eventName !== 'pull_request_target',
     },

@@ -133,7 +133,7 @@ export async function runAction(main: (summary: string[]) => Promise<void>): Pro
     } else {
       const err = error as Error;
       core.setFailed(`internal error: ${err.message}. Please report it with the log of this step.`);
-      core.debug(err.stack ?? String(err));
+      core.info(protectFromWorkflowCommands(err.stack ?? String(err)));
       summary.push(`### Failed\n\ninternal error: ${String(err.message).replace(/</g, '&lt;')}`);
     }
   } finally {

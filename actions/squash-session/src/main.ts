@@ -1,5 +1,4 @@
-import { UserError, loadConfigForEvent, renderSquashSummary, squashSession, systemClock, type SquashChecks } from '@rollback-gate/core';
-import { checkTimeoutCap } from '../../shared/src/pr-inputs.js';
+import { UserError, checkTimeoutCapMs, loadConfigForEvent, renderSquashSummary, squashSession, systemClock, type SquashChecks } from '@rollback-gate/core';
 import { ActionIO, actionLogger, eventContext, postStickyComment, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
 import { squashSessionSpec } from './spec.js';
 
@@ -22,7 +21,7 @@ export async function run(): Promise<void> {
       ? {
           commands: config.verify.commands,
           timeoutMinutes: config.verify.timeoutMinutes,
-          maxTimeoutMs: checkTimeoutCap(),
+          maxTimeoutMs: checkTimeoutCapMs(process.env),
           allowFailing,
           // pull_request_target runs with the base's secrets: the session's code must not run there.
           mayRunChangeCode: context.eventName !== 'pull_request_target',

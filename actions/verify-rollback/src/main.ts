@@ -1,4 +1,6 @@
 import {
+  MERGE_METHODS,
+  VERIFY_MODES,
   UserError,
   loadConfigForEvent,
   renderVerifyComment,
@@ -19,9 +21,9 @@ export async function run(): Promise<void> {
     const context = eventContext();
     const git = workspaceGit(io.text('working-directory'));
     const config = await loadConfigForEvent(git, context, io.text('config'));
-    const modeInput = io.choice('mode', ['auto', 'pr', 'drill'], 'auto');
+    const modeInput = io.choice('mode', ['auto', ...VERIFY_MODES], 'auto');
     const mode = modeInput === 'auto' ? (PR_EVENTS.includes(context.eventName) ? 'pr' : 'drill') : modeInput;
-    const mergeMethod = io.choice('merge-method', ['squash', 'merge', 'rebase'], 'squash');
+    const mergeMethod = io.choice('merge-method', MERGE_METHODS, 'squash');
     const runChecks = io.flag('run-checks', false);
     const comment = io.flag('comment', true);
     const token = io.text('token');

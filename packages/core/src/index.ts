@@ -13,8 +13,13 @@ export {
 export {
   ConfigError,
   GitError,
+  GitInternalError,
   UserError,
 } from './base/errors.js';
+export {
+  formatIsoTime,
+  parseIsoTime,
+} from './base/time.js';
 
 // Foundations: git (the wrapper, our trailers and refs, history, objects, the merge engine, the leased push)
 export {
@@ -131,6 +136,7 @@ export {
   type GuardedPaths,
   loadConfig,
   type Mode,
+  MODES,
   parseConfig,
   type PostmortemConfig,
   type ScopeConfig,
@@ -182,6 +188,7 @@ export {
   checkEnvironment,
   type CheckOptions,
   type CheckResult,
+  checkTimeoutCapMs,
   describeCheck,
   runChecks,
   ThrowawayWorktree,
@@ -193,8 +200,8 @@ export {
   REDACTED,
   scanAddedLines,
   scrubSecrets,
-  type SecretFinding,
   secretEnvValues,
+  type SecretFinding,
 } from './sandbox/secrets.js';
 
 // Capability: checkpoint
@@ -210,6 +217,7 @@ export {
   createCheckpoint,
   listCheckpoints,
   parseArtifactList,
+  PRUNE_MODES,
   pruneCheckpoints,
   type PruneResult,
   readCheckpointManifest,
@@ -323,11 +331,13 @@ export {
   type EntangledUnit,
   type IrreversibleFile,
   type LandingResult,
+  MERGE_METHODS,
   type MergeMethod,
   type Revertibility,
   type SoftDependency,
   type UnitReport,
   type UnitStatus,
+  VERIFY_MODES,
   type VerifyDeps,
   type VerifyMode,
   type VerifyRequest,
@@ -352,6 +362,33 @@ export {
 
 // Capability: rollback
 export {
+  bisectInRounds,
+  bisectRange,
+  probeCommit,
+  type ProbeOutcome,
+  readVerdictFiles,
+  renderBisectPlanSummary,
+  renderBisectProbeSummary,
+  type RoundsResult,
+  VERDICT_SCHEMA,
+  type VerdictFile,
+  writeVerdictFile,
+} from './rollback/bisect-probe.js';
+export {
+  type BisectProbe,
+  type BisectRange,
+  bisectRoundBound,
+  type BisectRoundPlan,
+  type BisectVerdict,
+  type CannotTellReason,
+  type Overridden,
+  parallelForRounds,
+  planBisectRound,
+  type RecordedVerdict,
+  SKIP_EXIT_CODE,
+  verdictOfRuns,
+} from './rollback/bisect-rounds.js';
+export {
   bisect,
   type BisectOptions,
   BisectRangeError,
@@ -359,39 +396,6 @@ export {
   findCascade,
   type Verdict,
 } from './rollback/bisect.js';
-export { bisectRoundBound, parallelForRounds, planBisectRound, SKIP_EXIT_CODE, verdictOfRuns, type BisectProbe, type BisectRange, type BisectRoundPlan, type BisectVerdict, type CannotTellReason, type Overridden, type RecordedVerdict } from './rollback/bisect-rounds.js';
-export { bisectInRounds, bisectRange, probeCommit, readVerdictFiles, renderBisectPlanSummary, renderBisectProbeSummary, VERDICT_SCHEMA, writeVerdictFile, type ProbeOutcome, type RoundsResult, type VerdictFile } from './rollback/bisect-probe.js';
-export {
-  alreadyReverted,
-  commitReverts,
-  type RevertOutcome,
-  type RevertStep,
-  revertSteps,
-} from './rollback/revert.js';
-export {
-  type CascadeEntry,
-  type CheckOutcome,
-  ROLLBACK_REPORT_SCHEMA,
-  type RollbackExecutionStrategy,
-  type RollbackReport,
-} from './rollback/rollback-report.js';
-export {
-  rollback,
-  type RollbackDeps,
-  RollbackFailure,
-  type RollbackOutcome,
-  type RollbackPhase,
-  type RollbackRequest,
-} from './rollback/rollback.js';
-export {
-  planSchemaOf,
-  readRollbackPlan,
-  ROLLBACK_PLAN_SCHEMA,
-  type RollbackPlan as SealedRollbackPlan,
-  type RollbackPlanCommit,
-  sealRollbackPlan,
-  writeRollbackPlan,
-} from './rollback/rollback-plan.js';
 export {
   type Lock,
   releaseLock,
@@ -406,6 +410,39 @@ export {
   runApprovals,
   type TagProtection,
 } from './rollback/provenance.js';
+export {
+  alreadyReverted,
+  commitReverts,
+  type RevertOutcome,
+  type RevertStep,
+  revertSteps,
+} from './rollback/revert.js';
+export {
+  planSchemaOf,
+  readRollbackPlan,
+  ROLLBACK_PLAN_SCHEMA,
+  type RollbackPlan as SealedRollbackPlan,
+  type RollbackPlanCommit,
+  sealRollbackPlan,
+  writeRollbackPlan,
+} from './rollback/rollback-plan.js';
+export {
+  type CascadeEntry,
+  type CheckOutcome,
+  ROLLBACK_REPORT_SCHEMA,
+  ROLLBACK_STRATEGIES,
+  type RollbackExecutionStrategy,
+  type RollbackReport,
+} from './rollback/rollback-report.js';
+export {
+  rollback,
+  ROLLBACK_PHASES,
+  type RollbackDeps,
+  RollbackFailure,
+  type RollbackOutcome,
+  type RollbackPhase,
+  type RollbackRequest,
+} from './rollback/rollback.js';
 export {
   renderRollbackSummary,
 } from './rollback/summary.js';
@@ -428,14 +465,12 @@ export {
 } from './postmortem/postmortem.js';
 export {
   describeScope,
-  formatIsoTime,
   formatRecoveryMinutes,
   type HandWrittenRecord,
   type LogProblem,
   minutesBetween,
   type ParsedLog,
   type ParsedRecord,
-  parseIsoTime,
   parseRecoveryLog,
   RECORD_MARKER,
   recordDay,

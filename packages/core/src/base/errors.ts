@@ -1,7 +1,7 @@
 /**
  * Errors the engine raises. A UserError is a mistake the user can fix (an input, the config file,
  * the repository's state); its message says what is wrong and `hint` says what to do next.
- * Anything else reaching the top-level catch is an internal error.
+ * Anything else reaching the top-level catch is an internal error (GitInternalError among them).
  */
 export class UserError extends Error {
   readonly hint: string | undefined;
@@ -30,7 +30,10 @@ export class ConfigError extends UserError {
   }
 }
 
-/** A git command failed: names the command, its stderr, and the next step. */
+/**
+ * A git command failed for a reason the user can act on (a missing checkout, history or
+ * permission; a lease or a remote that moved): names the command, its stderr, and the next step.
+ */
 export class GitError extends UserError {
   readonly args: readonly string[];
   readonly exitCode: number | null;
@@ -40,6 +43,25 @@ export class GitError extends UserError {
     const detail = stderr.trim() || '(no output on stderr)';
     super(`\`${command}\` failed (exit ${exitCode ?? 'signal'}): ${detail}`, hint);
     this.name = 'GitError';
+    this.args = args;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
+
+/**
+ * A git command failed and no next step is known: most likely our own misuse of git (an argument
+ * git refuses, a state we did not expect). Not a user's mistake: an internal error, reported with
+ * its stack, to be fixed in rollback-gate.
+ */
+export class GitInternalError extends Error {
+  readonly args: readonly string[];
+  readonly exitCode: number | null;
+  readonly stderr: string;
+  constructor(args: readonly string[], exitCode: number | null, stderr: string) {
+    const command = ['git', ...args].join(' ');
+    super(`\`${command}\` failed (exit ${exitCode ?? 'signal'}): ${stderr.trim() || '(no output on stderr)'}`);
+    this.name = 'GitInternalError';
     this.args = args;
     this.exitCode = exitCode;
     this.stderr = stderr;

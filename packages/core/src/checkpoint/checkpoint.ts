@@ -308,6 +308,9 @@ export async function listCheckpoints(git: Git, prefix: string, remote?: string)
  * Applies the retention policy: keeps the newest `keep` checkpoints and those younger than
  * `maxAgeDays`; the newest and the `protect`ed ones are always kept. Deletes remote and local tags.
  */
+/** The `prune` choices: keep every checkpoint, delete the old ones, or only list them. */
+export const PRUNE_MODES = ['false', 'true', 'dry-run'] as const;
+
 export async function pruneCheckpoints(
   deps: CheckpointDeps,
   policy: RetentionPolicy,

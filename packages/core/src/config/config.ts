@@ -26,7 +26,9 @@ export const CONFIG_PATH = '.github/rollback-gate.yml';
 // ---------------------------------------------------------------------------------------------
 // Types
 
-export type Mode = 'fail' | 'warn';
+/** scope's modes: fail the check, or only warn. */
+export const MODES = ['fail', 'warn'] as const;
+export type Mode = (typeof MODES)[number];
 export type CrossLayerPolicy = 'fail' | 'warn' | 'allow';
 
 /** Paths a change may touch only with a label on the PR: `scope.protected`, `verify.irreversible`. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { GitError, UserError } from '../base/errors.js';
+import { GitError, GitInternalError, UserError } from '../base/errors.js';
 import type { Logger } from '../base/env.js';
 import { CHECKPOINT_TAG_PREFIX } from './protocol.js';
 
@@ -86,6 +86,15 @@ function defaultHint(stderr: string): string | undefined {
   if (/shallow|unknown revision|bad object|not our ref/i.test(stderr)) {
     return 'The history may be incomplete: set `fetch-depth: 0` on actions/checkout.';
   }
+  if (/Could not resolve host|unable to access|Connection (timed out|refused|reset)|early EOF|remote end hung up|Could not read from remote repository|does not appear to be a git repository/i.test(stderr)) {
+    return 'The remote could not be reached: check its URL and the network, then run again.';
+  }
+  if (/\.lock'?: File exists|Unable to create '.*\.lock'/i.test(stderr)) {
+    return 'Another git process is working in this repository (or one was killed and left a .lock file): wait for it, or remove the lock file, then run again.';
+  }
+  if (/No space left on device|Disk quota exceeded/i.test(stderr)) {
+    return 'The runner is out of disk space: free some, or use a larger runner.';
+  }
   return undefined;
 }
 
@@ -107,7 +116,11 @@ export class Git {
     private readonly log?: Logger,
   ) {}
 
-  /** Runs git; throws GitError (command, stderr, next step) unless the exit code is an accepted one. */
+  /**
+   * Runs git unless the exit code is not an accepted one: then throws GitError (command, stderr,
+   * next step) when the failure has a known next step (the caller's `hint`, or one for the failures
+   * users meet), else GitInternalError: git refused what we asked, which is our bug.
+   */
   async run(args: readonly string[], options: GitRunOptions = {}): Promise<GitResult> {
     this.log?.debug(`git ${args.join(' ')}`);
     const result = await this.runner([...GIT_SAFETY_OPTIONS, ...args], {
@@ -118,7 +131,9 @@ export class Git {
     });
     const ok = options.okExitCodes ?? [0];
     if (result.exitCode === null || !ok.includes(result.exitCode)) {
-      throw new GitError(args, result.exitCode, result.stderr, options.hint ?? defaultHint(result.stderr));
+      const hint = options.hint ?? defaultHint(result.stderr);
+      if (hint === undefined) throw new GitInternalError(args, result.exitCode, result.stderr);
+      throw new GitError(args, result.exitCode, result.stderr, hint);
     }
     return {
       stdout: result.stdout.toString('utf8'),

@@ -8,13 +8,12 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, writeFile
 import { dirname, posix, resolve, sep } from 'node:path';
 import { GitHubApiError } from '../github/github.js';
 import { UserError } from '../base/errors.js';
+import { formatIsoTime, parseIsoTime } from '../base/time.js';
 import { commitMessage, deliverByPush, deliverOnBranch, logAt, type TreeEntry } from './delivery.js';
 import {
   RECOVERY_RECORD_SCHEMA,
   RECOVERY_TYPES,
-  formatIsoTime,
   minutesBetween,
-  parseIsoTime,
   parseRecoveryLog,
   recordDay,
   recoveryStats,

@@ -4,7 +4,8 @@
  */
 export const ROLLBACK_REPORT_SCHEMA = 'rollback-gate/rollback-report@1';
 
-export type RollbackExecutionStrategy = 'delete-branch' | 'revert-squash' | 'revert-range' | 'revert-merge' | 'bisect';
+export const ROLLBACK_STRATEGIES = ['delete-branch', 'revert-squash', 'revert-range', 'revert-merge', 'bisect'] as const;
+export type RollbackExecutionStrategy = (typeof ROLLBACK_STRATEGIES)[number];
 
 export interface CheckOutcome {
   name: string;

@@ -27,7 +27,8 @@ import { checkAttestation, checkTagProtection, manifestDigest, runApprovals } fr
 import { planSchemaOf, readRollbackPlan, ROLLBACK_PLAN_SCHEMA, sealRollbackPlan, writeRollbackPlan, type RollbackPlan } from './rollback-plan.js';
 
 
-export type RollbackPhase = 'all' | 'plan' | 'apply';
+export const ROLLBACK_PHASES = ['all', 'plan', 'apply'] as const;
+export type RollbackPhase = (typeof ROLLBACK_PHASES)[number];
 
 export interface RollbackDeps {
   git: Git;

@@ -14,6 +14,7 @@ import type { VerifyCommand } from '../config/config.js';
 import type { Logger } from '../base/env.js';
 import type { ScratchStore } from './scratch.js';
 import { scrubSecrets } from './secrets.js';
+import { UserError } from '../base/errors.js';
 
 export interface CheckResult {
   name: string;
@@ -40,6 +41,20 @@ export interface CheckOptions {
   log: Logger;
   /** Milliseconds between SIGTERM and SIGKILL when a command times out. */
   killGraceMs?: number;
+}
+
+/**
+ * ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS (a quick drill, or a job's budget), read once here for every
+ * adapter: milliseconds, undefined when unset; anything but a number of seconds > 0 is refused.
+ */
+export function checkTimeoutCapMs(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS?.trim();
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UserError(`ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS is ${JSON.stringify(raw)}; expected a number of seconds > 0.`, 'Unset it, or give the seconds every check may take at most.');
+  }
+  return seconds * 1000;
 }
 
 const TAIL_LINES = 40;

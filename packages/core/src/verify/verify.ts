@@ -29,8 +29,11 @@ import type { ConflictFile, LineRange, MergeEngine } from '../git/merge.js';
 import { mapLimit, Simulator } from './simulate.js';
 import { diffChanges, ensureWindowHistory, PathIndex, pathsOf, readTrees, readWindow, type PathChange, type Unit } from './window.js';
 
-export type VerifyMode = 'pr' | 'drill';
-export type MergeMethod = 'squash' | 'merge' | 'rebase';
+export const VERIFY_MODES = ['pr', 'drill'] as const;
+export type VerifyMode = (typeof VERIFY_MODES)[number];
+/** How a pull request lands (GitHub's merge button). */
+export const MERGE_METHODS = ['squash', 'merge', 'rebase'] as const;
+export type MergeMethod = (typeof MERGE_METHODS)[number];
 export type Revertibility = 'alone' | 'with-later' | 'no';
 
 export interface VerifyDeps {
