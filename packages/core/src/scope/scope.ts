@@ -1,6 +1,6 @@
-import { blastRadius } from '@rollback-gate/graph';
+import { blastRadius, type ImportGraph } from '@rollback-gate/graph';
 import { createClassifier } from '../git/classify.js';
-import { commitFiles, readCommits } from '../git/commits.js';
+import { commitFiles, readCommits, type CommitInfo } from '../git/commits.js';
 import { TRAILERS, trailerValue } from '../git/protocol.js';
 import type { Config, Mode } from '../config/config.js';
 import type { Logger } from '../base/env.js';
@@ -93,13 +93,8 @@ export async function changedFiles(git: Git, mergeBase: string, head: string): P
   return parseNameStatus(out.raw);
 }
 
-/**
- * Checks a change against the scope rules: the file budget (and the agent commits' own budget),
- * one layer at a time, protected paths, and the blast radius of the changed source files.
- */
-export async function checkScope(git: Git, log: Logger, request: ScopeRequest): Promise<ScopeResult> {
-  const { config } = request;
-  const remote = request.remote ?? 'origin';
+/** The compared range: head, base, their merge-base (fetched if a shallow clone lacks it). */
+async function resolveRange(git: Git, log: Logger, request: ScopeRequest, remote: string): Promise<{ base: string; head: string; mergeBase: string; baseIsAncestor: boolean; warnings: string[] }> {
   assertNotOption(request.base, 'base');
   assertNotOption(request.head, 'head');
   const head = await git.requireCommit(request.head, 'head');
@@ -118,43 +113,47 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
   if (!baseIsAncestor) {
     warnings.push(`base ${base.slice(0, 12)} is not an ancestor of head ${head.slice(0, 12)} (a force-push or rebase?); comparing from their merge-base ${mergeBase.slice(0, 12)}.`);
   }
+  return { base, head, mergeBase, baseIsAncestor, warnings };
+}
 
-  const changed = await changedFiles(git, mergeBase, head);
-  const ignored = compileGlobs(config.scope.ignore);
-  const counted = changed.filter((f) => !ignored(f.path));
-  const violations: Violation[] = [];
-  const mode = request.mode ?? config.scope.mode;
+/** The file budget over the counted (not ignored) files. */
+function fileBudget(changed: readonly ChangedFile[], counted: readonly ChangedFile[], config: Config): Violation[] {
+  if (counted.length <= config.scope.maxFiles) return [];
+  return [{
+    rule: 'max-files',
+    message: `${counted.length} files changed (renames count once, ${changed.length - counted.length} ignored); the budget is ${config.scope.maxFiles}. Split the change into smaller sessions.`,
+  }];
+}
 
-  if (counted.length > config.scope.maxFiles) {
-    violations.push({
-      rule: 'max-files',
-      message: `${counted.length} files changed (renames count once, ${changed.length - counted.length} ignored); the budget is ${config.scope.maxFiles}. Split the change into smaller sessions.`,
-    });
-  }
-
-  // The agent commits' own budget: the files they touched, alone.
-  const commits = await readCommits(git, [`${mergeBase}..${head}`]);
-  const classify = createClassifier(config.agents);
+/** The agent commits' own budget: the files they touched, alone. */
+async function agentBudget(git: Git, commits: readonly CommitInfo[], config: Config, ignored: (path: string) => boolean): Promise<{ agentFiles: Set<string>; violations: Violation[] }> {
   const agentFiles = new Set<string>();
-  let crossLayerReason: string | undefined;
-  for (const commit of commits) {
-    const reason = trailerValue(commit, TRAILERS.crossLayer);
-    if (reason) crossLayerReason = reason;
+  if (config.agents.maxFiles === undefined) return { agentFiles, violations: [] };
+  const classify = createClassifier(config.agents);
+  for (const commit of commits.filter((c) => classify(c).kind === 'agent' && c.parents.length > 0)) {
+    for (const f of await commitFiles(git, commit, { renames: 'once' })) if (!ignored(f)) agentFiles.add(f);
   }
-  if (config.agents.maxFiles !== undefined) {
-    const agentCommits = commits.filter((c) => classify(c).kind === 'agent' && c.parents.length > 0);
-    for (const commit of agentCommits) {
-      for (const f of await commitFiles(git, commit, { renames: 'once' })) if (!ignored(f)) agentFiles.add(f);
-    }
-    if (agentFiles.size > config.agents.maxFiles) {
-      violations.push({
-        rule: 'agent-max-files',
-        message: `the agent commits alone touched ${agentFiles.size} files; the agent budget is ${config.agents.maxFiles}.`,
-      });
-    }
-  }
+  const violations: Violation[] =
+    agentFiles.size > config.agents.maxFiles
+      ? [{ rule: 'agent-max-files', message: `the agent commits alone touched ${agentFiles.size} files; the agent budget is ${config.agents.maxFiles}.` }]
+      : [];
+  return { agentFiles, violations };
+}
 
-  // One layer at a time.
+/** The last `Cross-Layer:` reason of the range's commits. */
+function crossLayerReasonOf(commits: readonly CommitInfo[]): string | undefined {
+  let reason: string | undefined;
+  for (const commit of commits) reason = trailerValue(commit, TRAILERS.crossLayer) ?? reason;
+  return reason;
+}
+
+/** One layer at a time (unless a label or a trailer allows more). */
+function layerRule(
+  counted: readonly ChangedFile[],
+  config: Config,
+  labels: readonly string[],
+  crossLayerReason: string | undefined,
+): { layers: string[]; layersByFile: Map<string, string[]>; violations: Violation[]; warnings: string[] } {
   const layerMatchers = Object.entries(config.scope.layers).map(([name, globs]) => ({ name, match: compileGlobs(globs) }));
   const layersByFile = new Map<string, string[]>();
   const touchedLayers = new Set<string>();
@@ -164,41 +163,46 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
     for (const n of names) touchedLayers.add(n);
   }
   const layers = [...touchedLayers].sort();
-  if (layers.length > 1 && config.scope.crossLayer !== 'allow') {
-    const allowed = request.labels.includes('cross-layer') || crossLayerReason !== undefined;
-    if (!allowed) {
-      const message = `the change touches ${layers.length} layers (${layers.join(', ')}); one layer at a time. Add the \`cross-layer\` label or a \`Cross-Layer: <why>\` trailer if it must.`;
-      if (config.scope.crossLayer === 'fail') {
-        // One violation per layer beyond the first, on its first file (a huge change stays readable).
-        for (const layer of layers.slice(1)) {
-          const files = [...layersByFile].filter(([, names]) => names.includes(layer)).map(([file]) => file);
-          violations.push({ rule: 'cross-layer', file: files[0], message: `${files.length} file(s) in layer ${layer} (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}): ${message}` });
-        }
-      } else {
-        warnings.push(message);
+  const violations: Violation[] = [];
+  const warnings: string[] = [];
+  const allowed = labels.includes('cross-layer') || crossLayerReason !== undefined;
+  if (layers.length > 1 && config.scope.crossLayer !== 'allow' && !allowed) {
+    const message = `the change touches ${layers.length} layers (${layers.join(', ')}); one layer at a time. Add the \`cross-layer\` label or a \`Cross-Layer: <why>\` trailer if it must.`;
+    if (config.scope.crossLayer === 'fail') {
+      // One violation per layer beyond the first, on its first file (a huge change stays readable).
+      for (const layer of layers.slice(1)) {
+        const files = [...layersByFile].filter(([, names]) => names.includes(layer)).map(([file]) => file);
+        violations.push({ rule: 'cross-layer', file: files[0], message: `${files.length} file(s) in layer ${layer} (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}): ${message}` });
       }
+    } else {
+      warnings.push(message);
     }
   }
+  return { layers, layersByFile, violations, warnings };
+}
 
-  // Protected paths.
+/** Protected paths: each changed one needs its rule's label. */
+function protectedPaths(changed: readonly ChangedFile[], config: Config, labels: readonly string[]): Violation[] {
+  const violations: Violation[] = [];
   for (const rule of config.scope.protected) {
     const match = compileGlobs(rule.paths);
-    if (request.labels.includes(rule.requireLabel)) continue;
+    if (labels.includes(rule.requireLabel)) continue;
     for (const file of changed) {
       if (match(file.path) || (file.from !== undefined && match(file.from))) {
         violations.push({ rule: 'protected', file: file.path, message: `${file.path} is protected (${rule.reason}); the pull request needs the \`${rule.requireLabel}\` label.` });
       }
     }
   }
+  return violations;
+}
 
-  // Globs that match nothing in the head tree are likely typos.
-  const headTree = await git.treeOf(head);
-  const deleted = changed.filter((f) => f.status === 'D').map((f) => f.path).concat(changed.filter((f) => f.from).map((f) => f.from!));
-  const { graph, files: headFiles } = await importGraphAt(git, headTree, deleted);
+/** Globs that match nothing in the head tree (nor in the change) are likely typos. */
+function unmatchedGlobs(config: Config, headFiles: readonly string[], changed: readonly ChangedFile[]): string[] {
   const globSources: Array<[string, string[]]> = [
     ...Object.entries(config.scope.layers).map(([name, globs]): [string, string[]] => [`scope.layers.${name}`, globs]),
     ...config.scope.protected.map((p, i): [string, string[]] => [`scope.protected[${i}].paths`, p.paths]),
   ];
+  const warnings: string[] = [];
   for (const [where, globs] of globSources) {
     for (const glob of globs) {
       const match = compileGlobs([glob]);
@@ -207,8 +211,18 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
       }
     }
   }
+  return warnings;
+}
 
-  // Blast radius: importers of the changed source files, at the head.
+/** Architecture rules: each import the change adds against one (those already there are not its fault). */
+async function importRules(git: Git, config: Config, graph: ImportGraph, changed: readonly ChangedFile[], mergeBase: string): Promise<{ imports: ChangeImportViolations; violations: Violation[] }> {
+  const imports = await changeImportViolations(git, config, graph, changed, mergeBase);
+  const violations = imports.added.map((v): Violation => ({ rule: 'forbidden-import', file: v.file, line: v.line, message: describeImportViolation(v) }));
+  return { imports, violations };
+}
+
+/** Blast radius: importers of the changed files at the head; those outside the change are at risk on revert. */
+function blastRadiusRule(graph: ImportGraph, changed: readonly ChangedFile[], config: Config): { radius: BlastRadiusItem[]; graphProblems: string[]; violations: Violation[] } {
   const changedPaths = new Set(changed.flatMap((f) => (f.from ? [f.path, f.from] : [f.path])));
   const radius: BlastRadiusItem[] = blastRadius(graph, [...changedPaths], { maxDepth: config.blastRadius.maxDepth }).map((e) => ({
     file: e.file,
@@ -216,35 +230,63 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
     changed: changedPaths.has(e.file),
     chain: [...e.chain],
   }));
-  // Architecture rules: each import the change adds against one (those already there are not its fault).
-  const imports = await changeImportViolations(git, config, graph, changed, mergeBase);
-  for (const v of imports.added) {
-    violations.push({ rule: 'forbidden-import', file: v.file, line: v.line, message: describeImportViolation(v) });
-  }
-
   const graphProblems = graph.problems.filter((p) => changedPaths.has(p.file) || radius.some((r) => r.file === p.file)).map((p) => `${p.file}: ${p.message}`);
-  const atRisk = radius.filter((r) => !r.changed);
-  if (atRisk.length > 0 && config.blastRadius.mode === 'fail') {
-    for (const item of atRisk) {
+  const violations: Violation[] = [];
+  if (config.blastRadius.mode === 'fail') {
+    for (const item of radius.filter((r) => !r.changed)) {
       violations.push({ rule: 'blast-radius', file: item.file, message: `${item.file} imports a changed file (${item.chain.join(' ← ')}) and is not part of the change: it breaks if the change is reverted alone.` });
     }
   }
+  return { radius, graphProblems, violations };
+}
 
+/**
+ * Checks a change against the scope rules: the file budget (and the agent commits' own budget),
+ * one layer at a time, protected paths, and the blast radius of the changed source files.
+ */
+export async function checkScope(git: Git, log: Logger, request: ScopeRequest): Promise<ScopeResult> {
+  const { config } = request;
+  const mode = request.mode ?? config.scope.mode;
+  const range = await resolveRange(git, log, request, request.remote ?? 'origin');
+  const { head, mergeBase } = range;
+
+  const changed = await changedFiles(git, mergeBase, head);
+  const ignored = compileGlobs(config.scope.ignore);
+  const counted = changed.filter((f) => !ignored(f.path));
+  const commits = await readCommits(git, [`${mergeBase}..${head}`]);
+  const crossLayerReason = crossLayerReasonOf(commits);
+
+  const agents = await agentBudget(git, commits, config, ignored);
+  const layering = layerRule(counted, config, request.labels, crossLayerReason);
+  const deleted = changed.filter((f) => f.status === 'D').map((f) => f.path).concat(changed.filter((f) => f.from).map((f) => f.from!));
+  const { graph, files: headFiles } = await importGraphAt(git, await git.treeOf(head), deleted);
+  const radius = blastRadiusRule(graph, changed, config);
+  const architecture = await importRules(git, config, graph, changed, mergeBase);
+
+  const violations = [
+    ...fileBudget(changed, counted, config),
+    ...agents.violations,
+    ...layering.violations,
+    ...protectedPaths(changed, config, request.labels),
+    ...architecture.violations,
+    ...radius.violations,
+  ];
+  const warnings = [...range.warnings, ...layering.warnings, ...unmatchedGlobs(config, headFiles, changed)];
   return {
-    base,
+    base: range.base,
     head,
     mergeBase,
-    baseIsAncestor,
+    baseIsAncestor: range.baseIsAncestor,
     changed,
     counted,
-    agentFiles: [...agentFiles].sort(),
-    layers,
-    layersByFile,
+    agentFiles: [...agents.agentFiles].sort(),
+    layers: layering.layers,
+    layersByFile: layering.layersByFile,
     violations,
     warnings,
-    blastRadius: radius,
-    graphProblems,
-    imports,
+    blastRadius: radius.radius,
+    graphProblems: radius.graphProblems,
+    imports: architecture.imports,
     mode,
     passed: violations.length === 0,
     crossLayerReason,

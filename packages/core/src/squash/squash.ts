@@ -345,6 +345,121 @@ function toSquashed(commit: CommitInfo, kind: Classification['kind']): SquashedC
   };
 }
 
+/** Merges and signatures the squash cannot keep: refused unless the request allows them. */
+function assertSquashable(commits: readonly CommitInfo[], request: SquashRequest): { unsignedResult: boolean } {
+  const merges = commits.filter((c) => c.parents.length > 1);
+  if (merges.length > 0 && (!request.allowMerges || request.keepHumanCommits)) {
+    throw new UserError(
+      `the session contains merge commit ${merges[0]!.sha}${merges.length > 1 ? ` and ${merges.length - 1} more` : ''}.`,
+      request.keepHumanCommits
+        ? 'Human commits cannot be replayed across a merge: set `keep-human-commits: false`, with `allow-merges: true`.'
+        : 'Set `allow-merges: true` to squash across it (the squash keeps the head\'s tree exactly).',
+    );
+  }
+  const signed = commits.filter((c) => c.signed);
+  if (signed.length > 0 && request.requireSigned) {
+    throw new UserError(
+      `${signed.length} commit(s) of the session are signed (for example ${signed[0]!.sha}) and the squash commit would not be.`,
+      'Set `require-signed: false` to squash anyway, or sign the squash commit yourself afterwards.',
+    );
+  }
+  return { unsignedResult: signed.length > 0 };
+}
+
+/** Step 1: the squash commit's tree: the head's tree, or the agent changes alone applied to the base. */
+async function squashTreeOf(git: Git, id: string, session: ResolvedSession, commits: readonly CommitInfo[], kinds: readonly Classification['kind'][], keepHumanCommits: boolean): Promise<string> {
+  if (!keepHumanCommits) return git.treeOf(session.head);
+  const agentCommits = commits.filter((_, i) => kinds[i] === 'agent');
+  if (agentCommits.length === 0) {
+    throw new UserError(`session ${id} has no agent commits to squash; every commit is a human's.`, 'Nothing was changed.');
+  }
+  let tree = await git.treeOf(session.base);
+  for (const commit of agentCommits) {
+    const applied = await applyChange(git, commit.parents[0]!, commit.tree, tree);
+    if (!applied.clean) {
+      const earlierHumans = commits.slice(0, commits.indexOf(commit)).filter((_, i) => kinds[i] === 'human');
+      const humans = await commitsTouching(git, earlierHumans, applied.conflicts);
+      throw new UserError(
+        `agent commit ${describeCommit(commit)} depends on human work: without ${humans.length > 0 ? humans.map(describeCommit).join(', ') : 'the human commits'} it conflicts in ${applied.conflicts.join(', ')}. Nothing was rewritten.`,
+        'Squash without `keep-human-commits`, or move those human commits before the session.',
+      );
+    }
+    tree = applied.tree;
+  }
+  return tree;
+}
+
+/** Step 2: the human commits replayed after the squash commit, unchanged in authorship and message. */
+async function replayHumanCommits(
+  git: Git,
+  start: { tip: string; tree: string },
+  humanCommits: readonly CommitInfo[],
+  agentCommits: readonly CommitInfo[],
+  env: Record<string, string>,
+): Promise<{ tip: string; tree: string }> {
+  let { tip, tree } = start;
+  for (const human of humanCommits) {
+    const applied = await applyChange(git, human.parents[0]!, human.tree, tree);
+    if (!applied.clean) {
+      const agents = await commitsTouching(git, agentCommits, applied.conflicts);
+      throw new UserError(
+        `human commit ${describeCommit(human)} conflicts with agent change ${agents.length > 0 ? agents.map(describeCommit).join(', ') : '(the squashed agent work)'} in ${applied.conflicts.join(', ')}; refusing to merge them silently. Nothing was rewritten.`,
+        'Squash without `keep-human-commits`, or resolve the overlap on the branch first.',
+      );
+    }
+    const raw = await git.run(['cat-file', 'commit', human.sha]);
+    const humanMessage = raw.stdout.slice(raw.stdout.indexOf('\n\n') + 2);
+    tip = await git.text(['commit-tree', applied.tree, '-p', tip, '-F', '-'], {
+      input: humanMessage,
+      env: {
+        ...env,
+        GIT_AUTHOR_NAME: human.authorName,
+        GIT_AUTHOR_EMAIL: human.authorEmail,
+        GIT_AUTHOR_DATE: human.authorDate,
+      },
+    });
+    tree = applied.tree;
+  }
+  return { tip, tree };
+}
+
+/**
+ * Step 4: keep the originals under a backup ref, then publish branch and backup in one atomic push
+ * leased on the tip seen at the start; the local branch follows.
+ */
+async function publish(deps: SquashDeps, request: SquashRequest, remote: string | undefined, id: string, session: ResolvedSession, tip: string): Promise<{ backupRef: string; pushed: boolean }> {
+  const { git, log } = deps;
+  const { head } = session;
+  const backup = await backupSlot(git, remote, id, head);
+  if (!backup.local) {
+    await git.run(['update-ref', '--create-reflog', backup.ref, head, ''], {
+      hint: `${backup.ref} appeared meanwhile; run again to pick the next free backup name.`,
+    });
+  }
+  log.info(`step: backup ${backup.ref} -> ${head}`);
+
+  const branchRef = `refs/heads/${request.branch}`;
+  let pushed = false;
+  if (remote) {
+    const result = await pushAtomic(git, remote, [
+      { ref: branchRef, to: tip, expect: session.lease },
+      { ref: backup.ref, to: head, expect: backup.remote ? head : null },
+    ]);
+    if (!result.pushed) {
+      if (!backup.local) await git.run(['update-ref', '-d', backup.ref, head]);
+      throw new UserError(await describeRejectedPush(git, request.branch, session.lease!, result.rejection), 'Nothing was pushed and the local repository is as it was; run again to squash the new head.');
+    }
+    pushed = true;
+    log.info(`step: pushed ${request.branch} -> ${tip} and ${backup.ref} atomically`);
+    await git.run(['update-ref', `refs/remotes/${remote}/${request.branch}`, tip]);
+  }
+  // The local branch follows (same tree, so a checked-out working tree and index stay valid).
+  const local = await git.resolveCommit(branchRef);
+  if (local === head) await git.run(['update-ref', branchRef, tip, head]);
+  else if (!local && !remote) await git.run(['update-ref', branchRef, tip, '']);
+  return { backupRef: backup.ref, pushed };
+}
+
 /**
  * Squashes a session into one commit on its base whose tree is exactly the head's tree (or, with
  * `keepHumanCommits`, the agent commits into one and the human commits replayed after it).
@@ -383,37 +498,20 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
     return result;
   }
 
-  const commits = await readCommits(git, [`${base}..${head}`], { newestFirst: false });
   // `git log --reverse` of a range with merges lists parents before children; keep that order.
+  const commits = await readCommits(git, [`${base}..${head}`], { newestFirst: false });
   const classify = createClassifier(request.agents);
   const kinds = commits.map((c) => classify(c).kind);
   result.commits = commits.map((c, i) => toSquashed(c, kinds[i]!));
 
   const first = commits[0]!;
-  const isSquash = (c: CommitInfo): boolean =>
-    trailerValues(c, TRAILERS.sessionId).includes(id) && trailerValue(c, TRAILERS.squashedCommits) !== undefined;
+  const isSquash = (c: CommitInfo): boolean => trailerValues(c, TRAILERS.sessionId).includes(id) && trailerValue(c, TRAILERS.squashedCommits) !== undefined;
   if (isSquash(first) && commits.slice(1).every((c, i) => kinds[i + 1] === 'human' && !isSquash(c))) {
     log.info(`session ${id} is already squashed into ${first.sha}; nothing to do.`);
     return { ...result, status: 'already-squashed', sha: head, squashCommit: first.sha, commitsSquashed: 0 };
   }
 
-  const merges = commits.filter((c) => c.parents.length > 1);
-  if (merges.length > 0 && (!request.allowMerges || request.keepHumanCommits)) {
-    throw new UserError(
-      `the session contains merge commit ${merges[0]!.sha}${merges.length > 1 ? ` and ${merges.length - 1} more` : ''}.`,
-      request.keepHumanCommits
-        ? 'Human commits cannot be replayed across a merge: set `keep-human-commits: false`, with `allow-merges: true`.'
-        : 'Set `allow-merges: true` to squash across it (the squash keeps the head\'s tree exactly).',
-    );
-  }
-  const signed = commits.filter((c) => c.signed);
-  if (signed.length > 0 && request.requireSigned) {
-    throw new UserError(
-      `${signed.length} commit(s) of the session are signed (for example ${signed[0]!.sha}) and the squash commit would not be.`,
-      'Set `require-signed: false` to squash anyway, or sign the squash commit yourself afterwards.',
-    );
-  }
-  result.unsignedResult = signed.length > 0;
+  result.unsignedResult = assertSquashable(commits, request).unsignedResult;
   await refuseOthersCommits(git, request, base, head);
 
   // 0. The session-end protocol: the tests on the head, before anything is written.
@@ -432,31 +530,10 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
   const humanCommits = request.keepHumanCommits ? commits.filter((_, i) => kinds[i] === 'human') : [];
   const headTree = await git.treeOf(head);
 
-  // 1. The squash commit's tree: the head's tree, or the agent changes alone applied to the base.
-  let squashTree = headTree;
-  if (request.keepHumanCommits) {
-    if (agentCommits.length === 0) {
-      throw new UserError(`session ${id} has no agent commits to squash; every commit is a human's.`, 'Nothing was changed.');
-    }
-    squashTree = await git.treeOf(base);
-    for (const commit of agentCommits) {
-      const applied = await applyChange(git, commit.parents[0]!, commit.tree, squashTree);
-      if (!applied.clean) {
-        const earlierHumans = commits.slice(0, commits.indexOf(commit)).filter((_, i) => kinds[i] === 'human');
-        const humans = await commitsTouching(git, earlierHumans, applied.conflicts);
-        throw new UserError(
-          `agent commit ${describeCommit(commit)} depends on human work: without ${humans.length > 0 ? humans.map(describeCommit).join(', ') : 'the human commits'} it conflicts in ${applied.conflicts.join(', ')}. Nothing was rewritten.`,
-          'Squash without `keep-human-commits`, or move those human commits before the session.',
-        );
-      }
-      squashTree = applied.tree;
-    }
-  }
-
-  const title = request.title?.trim() || deriveTitle(agentCommits, id);
+  const squashTree = await squashTreeOf(git, id, session, commits, kinds, request.keepHumanCommits);
   const squashedList = result.commits.filter((c) => !request.keepHumanCommits || c.kind === 'agent');
   const message = squashMessage({
-    title,
+    title: request.title?.trim() || deriveTitle(agentCommits, id),
     sessionId: id,
     checkpoint: session.checkpointTag ? `${session.checkpointTag} (${base})` : base,
     base,
@@ -468,76 +545,26 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
   const squashCommit = await git.text(['commit-tree', squashTree, '-p', base, '-F', '-'], { input: message, env });
   log.info(`step: squash commit ${squashCommit} written (${squashedList.length} commits)`);
 
-  // 2. Replay the human commits after it, unchanged in authorship and message.
-  let tip = squashCommit;
-  let tipTree = squashTree;
-  for (const human of humanCommits) {
-    const applied = await applyChange(git, human.parents[0]!, human.tree, tipTree);
-    if (!applied.clean) {
-      const agents = await commitsTouching(git, agentCommits, applied.conflicts);
-      throw new UserError(
-        `human commit ${describeCommit(human)} conflicts with agent change ${agents.length > 0 ? agents.map(describeCommit).join(', ') : '(the squashed agent work)'} in ${applied.conflicts.join(', ')}; refusing to merge them silently. Nothing was rewritten.`,
-        'Squash without `keep-human-commits`, or resolve the overlap on the branch first.',
-      );
-    }
-    const raw = await git.run(['cat-file', 'commit', human.sha]);
-    const humanMessage = raw.stdout.slice(raw.stdout.indexOf('\n\n') + 2);
-    tip = await git.text(['commit-tree', applied.tree, '-p', tip, '-F', '-'], {
-      input: humanMessage,
-      env: {
-        ...env,
-        GIT_AUTHOR_NAME: human.authorName,
-        GIT_AUTHOR_EMAIL: human.authorEmail,
-        GIT_AUTHOR_DATE: human.authorDate,
-      },
-    });
-    tipTree = applied.tree;
-  }
+  const replayed = await replayHumanCommits(git, { tip: squashCommit, tree: squashTree }, humanCommits, agentCommits, env);
   result.humanCommitsReplayed = humanCommits.length;
 
-  // 3. Checked, not assumed: the result's tree is the head's tree.
-  result.treeMatches = tipTree === headTree;
+  // Step 3. Checked, not assumed: the result's tree is the head's tree.
+  result.treeMatches = replayed.tree === headTree;
   if (!result.treeMatches) {
     throw new UserError(
-      `the squashed result's tree ${tipTree} differs from the head's tree ${headTree}; refusing to rewrite ${request.branch}.`,
+      `the squashed result's tree ${replayed.tree} differs from the head's tree ${headTree}; refusing to rewrite ${request.branch}.`,
       'The human and agent changes do not commute; squash without `keep-human-commits`.',
     );
   }
 
-  // 4. Keep the originals, then publish branch and backup together.
-  const backup = await backupSlot(git, remote, id, head);
-  if (!backup.local) {
-    await git.run(['update-ref', '--create-reflog', backup.ref, head, ''], {
-      hint: `${backup.ref} appeared meanwhile; run again to pick the next free backup name.`,
-    });
-  }
-  log.info(`step: backup ${backup.ref} -> ${head}`);
-
-  const branchRef = `refs/heads/${request.branch}`;
-  if (remote) {
-    const pushed = await pushAtomic(git, remote, [
-      { ref: branchRef, to: tip, expect: session.lease },
-      { ref: backup.ref, to: head, expect: backup.remote ? head : null },
-    ]);
-    if (!pushed.pushed) {
-      if (!backup.local) await git.run(['update-ref', '-d', backup.ref, head]);
-      throw new UserError(await describeRejectedPush(git, request.branch, session.lease!, pushed.rejection), 'Nothing was pushed and the local repository is as it was; run again to squash the new head.');
-    }
-    result.pushed = true;
-    log.info(`step: pushed ${request.branch} -> ${tip} and ${backup.ref} atomically`);
-    await git.run(['update-ref', `refs/remotes/${remote}/${request.branch}`, tip]);
-  }
-  // The local branch follows (same tree, so a checked-out working tree and index stay valid).
-  const local = await git.resolveCommit(branchRef);
-  if (local === head) await git.run(['update-ref', branchRef, tip, head]);
-  else if (!local && !remote) await git.run(['update-ref', branchRef, tip, '']);
-
+  const published = await publish(deps, request, remote, id, session, replayed.tip);
   return {
     ...result,
+    pushed: published.pushed,
     status: 'squashed',
-    sha: tip,
+    sha: replayed.tip,
     squashCommit,
-    backupRef: backup.ref,
+    backupRef: published.backupRef,
     commitsSquashed: squashedList.length,
   };
 }

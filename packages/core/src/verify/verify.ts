@@ -27,7 +27,7 @@ import { ScratchStore } from '../sandbox/scratch.js';
 import { searchWithLater, type Revertable } from './search.js';
 import type { ConflictFile, LineRange, MergeEngine } from '../git/merge.js';
 import { mapLimit, Simulator } from './simulate.js';
-import { diffChanges, ensureWindowHistory, PathIndex, pathsOf, readTrees, readWindow, type PathChange, type Unit } from './window.js';
+import { diffChanges, ensureWindowHistory, PathIndex, pathsOf, readTrees, readWindow, type PathChange, type Unit, type WindowOptions } from './window.js';
 
 export const VERIFY_MODES = ['pr', 'drill'] as const;
 export type VerifyMode = (typeof VERIFY_MODES)[number];
@@ -246,11 +246,10 @@ export async function verifyRollback(deps: VerifyDeps, request: VerifyRequest): 
 // ---------------------------------------------------------------------------------------------
 // pr mode
 
-async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Promise<VerifyResult> {
-  const { git, log, clock } = deps;
+/** The base tip the change lands on and the change's head, with the window's history fetched. */
+async function resolvePullRequest(deps: VerifyDeps, request: VerifyRequest, windowOptions: WindowOptions): Promise<{ base: string; head: string; deepened: number }> {
+  const { git, log } = deps;
   const remote = request.remote ?? 'origin';
-  const windowOptions = { commits: request.verify.window.commits, days: request.verify.window.days, now: clock() };
-
   if (request.runChecks && request.verify.commands.length > 0 && request.mayRunChangeCode === false) {
     throw new UserError(
       '`run-checks: true` would run the pull request\'s code, and this is a pull_request_target run (it has the base repository\'s secrets and write token).',
@@ -275,6 +274,137 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
     what: `the rollback window of ${base.slice(0, 12)} and the merge-base of ${head.slice(0, 12)}`,
     alsoNeeded: async () => (await git.objectExists(head)) && (await git.test(['merge-base', '--end-of-options', base, head])).exitCode === 0,
   });
+  return { base, head, deepened };
+}
+
+/**
+ * Each unit's revert after the change has landed (only where the change touches what the revert
+ * involves): units revertible alone before and not after are entangled by conflict.
+ */
+async function conflictsAfterLanding(
+  sim: Simulator,
+  store: ScratchStore,
+  baseTree: string,
+  landing: LandingResult,
+  landingRevertable: Revertable,
+  revertables: readonly Revertable[],
+  before: readonly UnitStatus[],
+  reports: UnitReport[],
+  names: Map<Revertable, Companion>,
+): Promise<EntangledUnit[]> {
+  const prPaths = new Set(pathsOf(landing.changes));
+  const prIndex = new PathIndex(prPaths);
+  const after = await mapLimit(revertables, CONCURRENCY, async (target, i) => {
+    const previous = before[i]!;
+    const involved = [...target.paths, ...previous.with.flatMap((c) => revertables.find((r) => r.commit === c.commit)?.paths ?? [])];
+    if (!involved.some((p) => prIndex.interacts(p))) return previous; // this change touches nothing near what it involves
+    return statusOf(sim, target, landing.tree, [landingRevertable, ...revertables.slice(0, i)], names);
+  });
+  const changedLines = new Map<string, Promise<LineRange[]>>();
+  const linesChanged = (file: string): Promise<LineRange[]> => {
+    if (!changedLines.has(file)) changedLines.set(file, addedLineRanges(store, baseTree, landing.tree, file));
+    return changedLines.get(file)!;
+  };
+  const entangled: EntangledUnit[] = [];
+  for (const [i, report] of reports.entries()) {
+    report.status = after[i]!;
+    if (report.before!.revertible !== 'alone' || after[i]!.revertible === 'alone') continue;
+    // A conflict without markers (the unit's revert deletes a file this change edits, a binary
+    // file): the lines where they collide are the lines this change wrote in that file.
+    const files = await Promise.all(
+      after[i]!.conflicts.map(async (file) => (file.lines.length > 0 || !prPaths.has(file.file) ? file : { ...file, lines: await linesChanged(file.file) })),
+    );
+    entangled.push({ unit: report.unit, kind: 'conflict', files });
+  }
+  return entangled;
+}
+
+/**
+ * Soft dependencies: files this change edits that import what a unit changed (the import graph of
+ * the change's head: relative imports, workspace packages, tsconfig paths, Python).
+ */
+async function softDependencies(git: Git, head: string, landing: LandingResult, reports: readonly UnitReport[], entangled: readonly EntangledUnit[]): Promise<SoftDependency[]> {
+  const edited = new Set(landing.changes.filter((c) => c.status !== 'D').map((c) => c.path));
+  const unitPaths = [...new Set(reports.flatMap((r) => r.unit.paths))];
+  const { graph, files: headFiles } = await importGraphAt(git, await git.treeOf(head), [], [...edited]);
+  const present = new Set(headFiles);
+  const absentImporters = graph.importersOfAbsent(unitPaths.filter((p) => !present.has(p)));
+  const importersOf = (path: string): readonly string[] => graph.importers.get(path) ?? absentImporters.get(path) ?? [];
+  const soft: SoftDependency[] = [];
+  for (const report of reports) {
+    if (entangled.some((e) => e.unit === report.unit)) continue;
+    const own = new Set(report.unit.paths);
+    const byFile = new Map<string, string[]>();
+    for (const path of report.unit.paths) {
+      for (const importer of importersOf(path)) {
+        if (edited.has(importer) && !own.has(importer)) byFile.set(importer, [...(byFile.get(importer) ?? []), path]);
+      }
+    }
+    for (const [file, imports] of byFile) soft.push({ unit: report.unit, file, imports });
+  }
+  return soft;
+}
+
+/** With checks on: does reverting a soft-dependent unit after this change still pass them? Returns whether checks ran. */
+async function checkSoftDependencies(
+  deps: VerifyDeps,
+  request: VerifyRequest,
+  store: ScratchStore,
+  landed: { base: string; tree: string },
+  reports: readonly UnitReport[],
+  soft: readonly SoftDependency[],
+  entangled: EntangledUnit[],
+): Promise<boolean> {
+  const softUnits = [...new Set(soft.map((s) => s.unit))];
+  if (!request.runChecks || request.verify.commands.length === 0 || softUnits.length === 0) return false;
+  const landedCommit = store.writeCommit(landed.tree, [landed.base], 'rollback-gate: this change, landed');
+  await withWorktree(store, async (worktree) => {
+    for (const unit of softUnits) {
+      const report = reports.find((r) => r.unit === unit)!;
+      if (report.status.revertible !== 'alone' || !report.status.tree) continue;
+      await worktree.checkout(report.status.tree, landedCommit, `rollback-gate: revert ${unit.name} after this change`);
+      deps.log.info(`checks on the rollback of ${unit.name} (${unit.commit.slice(0, 12)}) after this change`);
+      report.checks = await runChecks(worktree.dir, checkOptions(deps, request));
+      if (report.checks.some((c) => !c.passed)) {
+        entangled.push({
+          unit,
+          kind: 'checks',
+          files: soft.filter((s) => s.unit === unit).map((s) => ({ file: s.file, conflict: 'checks', lines: [] })),
+        });
+      }
+    }
+  });
+  return true;
+}
+
+/** What blocks the rollback-ready verdict (problems) and what is only worth saying (warnings). */
+function prVerdict(
+  request: VerifyRequest,
+  base: string,
+  landing: LandingResult,
+  entangled: readonly EntangledUnit[],
+  irreversible: readonly IrreversibleFile[],
+  soft: readonly SoftDependency[],
+): { problems: string[]; warnings: string[] } {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  if (!landing.clean) problems.push(`the change does not land cleanly on ${base.slice(0, 12)} (${landing.conflicts.length} conflicting file(s))`);
+  if (entangled.length > 0) {
+    const line = `${entangled.length} unit(s) of the window could no longer be reverted alone after this change`;
+    (request.verify.entanglement === 'fail' ? problems : warnings).push(line);
+  }
+  const unacknowledged = irreversible.filter((f) => !f.acknowledged);
+  if (unacknowledged.length > 0) {
+    problems.push(`${unacknowledged.length} irreversible file(s) need their label on the pull request`);
+  }
+  if (soft.length > 0) warnings.push(`${soft.length} soft dependenc${soft.length === 1 ? 'y' : 'ies'}: this change edits files importing what earlier units changed`);
+  return { problems, warnings };
+}
+
+async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Promise<VerifyResult> {
+  const { git, log, clock } = deps;
+  const windowOptions = { commits: request.verify.window.commits, days: request.verify.window.days, now: clock() };
+  const { base, head, deepened } = await resolvePullRequest(deps, request, windowOptions);
 
   const store = await ScratchStore.create(git, deps.tempDir);
   try {
@@ -284,102 +414,23 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
     log.info(`window: ${units.length} unit(s) on ${base.slice(0, 12)}; ${sim.engine} merges`);
 
     const landing = await simulateLanding(sim, git, base, head, baseTree, request.mergeMethod);
-    const prPaths = new Set(pathsOf(landing.changes));
-    const prIndex = new PathIndex(prPaths);
-
+    const prPaths = pathsOf(landing.changes);
     const revertables = units.map(revertable);
     const names = new Map<Revertable, Companion>(revertables.map((r, i) => [r, { commit: units[i]!.commit, name: units[i]!.name }]));
     const before = await statusesOn(sim, revertables, baseTree, (i) => revertables.slice(0, i), names);
-
     const reports: UnitReport[] = units.map((unit, i) => ({ unit, status: before[i]!, before: before[i]!, checks: [], irreversible: [] }));
-    const entangled: EntangledUnit[] = [];
-    const soft: SoftDependency[] = [];
-    const landingRevertable: Revertable = { commit: head, tree: landing.tree, parentTree: baseTree, paths: [...prPaths] };
+    const landingRevertable: Revertable = { commit: head, tree: landing.tree, parentTree: baseTree, paths: [...new Set(prPaths)] };
     names.set(landingRevertable, { commit: head, name: 'this change', landing: true });
 
+    const entangled: EntangledUnit[] = [];
+    const soft: SoftDependency[] = [];
     if (landing.clean && !landing.empty) {
-      const after = await mapLimit(revertables, CONCURRENCY, async (target, i) => {
-        const previous = before[i]!;
-        const involved = [...target.paths, ...previous.with.flatMap((c) => revertables.find((r) => r.commit === c.commit)?.paths ?? [])];
-        if (!involved.some((p) => prIndex.interacts(p))) return previous; // this change touches nothing near what it involves
-        return statusOf(sim, target, landing.tree, [landingRevertable, ...revertables.slice(0, i)], names);
-      });
-      const changedLines = new Map<string, Promise<LineRange[]>>();
-      const linesChanged = (file: string): Promise<LineRange[]> => {
-        if (!changedLines.has(file)) changedLines.set(file, addedLineRanges(store, baseTree, landing.tree, file));
-        return changedLines.get(file)!;
-      };
-      for (const [i, report] of reports.entries()) {
-        report.status = after[i]!;
-        if (report.before!.revertible !== 'alone' || after[i]!.revertible === 'alone') continue;
-        // A conflict without markers (the unit's revert deletes a file this change edits, a binary
-        // file): the lines where they collide are the lines this change wrote in that file.
-        const files = await Promise.all(
-          after[i]!.conflicts.map(async (file) => (file.lines.length > 0 || !prPaths.has(file.file) ? file : { ...file, lines: await linesChanged(file.file) })),
-        );
-        entangled.push({ unit: report.unit, kind: 'conflict', files });
-      }
-
-      // Soft dependencies: files this change edits that import what a unit changed (the import
-      // graph of the change's head: relative imports, workspace packages, tsconfig paths, Python).
-      const edited = new Set(landing.changes.filter((c) => c.status !== 'D').map((c) => c.path));
-      const unitPaths = [...new Set(reports.flatMap((r) => r.unit.paths))];
-      const { graph, files: headFiles } = await importGraphAt(git, await git.treeOf(head), [], [...edited]);
-      const present = new Set(headFiles);
-      const absentImporters = graph.importersOfAbsent(unitPaths.filter((p) => !present.has(p)));
-      const importersOf = (path: string): readonly string[] => graph.importers.get(path) ?? absentImporters.get(path) ?? [];
-      for (const report of reports) {
-        if (entangled.some((e) => e.unit === report.unit)) continue;
-        const own = new Set(report.unit.paths);
-        const byFile = new Map<string, string[]>();
-        for (const path of report.unit.paths) {
-          for (const importer of importersOf(path)) {
-            if (edited.has(importer) && !own.has(importer)) byFile.set(importer, [...(byFile.get(importer) ?? []), path]);
-          }
-        }
-        for (const [file, imports] of byFile) soft.push({ unit: report.unit, file, imports });
-      }
+      entangled.push(...(await conflictsAfterLanding(sim, store, baseTree, landing, landingRevertable, revertables, before, reports, names)));
+      soft.push(...(await softDependencies(git, head, landing, reports, entangled)));
     }
-
-    const irreversible = irreversibleFiles(request.verify, [...prPaths], request.labels);
-
-    // With checks on: does reverting a soft-dependent unit after this change still pass them?
-    let checksRun = false;
-    const softUnits = [...new Set(soft.map((s) => s.unit))];
-    if (request.runChecks && request.verify.commands.length > 0 && softUnits.length > 0) {
-      checksRun = true;
-      const landed = store.writeCommit(landing.tree, [base], 'rollback-gate: this change, landed');
-      await withWorktree(store, async (worktree) => {
-        for (const unit of softUnits) {
-          const report = reports.find((r) => r.unit === unit)!;
-          if (report.status.revertible !== 'alone' || !report.status.tree) continue;
-          await worktree.checkout(report.status.tree, landed, `rollback-gate: revert ${unit.name} after this change`);
-          log.info(`checks on the rollback of ${unit.name} (${unit.commit.slice(0, 12)}) after this change`);
-          report.checks = await runChecks(worktree.dir, checkOptions(deps, request));
-          if (report.checks.some((c) => !c.passed)) {
-            entangled.push({
-              unit,
-              kind: 'checks',
-              files: soft.filter((s) => s.unit === unit).map((s) => ({ file: s.file, conflict: 'checks', lines: [] })),
-            });
-          }
-        }
-      });
-    }
-
-    const problems: string[] = [];
-    const warnings: string[] = [];
-    const mode = request.verify.entanglement;
-    if (!landing.clean) problems.push(`the change does not land cleanly on ${base.slice(0, 12)} (${landing.conflicts.length} conflicting file(s))`);
-    if (entangled.length > 0) {
-      const line = `${entangled.length} unit(s) of the window could no longer be reverted alone after this change`;
-      (mode === 'fail' ? problems : warnings).push(line);
-    }
-    const unacknowledged = irreversible.filter((f) => !f.acknowledged);
-    if (unacknowledged.length > 0) {
-      problems.push(`${unacknowledged.length} irreversible file(s) need their label on the pull request`);
-    }
-    if (soft.length > 0) warnings.push(`${soft.length} soft dependenc${soft.length === 1 ? 'y' : 'ies'}: this change edits files importing what earlier units changed`);
+    const irreversible = irreversibleFiles(request.verify, [...new Set(prPaths)], request.labels);
+    const checksRun = await checkSoftDependencies(deps, request, store, { base, tree: landing.tree }, reports, soft, entangled);
+    const { problems, warnings } = prVerdict(request, base, landing, entangled, irreversible, soft);
 
     const { path: planPath, plan } = writeLandingPlan(request, { base, baseTree, head, landing, entangled, irreversible, createdAt: clock() });
     return {
@@ -396,7 +447,7 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
       rollbackReady: problems.length === 0,
       problems,
       warnings,
-      entanglementMode: mode,
+      entanglementMode: request.verify.entanglement,
       planPath,
       plan,
       engine: sim.engine,
