@@ -80,7 +80,7 @@ describe('rollback bundle: strategies', () => {
   it('revert-range with batch: false makes one revert commit per commit', async () => {
     const r = repo();
     const base = await checkpoint(r, 's3');
-    for (const i of [1, 2]) r.commit(`feat: ${i}`, { [`f${i}.txt`]: `${i}\n` });
+    for (const i of [1, 2]) r.commit(`feat: ${i}\n\nSession-Id: s3\n`, { [`f${i}.txt`]: `${i}\n` });
     r.git(['push', '--quiet', 'origin', 'main']);
     const run = await rollback(r, { target: 's3', batch: 'false', direct: 'true' });
     expect(run.exitCode).toBe(0);
@@ -110,7 +110,7 @@ describe('rollback bundle: strategies', () => {
     const head = r.commit('feat: unmerged', { 'x.txt': 'x\n' });
     r.git(['push', '--quiet', 'origin', 'agent/session']);
     r.git(['switch', '--quiet', 'main']);
-    const pr = loopback.server.store.createPull('octo-org', 'octo-repo', { title: 'agent work', head: 'agent/session', base: 'main' });
+    const pr = loopback.server.store.createPull('octo-org', 'octo-repo', { title: 'agent work', head: 'agent/session', base: 'main', headSha: head });
     const run = await rollback(r, { target: `pr-${pr.number}`, token: 'ghs_test' });
     expect(run.exitCode).toBe(0);
     expect(run.outputs.strategy).toBe('delete-branch');

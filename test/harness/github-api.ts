@@ -480,7 +480,7 @@ export interface StoredIssue {
   labels: string[];
   createdAt: string;
   updatedAt: string;
-  pull?: { head: string; base: string; draft: boolean; headSha: string; baseSha: string };
+  pull?: { head: string; base: string; draft: boolean; headSha: string; baseSha: string; headRepo?: string };
 }
 
 export interface StoredComment {
@@ -528,11 +528,12 @@ export class GitHubStore {
     return issue;
   }
 
-  createPull(owner: string, repo: string, fields: { title: string; head: string; base: string; body?: string | null; draft?: boolean }): StoredIssue {
+  /** A pull request; `headSha` (default: a made-up sha) and `headRepo` (`owner/name` of a fork; default this repository) as the test needs. */
+  createPull(owner: string, repo: string, fields: { title: string; head: string; base: string; body?: string | null; draft?: boolean; headSha?: string; headRepo?: string }): StoredIssue {
     return this.createIssue(owner, repo, {
       title: fields.title,
       body: fields.body,
-      pull: { head: fields.head, base: fields.base, draft: fields.draft ?? false, headSha: fakeSha(`head:${fields.head}`), baseSha: fakeSha(`base:${fields.base}`) },
+      pull: { head: fields.head, base: fields.base, draft: fields.draft ?? false, headSha: fields.headSha ?? fakeSha(`head:${fields.head}`), baseSha: fakeSha(`base:${fields.base}`), headRepo: fields.headRepo },
     });
   }
 
@@ -577,7 +578,12 @@ function pullJson(r: HandledRequest, issue: StoredIssue): JsonObject {
     merge_commit_sha: null,
     user: BOT,
     labels: issue.labels.map(labelJson),
-    head: { ref: pull.head, sha: pull.headSha, label: `${owner}:${pull.head}` },
+    head: {
+      ref: pull.head,
+      sha: pull.headSha,
+      label: `${(pull.headRepo ?? `${owner}/${repo}`).split('/')[0]}:${pull.head}`,
+      repo: { full_name: pull.headRepo ?? `${owner}/${repo}`, fork: pull.headRepo !== undefined && pull.headRepo !== `${owner}/${repo}` },
+    },
     base: { ref: pull.base, sha: pull.baseSha, label: `${owner}:${pull.base}` },
     created_at: issue.createdAt,
     updated_at: issue.updatedAt,

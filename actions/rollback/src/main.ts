@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROLLBACK_PHASES, ROLLBACK_PLAN_SCHEMA, ROLLBACK_STRATEGIES, RollbackFailure, UserError, checkTimeoutCapMs, parseIsoTime, planSchemaOf, loadConfigForEvent, renderRollbackSummary, rollback, systemClock, type RollbackReport } from '@rollback-gate/core';
+import { ROLLBACK_PHASES, ROLLBACK_PLAN_SCHEMA, ROLLBACK_STRATEGIES, RollbackFailure, UserError, checkTimeoutCapMs, parseIsoTime, planSchemaOf, loadConfigForEvent, renderRollbackSummary, rollback, systemClock, type RollbackReport, createClassifier } from '@rollback-gate/core';
 import { ActionIO, actionLogger, eventContext, githubClient, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
 import { rollbackSpec } from './spec.js';
 
@@ -50,6 +50,7 @@ export async function run(): Promise<void> {
     const tempDir = join(runnerTemp(), 'rollback-gate');
     const maxCommandTimeoutMs = checkTimeoutCapMs(process.env);
     let report: RollbackReport | undefined;
+    const lists = { serverUrl: process.env.GITHUB_SERVER_URL || 'https://github.com', repository: context.repository, classify: createClassifier(config.agents) };
     try {
       const outcome = await rollback(
         { git, log: actionLogger, clock: systemClock, github: githubClient(io.text('token')), env: process.env },
@@ -83,18 +84,18 @@ export async function run(): Promise<void> {
       report = outcome.report;
       io.output('report-path', outcome.reportPath);
       if (outcome.planPath) io.output('plan-path', outcome.planPath);
-      summary.push(renderRollbackSummary(outcome.report, outcome.target, outcome.skipped));
+      summary.push(renderRollbackSummary(outcome.report, outcome.target, outcome.skipped, lists));
     } catch (error) {
       // The report is written whatever happened: point at it and show it.
       if (error instanceof RollbackFailure) {
         report = error.outcome.report;
         io.output('report-path', error.outcome.reportPath);
-        summary.push(renderRollbackSummary(report, error.outcome.target, error.outcome.skipped));
+        summary.push(renderRollbackSummary(report, error.outcome.target, error.outcome.skipped, lists));
       }
       throw error;
     } finally {
       if (report) {
-        io.output('strategy', report.strategy);
+        io.output('strategy', report.strategy ?? '');
         io.output('commits', report.commits);
         io.output('culprit', report.culprit ?? '');
         io.output('rollback-sha', report.rollbackSha ?? '');

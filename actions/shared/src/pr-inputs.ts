@@ -1,16 +1,20 @@
 /** Inputs the PR checks (scope-guard, verify-rollback and the gate) resolve the same way. */
 import * as core from '@actions/core';
-import { UserError, checkTimeoutCapMs, systemClock, type Config, type EventContext, type Git, type VerifyDeps, type VerifyRequest } from '@rollback-gate/core';
+import { UserError, checkTimeoutCapMs, systemClock, type Config, type EventContext, type Git, type VerifyDeps, type VerifyRequest, describeCheckpoint, findCheckpoint } from '@rollback-gate/core';
 import { actionLogger, githubClient, runnerTemp } from './runtime.js';
 
 /** The base a scope check compares with: the input, the event's base, or the session's checkpoint. */
 export async function scopeBase(git: Git, context: EventContext, config: Config, input: string): Promise<string> {
   if (input) return input;
   if (context.base) return context.base;
-  const checkpoint = `refs/tags/${config.checkpoint.prefix}${context.sessionId}`;
-  if (await git.resolveCommit(checkpoint)) return checkpoint;
+  // Ours (sealed, re-checked) or hand-made (unsealed): `<prefix><id>`, then `<prefix>before-session-<id>`.
+  const checkpoint = await findCheckpoint(git, context.sessionId, { prefix: config.checkpoint.prefix, remote: 'origin' });
+  if (checkpoint) {
+    if (!checkpoint.sealed) core.info(`comparing with ${describeCheckpoint(checkpoint)}.`);
+    return `refs/tags/${checkpoint.tag}`;
+  }
   throw new UserError(
-    `no base to compare with: the ${context.eventName} event names none and there is no checkpoint for session ${context.sessionId}.`,
+    `no base to compare with: the ${context.eventName} event names none and there is no checkpoint for session ${context.sessionId} (${config.checkpoint.prefix}${context.sessionId} or ${config.checkpoint.prefix}before-session-${context.sessionId}).`,
     'Give `base` (a branch, tag or sha), or run the checkpoint action first.',
   );
 }

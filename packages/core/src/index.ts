@@ -71,9 +71,11 @@ export {
   BACKUP_PREFIX,
   CHECKPOINT_TAG_PREFIX,
   hasTrailerLine,
+  isRollbackCommit,
   LOCK_PREFIX,
   POSTMORTEM_BRANCH_PREFIX,
   ROLLBACK_BRANCH_PREFIX,
+  rollbackTrailers,
   trailerLine,
   TRAILERS,
   trailerValue,
@@ -221,6 +223,10 @@ export {
   pruneCheckpoints,
   type PruneResult,
   readCheckpointManifest,
+  readCheckpoint,
+  findCheckpoint,
+  describeCheckpoint,
+  type CheckpointRef,
   type RetentionPolicy,
 } from './checkpoint/checkpoint.js';
 export {
@@ -396,6 +402,10 @@ export {
   findCascade,
   type Verdict,
 } from './rollback/bisect.js';
+export { RevertLedger, type Undo } from './git/undo.js';
+export { findRolledBack, type RolledBack } from './rollback/reverted.js';
+export { branchLanding, type BranchLanding, sessionCommits, type SessionCommits } from './rollback/landed.js';
+export { commitTable, commitUrl, describeCommitLine, type ListedCommit } from './output/commit-list.js';
 export {
   type Lock,
   releaseLock,
@@ -411,7 +421,6 @@ export {
   type TagProtection,
 } from './rollback/provenance.js';
 export {
-  alreadyReverted,
   commitReverts,
   type RevertOutcome,
   type RevertStep,

@@ -67,7 +67,7 @@ async function cleanupLocalRemote(repo: Repo): Promise<void> {
 function render(term: Terminal, report: RollbackReport, outcome: Pick<RollbackOutcome, 'skipped'>, subjects: Map<string, string>): void {
   term.fields([
     ['target', `${safe(report.target.input)}: ${safe(report.target.resolved)}`],
-    ['strategy', report.strategy],
+    ['strategy', report.strategy ?? 'not resolved: failed before resolving the target'],
     ...(report.culprit ? ([['culprit', report.culprit]] as Array<[string, string]>) : []),
     ...(report.bisect ? ([['bisect', `${report.bisect.runs} run(s), ${report.bisect.skipped} skipped`]] as Array<[string, string]>) : []),
     ['verified', report.verified ? 'yes' : report.checks.length === 0 ? 'no checks configured' : 'NO'],

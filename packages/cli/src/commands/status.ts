@@ -2,7 +2,8 @@ import {
   UserError,
   checkScope,
   createClassifier,
-  readCheckpointManifest,
+  describeCheckpoint,
+  findCheckpoint,
   readCommits,
   resolveTarget,
   revertSteps,
@@ -84,11 +85,12 @@ export const statusCommand: Command = {
     const repo = await openRepo(ctx, { dir: stringOption(ctx.args, 'dir') ?? session.hook?.cwd });
     const { git, config, log } = repo;
     const { id, how } = await resolveSessionId(repo, session.id);
-    const tag = `${config.checkpoint.prefix}${id}`;
-    if (!(await git.refExists(`refs/tags/${tag}`))) {
-      throw new UserError(`there is no checkpoint ${tag} in this repository.`, `Run \`rollback-gate checkpoint --session-id ${id}\` at the start of the session, or check the id (git tag --list '${config.checkpoint.prefix}*').`);
+    // Ours (sealed, re-checked) or hand-made (unsealed): `<prefix><id>`, then `<prefix>before-session-<id>`.
+    const manifest = await findCheckpoint(git, id, { prefix: config.checkpoint.prefix });
+    if (!manifest) {
+      throw new UserError(`there is no checkpoint ${config.checkpoint.prefix}${id} (or ${config.checkpoint.prefix}before-session-${id}) in this repository.`, `Run \`rollback-gate checkpoint --session-id ${id}\` at the start of the session, or check the id (git tag --list '${config.checkpoint.prefix}*').`);
     }
-    const manifest = await readCheckpointManifest(git, tag);
+    const tag = manifest.tag;
     const head = await git.requireCommit('HEAD', 'HEAD');
     const branch = await git.currentBranch();
     const classify = createClassifier(config.agents);
@@ -140,7 +142,7 @@ export const statusCommand: Command = {
         : term.paint('red', `✗ out of scope: ${scope.violations.length} violation(s)`);
     term.essential(`session ${id}: ${verdict}; ${commits.length} commit(s) (${agent} agent, ${commits.length - agent} human), ${scope.counted.length}/${config.scope.maxFiles} files`);
     term.fields([
-      ['checkpoint', `${tag} at ${manifest.commit.slice(0, 12)}${how === 'newest-reachable' ? ' (the newest reachable from HEAD)' : ''}`],
+      ['checkpoint', `${manifest.sealed ? tag : describeCheckpoint(manifest)} at ${manifest.commit.slice(0, 12)}${how === 'newest-reachable' ? ' (the newest reachable from HEAD)' : ''}`],
       ['head', `${head.slice(0, 12)}${branch ? ` on ${safe(branch)}` : ' (detached)'}`],
     ]);
     renderStatus(term, scope, repo, commits, uncommitted, rollback);

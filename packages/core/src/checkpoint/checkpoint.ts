@@ -148,6 +148,69 @@ export async function readCheckpointManifest(git: Git, tag: string): Promise<Che
   return manifest;
 }
 
+/**
+ * A checkpoint as found: ours (sealed manifest, re-checked) or hand-made (a lightweight tag, or an
+ * annotated tag without our manifest), which is *unsealed*: used as given, with no seal to re-check.
+ */
+export interface CheckpointRef {
+  /** The tag name, without `refs/tags/`. */
+  tag: string;
+  commit: string;
+  tree: string;
+  sealed: boolean;
+  /** Our manifest, when the tag holds one (its seal verified). */
+  manifest: CheckpointManifest | null;
+}
+
+/**
+ * Reads the checkpoint tag `tag`. A tag holding our manifest must verify (seal, and the commit it
+ * names); a tag without one (lightweight, or annotated by hand) is an unsealed checkpoint.
+ */
+export async function readCheckpoint(git: Git, tag: string): Promise<CheckpointRef> {
+  const ref = `refs/tags/${tag}`;
+  const type = await git.test(['cat-file', '-t', ref]);
+  if (type.exitCode !== 0) throw new UserError(`there is no tag ${tag}.`);
+  const commit = await git.text(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).catch(() => '');
+  if (!commit) throw new UserError(`the tag ${tag} does not point at a commit, so it is no checkpoint.`, 'Remove or rename that tag.');
+  const tree = await git.treeOf(commit);
+  if (type.stdout.trim() === 'tag') {
+    const object = await git.text(['cat-file', 'tag', ref]);
+    const message = object.slice(object.indexOf('\n\n') + 2);
+    if (message.includes('{') && message.includes('rollback-gate/checkpoint')) {
+      const manifest = await readCheckpointManifest(git, tag);
+      return { tag, commit, tree, sealed: true, manifest };
+    }
+  }
+  return { tag, commit, tree, sealed: false, manifest: null };
+}
+
+/**
+ * Finds the checkpoint of session (or tag) `name`: `<prefix><name>`, then `<prefix>before-session-<name>`
+ * (the playbook's hand-made tags), then `<name>` itself when it is a tag under the prefix; tags missing
+ * here are fetched from `remote`. Undefined when none exists.
+ */
+export async function findCheckpoint(git: Git, name: string, options: { prefix: string; remote?: string }): Promise<(CheckpointRef & { sessionId: string }) | undefined> {
+  const { prefix } = options;
+  const id = name.startsWith(prefix) ? name.slice(prefix.length) : name;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(id) || id.includes('..')) return undefined;
+  const candidates = name.startsWith(prefix) ? [name] : [`${prefix}${id}`, `${prefix}before-session-${id}`];
+  for (const tag of candidates) {
+    const ref = `refs/tags/${tag}`;
+    if (!(await git.refExists(ref)) && options.remote) {
+      await git.test(['fetch', '--no-tags', '--quiet', '--end-of-options', options.remote, `+${ref}:${ref}`]);
+    }
+    if (await git.refExists(ref)) {
+      return { ...(await readCheckpoint(git, tag)), sessionId: id.replace(/^before-session-/, '') };
+    }
+  }
+  return undefined;
+}
+
+/** How summaries name a checkpoint: `checkpoint/s1 (sealed)` or `checkpoint/s1 (unsealed: a hand-made tag, no seal to re-check)`. */
+export function describeCheckpoint(checkpoint: Pick<CheckpointRef, 'tag' | 'sealed'>): string {
+  return `${checkpoint.tag} (${checkpoint.sealed ? 'sealed' : 'unsealed: a hand-made tag, no seal to re-check'})`;
+}
+
 async function resolveCheckpointCommit(git: Git, request: CheckpointRequest, log: Logger): Promise<string> {
   if (await git.isEmptyRepository()) {
     throw new UserError('the repository has no commits yet; there is no known-good state to checkpoint.', 'Make a first commit, then run again.');

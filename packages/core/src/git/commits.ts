@@ -45,10 +45,11 @@ function parseTrailers(text: string): Trailer[] {
 export async function readCommits(
   git: Git,
   revs: readonly string[],
-  options: { firstParent?: boolean; newestFirst?: boolean; maxCount?: number } = {},
+  options: { firstParent?: boolean; newestFirst?: boolean; maxCount?: number; noWalk?: boolean } = {},
 ): Promise<CommitInfo[]> {
   const args = ['log', `--format=${FIELDS.join(FIELD_SEP)}${RECORD_SEP}`];
   if (options.firstParent) args.push('--first-parent');
+  if (options.noWalk) args.push('--no-walk');
   if (!options.newestFirst) args.push('--reverse');
   if (options.maxCount !== undefined) args.push(`--max-count=${options.maxCount}`);
   args.push('--end-of-options', ...revs, '--');

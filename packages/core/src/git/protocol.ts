@@ -20,6 +20,8 @@ export const TRAILERS = {
   checks: 'Checks',
   /** A rollback's revert commits name the session or target they undo. */
   rollbackOf: 'Rollback-Of',
+  /** One per commit a rollback commit reverts, so a re-run recognises its own work. */
+  reverts: 'Reverts',
   /** A postmortem record's commit. */
   postmortemId: 'Postmortem-Id',
   /** Allows a change across layers, with the reason. */
@@ -50,7 +52,7 @@ export function trailerValue(commit: WithTrailers, key: string): string | undefi
 /** Every value of trailer `key` (case-insensitive), in order. */
 export function trailerValues(commit: WithTrailers, key: string): string[] {
   const wanted = key.toLowerCase();
-  return commit.trailers.filter((t) => t.key.toLowerCase() === wanted).map((t) => t.value);
+  return commit.trailers.filter((t) => t.key.toLowerCase() === wanted).map((t) => t.value.trim()).filter(Boolean);
 }
 
 /** `Key: value`, as a trailer line of a message we write. */
@@ -61,4 +63,14 @@ export function trailerLine(key: string, value: string | number): string {
 /** True when a message body has a trailer line `Key:` (as we write it). */
 export function hasTrailerLine(body: string, key: string): boolean {
   return body.split('\n').some((line) => line.startsWith(`${key}:`));
+}
+
+/** True for a commit rollback-gate made to roll something back (it carries `Rollback-Of:`). */
+export function isRollbackCommit(commit: WithTrailers): boolean {
+  return trailerValue(commit, TRAILERS.rollbackOf) !== undefined;
+}
+
+/** The trailer block of a rollback commit: `Rollback-Of: <id>` and one `Reverts: <sha>` per commit. */
+export function rollbackTrailers(id: string, reverted: readonly string[]): string {
+  return [trailerLine(TRAILERS.rollbackOf, id), ...reverted.map((sha) => trailerLine(TRAILERS.reverts, sha))].join('\n');
 }

@@ -193,7 +193,8 @@ export interface GitHubPullRequest {
   commits?: number;
   user?: GitHubUser | null;
   labels: GitHubLabel[];
-  head: { ref: string; sha: string; label?: string };
+  /** `repo` is null when the head repository (a fork) was deleted. */
+  head: { ref: string; sha: string; label?: string; repo?: { full_name: string; fork?: boolean } | null };
   base: { ref: string; sha: string; label?: string };
 }
 

@@ -129,7 +129,7 @@ export function readRollbackReport(input: string, baseDir: string): { report: Ro
   };
   strings('commits');
   strings('files');
-  if (typeof value.strategy !== 'string') problems.push('"strategy" must be a string');
+  if (typeof value.strategy !== 'string' && value.strategy !== null) problems.push('"strategy" must be a string (or null: the rollback failed before resolving its target)');
   if (!['succeeded', 'failed', 'dry-run'].includes(value.outcome as string)) problems.push('"outcome" must be succeeded, failed or dry-run');
   if (typeof value.startedAt !== 'string') problems.push('"startedAt" must be a date and time');
   if (typeof value.finishedAt !== 'string') problems.push('"finishedAt" must be a date and time');
@@ -145,6 +145,7 @@ export function readRollbackReport(input: string, baseDir: string): { report: Ro
 /** The strategy in words, from the report. */
 export function describeStrategy(report: RollbackReport): string {
   const n = report.commits.length;
+  if (report.strategy === null) return `none: the rollback failed before resolving its target${report.requested ? ` (asked: ${report.requested.strategy})` : ''}`;
   switch (report.strategy as string) {
     case 'revert-squash':
       return 'squash revert';

@@ -25,9 +25,12 @@ export interface CascadeEntry {
 
 export interface RollbackReport {
   schema: typeof ROLLBACK_REPORT_SCHEMA;
-  /** The target as given, and what it resolved to. */
-  target: { input: string; kind: 'session' | 'checkpoint' | 'pr' | 'commit' | 'range'; resolved: string };
-  strategy: RollbackExecutionStrategy;
+  /** The target as given, and what it resolved to (`kind` null: the run failed before resolving it). */
+  target: { input: string; kind: 'session' | 'checkpoint' | 'pr' | 'commit' | 'range' | 'branch' | null; resolved: string };
+  /** What was asked, as given (`strategy` may be `auto`). */
+  requested?: { target: string; strategy: string };
+  /** The strategy executed; null when the run failed before resolving its target. */
+  strategy: RollbackExecutionStrategy | null;
   /** Full shas reverted, newest first. */
   commits: string[];
   culprit: string | null;

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import { matchesAny } from '../config/glob.js';
 import type { Clock, Logger } from '../base/env.js';
 import { UserError } from '../base/errors.js';
-import { assertNotOption, type Git } from '../git/git.js';
+import type { Git } from '../git/git.js';
 import { ARCHIVE_PREFIX, ROLLBACK_BRANCH_PREFIX } from '../git/protocol.js';
 import { GitHubApiError, type GitHubClient } from '../github/github.js';
 import { shellCommand } from '../output/shell.js';
@@ -21,7 +21,10 @@ import { bisect, BisectRangeError, findCascade, type BisectResult } from './bise
 import { bisectInRounds } from './bisect-probe.js';
 import { commitReverts, revertSteps, type RevertOutcome, type RevertStep } from './revert.js';
 import { resolveTarget, type ResolvedTarget } from './target.js';
-import { renderRollbackSummary } from './summary.js';
+import { linksFromRunUrl, renderRollbackSummary } from './summary.js';
+import { findRolledBack } from './reverted.js';
+import { rollbackBranch } from './branch.js';
+import { createClassifier } from '../git/classify.js';
 import { releaseLock, takeLock, type Lock } from './lock.js';
 import { checkAttestation, checkTagProtection, manifestDigest, runApprovals } from './provenance.js';
 import { planSchemaOf, readRollbackPlan, ROLLBACK_PLAN_SCHEMA, sealRollbackPlan, writeRollbackPlan, type RollbackPlan } from './rollback-plan.js';
@@ -140,6 +143,8 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
       await loadPlanForApply(run);
     } else {
       await resolveStep(run);
+      // A re-run (also after a run killed after its push) finds its own work and changes nothing.
+      if (await alreadyRolledBackStep(run)) return outcome();
       if (run.phase === 'all' && !request.dryRun) run.lock = await lockStep(run);
       if (run.target!.strategy !== 'delete-branch') {
         await bisectStep(run);
@@ -177,7 +182,7 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
     return outcome();
   } catch (error) {
     run.report.outcome = 'failed';
-    run.report.error = (error as Error).message;
+    run.report.error = run.target ? (error as Error).message : `failed before resolving the target: ${(error as Error).message}`;
     await closeRun(run);
     if (error instanceof UserError) throw new RollbackFailure(error, failed());
     throw error;
@@ -201,20 +206,16 @@ async function openRun(deps: RollbackDeps, request: RollbackRequest): Promise<Ru
     if (branchInput && branchInput !== plan.branch) throw new UserError(`the plan is for branch ${JSON.stringify(plan.branch)}, but \`branch\` is ${JSON.stringify(branchInput)}.`);
     branchInput = plan.branch;
   }
-  const branch = branchInput || (await git.remoteDefaultBranch(remote));
-  if (!branch) throw new UserError(`cannot tell ${remote}'s default branch.`, 'Name the branch to roll back on with `branch`.');
-  assertNotOption(branch, 'branch');
-  if (!(await git.isValidRefName(`refs/heads/${branch}`))) throw new UserError(`input \`branch\` ${JSON.stringify(branch)} is not a valid branch name.`);
-  const tip = await git.remoteRef(remote, `refs/heads/${branch}`);
-  if (!tip) throw new UserError(`the branch ${branch} does not exist on ${remote}.`);
+  const { branch, tip } = await rollbackBranch(git, remote, branchInput);
   await git.run(['fetch', '--no-tags', '--quiet', '--end-of-options', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`]);
   await ensureHistory(git, { remote, what: 'the full history (a rollback looks back to the checkpoint)', log, reachable: async () => !(await git.isShallow()) });
   if (phase === 'plan') await assertNoPersistedCredential(git);
   mkdirSync(request.tempDir, { recursive: true });
   const report: FullRollbackReport = {
     schema: ROLLBACK_REPORT_SCHEMA,
-    target: { input: request.target || request.planPath, kind: 'commit', resolved: '' },
-    strategy: request.strategy === 'auto' ? 'revert-range' : request.strategy,
+    target: { input: request.target || request.planPath, kind: null, resolved: '' },
+    requested: { target: request.target || request.planPath, strategy: request.strategy },
+    strategy: null,
     commits: [],
     culprit: null,
     cascade: [],
@@ -328,7 +329,22 @@ async function resolveStep(run: Run): Promise<void> {
 
 function targetContext(run: Run, tip: string): Parameters<typeof resolveTarget>[0] {
   const { deps, request } = run;
-  return { git: deps.git, github: deps.github, owner: request.owner, repo: request.repo, remote: run.remote, branch: run.branch, tip, checkpointPrefix: request.config.checkpoint.prefix };
+  return { git: deps.git, github: deps.github, owner: request.owner, repo: request.repo, remote: run.remote, branch: run.branch, tip, checkpointPrefix: request.config.checkpoint.prefix, classify: createClassifier(request.config.agents) };
+}
+
+/** True (and the report says by which commit) when every commit of the target is already proven undone, on the branch or its pending rollback branch. */
+async function alreadyRolledBackStep(run: Run): Promise<boolean> {
+  const target = run.target!;
+  if (target.strategy === 'delete-branch' || target.strategy === 'bisect' || run.steps.length === 0) return false;
+  const found = await findRolledBack(run.deps.git, { tip: run.tip, branch: run.branch, commits: run.steps, remote: run.remote, pending: `rollback/${target.id}` });
+  if (!found) return false;
+  const by = [...new Set(found.undone.map((u) => u.by.sha))];
+  for (const u of found.undone) run.skipped.push({ commit: u.commit.sha, reason: `already ${u.rollback ? 'rolled back' : 'reverted'} by ${u.by.sha.slice(0, 12)} "${u.by.subject}" on ${found.ref}` });
+  run.report.rollbackSha = by[0] ?? null;
+  run.report.branch = found.ref;
+  run.report.outcome = run.request.dryRun ? 'dry-run' : 'succeeded';
+  run.deps.log.info(`${target.id} is already rolled back by ${by.map((s) => s.slice(0, 12)).join(', ')} on ${found.ref}; nothing to do.`);
+  return true;
 }
 
 async function lockStep(run: Run): Promise<Lock> {
@@ -394,7 +410,7 @@ async function bisectStep(run: Run): Promise<void> {
 
 /** The reverts, in memory, newest first, onto the tip. */
 async function revertStep(run: Run): Promise<void> {
-  const outcome = await revertSteps(run.deps.git, run.tip, run.tipTree, run.steps);
+  const outcome = await revertSteps(run.deps.git, run.tip, run.tipTree, run.steps, { classify: createClassifier(run.request.config.agents), branch: run.branch });
   run.outcome = outcome;
   for (const s of outcome.skipped) run.skipped.push({ commit: s.commit.sha, reason: s.reason });
   run.report.commits = outcome.applied.map((s) => s.commit.sha);
@@ -700,14 +716,30 @@ export class RollbackFailure extends UserError {
 
 async function deleteBranch(deps: RollbackDeps, request: RollbackRequest, target: ResolvedTarget, remote: string, report: RollbackReport): Promise<void> {
   const { git } = deps;
-  const { branch, head } = target.unmerged!;
+  const { branch, head, fork } = target.unmerged!;
+  const pr = target.pullRequest;
+  report.verificationNote = 'not verified: deleting a branch runs no checks';
+  if (fork) {
+    // The PR's branch lives in another repository: a same-named branch here is not the PR's. Close the PR only.
+    if (!pr || !deps.github || !request.owner || !request.repo) throw new UserError(`pull request #${pr?.number ?? '?'} comes from a fork; closing it needs a token.`, 'Give `token` (pull-requests: write).');
+    if (request.dryRun) return;
+    if (pr.state === 'open') {
+      await deps.github.createIssueComment(request.owner, request.repo, pr.number, `Rolled back by rollback-gate: this pull request from ${pr.headRepo ?? 'a deleted fork'} was closed. Its branch is in that repository, so nothing in ${request.owner}/${request.repo} was touched.`);
+      await deps.github.updatePull(request.owner, request.repo, pr.number, { state: 'closed' });
+    }
+    return;
+  }
   const current = await git.remoteRef(remote, `refs/heads/${branch}`);
   const archive = `${ARCHIVE_PREFIX}${target.id}`;
+  if (current && current !== head) {
+    throw new UserError(
+      `${branch} on ${remote} is at ${current.slice(0, 12)}, not at ${head.slice(0, 12)}, the head ${pr ? `of pull request #${pr.number}` : 'read at the start'}: it is not (or no longer) that branch. Nothing was archived or deleted.`,
+      'Check who moved the branch; run the rollback again if it is still to be deleted.',
+    );
+  }
   report.branch = branch;
-  report.verificationNote = 'not verified: deleting a branch runs no checks';
   if (request.dryRun) return;
   if (current) {
-    if (current !== head) deps.log.info(`${branch} moved to ${current} since the PR was read; archiving that.`);
     const pushed = await git.test([
       'push', '--atomic', '--porcelain',
       `--force-with-lease=refs/heads/${branch}:${current}`,
@@ -720,7 +752,6 @@ async function deleteBranch(deps: RollbackDeps, request: RollbackRequest, target
     }
   }
   report.rollbackSha = current ?? head;
-  const pr = target.pullRequest;
   if (pr && deps.github && request.owner && request.repo && pr.state === 'open') {
     const restore = `${shellCommand(['git', 'fetch', 'origin', archive])} && ${shellCommand(['git', 'push', 'origin', `FETCH_HEAD:refs/heads/${branch}`])}`;
     await deps.github.createIssueComment(request.owner, request.repo, pr.number, `Rolled back by rollback-gate: the branch \`${branch}\` was archived as \`${archive}\` and deleted.\n\nRestore it with:\n\n${'```'}sh\n${restore}\n${'```'}`);
@@ -761,7 +792,7 @@ async function deliver(deps: RollbackDeps, request: RollbackRequest, target: Res
       title: `Roll back ${target.id}`,
       head: rollbackBranch,
       base: branch,
-      body: renderRollbackSummary(report, target, []),
+      body: renderRollbackSummary(report, target, [], { ...linksFromRunUrl(request.runUrl), classify: createClassifier(request.config.agents) }),
     });
     report.prUrl = pr.html_url;
   } catch (error) {

@@ -1,13 +1,40 @@
 /** The rollback's job summary (also the body of its pull request). */
+import type { Classification } from '../git/classify.js';
+import type { CommitInfo } from '../git/commits.js';
+import { commitTable, type ListedCommit } from '../output/commit-list.js';
 import { markdownCode, markdownTable, markdownText } from '../output/report.js';
 import { type RollbackReport } from './rollback-report.js';
 import { type ResolvedTarget } from './target.js';
 
+/** How commit lists are shown: linked to the server when its URL and the repository are known, classified agent/human. */
+export interface CommitListOptions {
+  serverUrl?: string;
+  repository?: string;
+  classify?: (commit: CommitInfo) => Classification;
+}
+
+/** Server URL and repository from a run URL (`<server>/<owner>/<repo>/actions/runs/<id>`). */
+export function linksFromRunUrl(runUrl: string | undefined): Pick<CommitListOptions, 'serverUrl' | 'repository'> {
+  const m = runUrl?.match(/^(https?:\/\/.+?)\/([\w.-]+\/[\w.-]+)\/actions\/runs\//);
+  return m ? { serverUrl: m[1], repository: m[2] } : {};
+}
+
 /** The job summary (and PR body) of a rollback. */
-export function renderRollbackSummary(report: RollbackReport, target: ResolvedTarget | undefined, skipped: ReadonlyArray<{ commit: string; reason: string }>): string {
+export function renderRollbackSummary(
+  report: RollbackReport,
+  target: ResolvedTarget | undefined,
+  skipped: ReadonlyArray<{ commit: string; reason: string }>,
+  lists: CommitListOptions = {},
+): string {
+  const known = new Map<string, CommitInfo>();
+  for (const c of [...(target?.commits ?? []), ...(target?.later ?? [])]) known.set(c.sha, c);
+  const listed = (sha: string): ListedCommit => {
+    const c = known.get(sha);
+    return { sha, subject: c?.subject ?? '', author: c?.authorName ?? '', kind: c && lists.classify ? lists.classify(c).kind : null };
+  };
   const rows: string[][] = [
     ['target', `${markdownCode(report.target.input)}: ${markdownText(report.target.resolved)}`],
-    ['strategy', markdownCode(report.strategy)],
+    ['strategy', report.strategy ? markdownCode(report.strategy) : `not resolved (asked: ${markdownCode(report.requested?.strategy ?? 'auto')}): the run failed before resolving its target`],
     ['outcome', report.outcome + (report.error ? `: ${markdownText(report.error.split('\n')[0] ?? '')}` : '')],
     ['verified', report.verified ? 'yes' : `**no**${report.verificationNote ? `: ${markdownText(report.verificationNote)}` : ''}`],
     ['verification', markdownCode(report.verification ?? 'none')],
@@ -34,7 +61,15 @@ export function renderRollbackSummary(report: RollbackReport, target: ResolvedTa
   rows.push(['started / finished', `${report.startedAt} / ${report.finishedAt}`]);
   const parts = [`## Rollback of ${markdownCode(target?.id ?? report.target.input)}`, markdownTable(['', ''], rows)];
   if (report.commits.length > 0) {
-    parts.push('### Reverted, newest first', markdownTable(['commit'], report.commits.map((c) => [markdownCode(c)])));
+    parts.push('### Reverted, newest first', commitTable(report.commits.map(listed), lists));
+  }
+  for (const note of target?.notes ?? []) parts.push(`> **Note:** ${markdownText(note)}`);
+  const kept = target?.later ?? [];
+  if (kept.length > 0 && target?.strategy !== 'delete-branch') {
+    parts.push(
+      `### Kept: ${kept.length} later commit(s) on the branch that are not ${markdownText(target?.id ?? '')}'s (never reverted)`,
+      commitTable(kept.slice(0, 50).map((c) => listed(c.sha)), lists) + (kept.length > 50 ? `\n\nand ${kept.length - 50} more.` : ''),
+    );
   }
   if (report.culpritBlastRadius.length > 0) {
     parts.push('### The culprit\'s blast radius (files importing what it changed)', markdownTable(['file', 'import chain'], report.culpritBlastRadius.slice(0, 100).map((r) => [markdownCode(r.file), r.chain.map(markdownCode).join(' ← ')])));
@@ -43,7 +78,7 @@ export function renderRollbackSummary(report: RollbackReport, target: ResolvedTa
     parts.push('### Cascade pulled in with the culprit', markdownTable(['commit', 'why'], report.cascade.map((c) => [markdownCode(c.commit.slice(0, 12)), markdownText(c.reason)])));
   }
   if (skipped.length > 0) {
-    parts.push('### Skipped', markdownTable(['commit', 'why'], skipped.map((s) => [markdownCode(s.commit.slice(0, 12)), markdownText(s.reason)])));
+    parts.push('### Skipped', commitTable(skipped.map((s) => listed(s.commit)), { ...lists, extra: { header: 'why', cell: (_c, i) => markdownText(skipped[i]!.reason) } }));
   }
   if (report.checks.length > 0) {
     parts.push('### Checks on the rolled-back tree', markdownTable(['check', 'exit', 'seconds', 'timed out'], report.checks.map((c) => [markdownText(c.name), String(c.exitCode), (c.durationMs / 1000).toFixed(1), c.timedOut ? 'yes' : 'no'])));

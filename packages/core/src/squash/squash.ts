@@ -1,4 +1,4 @@
-import { readCheckpointManifest } from '../checkpoint/checkpoint.js';
+import { findCheckpoint } from '../checkpoint/checkpoint.js';
 import { createClassifier, type AgentRules, type Classification } from '../git/classify.js';
 import { commitFiles, readCommits, type CommitInfo } from '../git/commits.js';
 import type { Clock, Logger } from '../base/env.js';
@@ -85,9 +85,13 @@ export interface SquashResult {
   treeMatches: boolean;
   pushed: boolean;
   unsignedResult: boolean;
+  /** Every signed commit whose signature the rewrite drops: squashed into the unsigned squash commit, or replayed unsigned (keep-human-commits). */
+  signaturesDropped: Array<{ sha: string; subject: string; author: string; kind: Classification['kind']; how: 'squashed' | 'replayed' }>;
   checkpointTag: string | undefined;
   /** The checks run on the session head; undefined when none were asked for. */
   checks: CheckResult[] | undefined;
+  /** False for a hand-made checkpoint tag (no manifest, no seal); undefined without a checkpoint. */
+  checkpointSealed?: boolean;
 }
 
 const CONVENTIONAL = /^(feat|fix|refactor|perf|docs|test|tests|build|ci|chore|style|revert)(\([^)]*\))?!?: \S/;
@@ -182,6 +186,7 @@ function describeCommit(commit: CommitInfo): string {
 interface ResolvedSession {
   base: string;
   checkpointTag: string | undefined;
+  checkpointSealed?: boolean;
   head: string;
   /** The remote's branch tip seen at the start: the push lease. */
   lease: string | undefined;
@@ -237,22 +242,22 @@ async function resolveSession(deps: SquashDeps, request: SquashRequest, id: stri
 
   let base: string;
   let checkpointTag: string | undefined;
+  let checkpointSealed: boolean | undefined;
   if (request.base?.trim()) {
     assertNotOption(request.base.trim(), 'base');
     base = await git.requireCommit(request.base.trim(), 'input `base`');
   } else {
-    checkpointTag = `${request.checkpointPrefix}${id}`;
-    const tagRef = `refs/tags/${checkpointTag}`;
-    if (!(await git.refExists(tagRef))) {
-      const fetched = await git.test(['fetch', '--no-tags', '--quiet', '--end-of-options', remote, `+${tagRef}:${tagRef}`]);
-      if (fetched.exitCode !== 0) {
-        throw new UserError(
-          `there is no checkpoint ${checkpointTag} for session ${id}, here or on ${remote}.`,
-          'Run the checkpoint action at the start of the session, or give the session\'s first parent as `base`.',
-        );
-      }
+    // Ours (sealed) or hand-made (unsealed): `<prefix><id>`, then `<prefix>before-session-<id>`.
+    const found = await findCheckpoint(git, id, { prefix: request.checkpointPrefix, remote });
+    if (!found) {
+      throw new UserError(
+        `there is no checkpoint ${request.checkpointPrefix}${id} (or ${request.checkpointPrefix}before-session-${id}) for session ${id}, here or on ${remote}.`,
+        'Run the checkpoint action at the start of the session, or give the session\'s first parent as `base`.',
+      );
     }
-    base = (await readCheckpointManifest(git, checkpointTag)).commit;
+    checkpointTag = found.tag;
+    checkpointSealed = found.sealed;
+    base = found.commit;
   }
 
   await ensureHistory(git, {
@@ -270,7 +275,7 @@ async function resolveSession(deps: SquashDeps, request: SquashRequest, id: stri
     }
     throw error;
   });
-  return { base, checkpointTag, head, lease };
+  return { base, checkpointTag, checkpointSealed, head, lease };
 }
 
 /** Commits of the range that others own: on the default branch, or released under a non-checkpoint tag. */
@@ -490,7 +495,9 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
     treeMatches: true,
     pushed: false,
     unsignedResult: false,
+    signaturesDropped: [],
     checkpointTag: session.checkpointTag,
+    checkpointSealed: session.checkpointSealed,
     checks: undefined,
   };
   if (base === head) {
@@ -512,6 +519,11 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
   }
 
   result.unsignedResult = assertSquashable(commits, request).unsignedResult;
+  result.signaturesDropped = commits.flatMap((c, i) => {
+    if (!c.signed) return [];
+    const kind = kinds[i]!;
+    return [{ sha: c.sha, subject: c.subject, author: c.authorName, kind, how: request.keepHumanCommits && kind === 'human' ? ('replayed' as const) : ('squashed' as const) }];
+  });
   await refuseOthersCommits(git, request, base, head);
 
   // 0. The session-end protocol: the tests on the head, before anything is written.

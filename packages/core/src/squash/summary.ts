@@ -1,4 +1,5 @@
 /** The squash's job summary. */
+import { commitTable } from '../output/commit-list.js';
 import { markdownBlock, markdownCode, markdownTable, markdownText } from '../output/report.js';
 import { describeCheck, type CheckResult } from '../sandbox/checks.js';
 import { shellCommand } from '../output/shell.js';
@@ -29,7 +30,7 @@ export function renderSquashSummary(result: SquashResult, remote = 'origin'): st
       ['', ''],
       [
         ['branch', markdownCode(result.branch)],
-        ['base', `${markdownCode(result.base)}${result.checkpointTag ? ` (${markdownCode(result.checkpointTag)})` : ''}`],
+        ['base', `${markdownCode(result.base)}${result.checkpointTag ? ` (${markdownCode(result.checkpointTag)}${result.checkpointSealed === false ? ', unsealed: a hand-made tag, no seal to re-check' : ''})` : ''}`],
         ['squash commit', markdownCode(result.squashCommit ?? '')],
         ['new head', markdownCode(result.sha)],
         ['human commits replayed', String(result.humanCommitsReplayed)],
@@ -41,7 +42,10 @@ export function renderSquashSummary(result: SquashResult, remote = 'origin'): st
     ),
   );
   if (result.unsignedResult) {
-    parts.push('> [!WARNING]\n> Some squashed commits were signed; the squash commit is **not signed**. Set `require-signed: true` to refuse instead.');
+    parts.push(
+      `> [!WARNING]\n> ${result.signaturesDropped.length} signed commit(s) lose their signature: the squash commit is **not signed**${result.signaturesDropped.some((c) => c.how === 'replayed') ? ', and human commits replayed after it are re-created unsigned' : ''}. Set \`require-signed: true\` to refuse instead.`,
+      commitTable(result.signaturesDropped, { extra: { header: 'signature dropped', cell: (_c, i) => (result.signaturesDropped[i]!.how === 'replayed' ? 'replayed unsigned' : 'squashed into the unsigned squash commit') } }),
+    );
   }
   if (result.checks?.some((c) => !c.passed)) {
     parts.push(

@@ -32,6 +32,8 @@ export interface UnitOutput {
   before?: UnitStatus['revertible'];
   /** drill mode, revertible alone: whether the rollback is exactly the inverse of the unit. */
   inverse?: boolean;
+  /** drill mode: the commit that already undoes this unit exactly (a rollback, or a revert). */
+  'rolled-back-by'?: string;
 }
 
 export interface VerifyOutputs {
@@ -76,6 +78,7 @@ export function verifyOutputs(result: VerifyResult): VerifyOutputs {
       };
       if (report.before) output.before = report.before.revertible;
       if (report.inverse !== undefined) output.inverse = report.inverse;
+      if (report.rolledBackBy) output['rolled-back-by'] = report.rolledBackBy.commit;
       return output;
     }),
     'plan-path': result.planPath,
@@ -223,7 +226,9 @@ function windowTable(result: VerifyResult, reports: readonly UnitReport[]): stri
       short(r.unit.commit),
       age(r),
       markdownText(r.unit.subject),
-      `${statusCell(r.status)}${r.inverse === false ? ' — **not the exact inverse**' : ''}`,
+      r.rolledBackBy
+        ? `already ${r.rolledBackBy.rollback ? 'rolled back' : 'reverted'} by ${short(r.rolledBackBy.commit)}`
+        : `${statusCell(r.status)}${r.inverse === false ? ' — **not the exact inverse**' : ''}`,
       checksCell(r.checks),
     ]),
   );
@@ -251,7 +256,7 @@ function planSection(result: VerifyResult): string[] {
 }
 
 function heading(result: VerifyResult): string {
-  const verdict = result.rollbackReady ? 'rollback-ready' : 'not rollback-ready';
+  const verdict = result.mode === 'drill' && result.units.length === 0 ? 'nothing checked' : result.rollbackReady ? 'rollback-ready' : 'not rollback-ready';
   return result.mode === 'pr' ? `## verify-rollback: ${verdict}` : `## verify-rollback drill: ${verdict}`;
 }
 
@@ -259,10 +264,20 @@ function intro(result: VerifyResult): string {
   const count = result.units.length;
   const where = `the last ${count} first-parent commit(s) of ${short(result.tip)} (window: ${result.window.commits} commits, ${result.window.days} days)`;
   if (result.mode === 'pr') return `Checked this change against ${where}.`;
-  const alone = result.units.filter((r) => r.status.revertible === 'alone').length;
-  const withLater = result.units.filter((r) => r.status.revertible === 'with-later').length;
-  const no = count - alone - withLater;
-  return `Drilled the rollback of ${where}: ${alone} revertible alone, ${withLater} only with later units, ${no} not at all.`;
+  const done = result.units.filter((r) => r.rolledBackBy).length;
+  const alone = result.units.filter((r) => !r.rolledBackBy && r.status.revertible === 'alone').length;
+  const withLater = result.units.filter((r) => !r.rolledBackBy && r.status.revertible === 'with-later').length;
+  const no = count - done - alone - withLater;
+  return `Drilled the rollback of ${where}: ${alone} revertible alone, ${withLater} only with later units, ${no} not at all${done ? `, ${done} already rolled back` : ''}.`;
+}
+
+/** An empty window, said plainly: nothing was checked, and how to widen it. */
+function emptyWindow(result: VerifyResult): string {
+  const age = result.newestAgeDays !== undefined ? ` The newest commit on ${short(result.tip)} is ${result.newestAgeDays} day(s) old.` : '';
+  return (
+    `**Nothing was checked**: the window (the last ${result.window.commits} first-parent commits within ${result.window.days} days) holds no unit.${age} ` +
+    `Widen it in \`.github/rollback-gate.yml\`: \`verify.window.days\` (e.g. \`verify: { window: { days: ${Math.max(result.window.days * 2, (result.newestAgeDays ?? 0) + 7)} } }\`).`
+  );
 }
 
 export function renderVerifySummary(result: VerifyResult): string {
@@ -272,7 +287,7 @@ export function renderVerifySummary(result: VerifyResult): string {
   if (result.mode === 'pr') parts.push(...landingSection(result));
   parts.push(...entangledSection(result), ...softSection(result), ...irreversibleSection(result));
   parts.push(`### The window (${result.units.length} unit(s), newest first)`);
-  parts.push(result.units.length > 0 ? windowTable(result, result.units) : 'No unit: the window is empty.');
+  parts.push(result.units.length > 0 ? windowTable(result, result.units) : emptyWindow(result));
   parts.push(...checkDetails(result), ...planSection(result));
   const deepened = result.deepened > 0 ? `; the shallow clone was deepened (${Number.isFinite(result.deepened) ? `${result.deepened} commits` : 'fully'})` : '';
   parts.push(`<sub>${result.merges} simulated merge(s) with ${result.engine === 'merge-tree' ? '`git merge-tree`' : 'a temporary index'}; the checkout was not touched${deepened}.</sub>`);

@@ -17,11 +17,13 @@ import { availableParallelism } from 'node:os';
 import type { VerifyCommand, VerifyConfig } from '../config/config.js';
 import type { Clock, Logger } from '../base/env.js';
 import { UserError } from '../base/errors.js';
-import { assertNotOption, type Git } from '../git/git.js';
+import { assertNotOption, Git, spawnGitRunner } from '../git/git.js';
 import { compileGlobs } from '../config/glob.js';
 import { runChecks, ThrowawayWorktree, type CheckResult } from '../sandbox/checks.js';
 import { importGraphAt } from '../git/tree-files.js';
 import { isExactInverse } from './inverse.js';
+import { readCommits } from '../git/commits.js';
+import { RevertLedger } from '../git/undo.js';
 import { planFileName, writePlan, PLAN_SCHEMA, type LandingPlan, type PlanStep, type RollbackStrategy, type WindowPlan } from './plan.js';
 import { ScratchStore } from '../sandbox/scratch.js';
 import { searchWithLater, type Revertable } from './search.js';
@@ -113,6 +115,8 @@ export interface UnitReport {
   before?: UnitStatus;
   /** drill mode, a clean rollback: is its effect exactly the inverse of the unit's diff? */
   inverse?: boolean;
+  /** drill mode: a later commit on the branch undoes this unit exactly (proven on trees), and is not itself undone. */
+  rolledBackBy?: { commit: string; subject: string; rollback: boolean };
   checks: CheckResult[];
   irreversible: IrreversibleFile[];
 }
@@ -171,6 +175,8 @@ export interface VerifyResult {
   deepened: number;
   window: { commits: number; days: number };
   checksRun: boolean;
+  /** drill mode, an empty window: how old the tip's newest commit is, in days. */
+  newestAgeDays?: number;
 }
 
 const CONCURRENCY = Math.max(2, Math.min(8, availableParallelism()));
@@ -554,6 +560,31 @@ function writeLandingPlan(
 // ---------------------------------------------------------------------------------------------
 // drill mode
 
+/** For each unit (newest first), the commit that undoes it exactly on the branch, if any (see RevertLedger). */
+async function rolledBackUnits(repository: Git, store: ScratchStore, tip: string, units: readonly Unit[]): Promise<Array<UnitReport['rolledBackBy']>> {
+  if (units.length === 0) return [];
+  // The proofs write scratch trees and commits: into the scratch store, never the repository.
+  const runner = spawnGitRunner();
+  const git = new Git(repository.cwd, (args, options) => runner(args, { ...options, env: { ...store.env, ...options.env } }));
+  const infos = new Map((await readCommits(git, units.map((u) => u.commit), { noWalk: true })).map((c) => [c.sha, c]));
+  const oldest = infos.get(units[units.length - 1]!.commit);
+  const ledger = await RevertLedger.read(git, tip, oldest?.parents[0]);
+  const found: Array<UnitReport['rolledBackBy']> = [];
+  for (const unit of units) {
+    const commit = infos.get(unit.commit);
+    const undo = commit ? await ledger.undoneBy(commit, commit.parents.length > 1 ? 1 : null) : null;
+    found.push(undo ? { commit: undo.by.sha, subject: undo.by.subject, rollback: undo.rollback } : undefined);
+  }
+  return found;
+}
+
+/** Days since the tip's newest first-parent commit (for an empty window's advice). */
+async function newestAgeDays(git: Git, tip: string, now: Date): Promise<number | undefined> {
+  const date = (await git.test(['log', '-1', '--format=%cI', '--end-of-options', tip])).stdout.trim();
+  const time = Date.parse(date);
+  return Number.isNaN(time) ? undefined : Math.floor((now.getTime() - time) / 86_400_000);
+}
+
 async function drillWindow(deps: VerifyDeps, request: VerifyRequest): Promise<VerifyResult> {
   const { git, log, clock } = deps;
   const remote = request.remote ?? 'origin';
@@ -580,13 +611,15 @@ async function drillWindow(deps: VerifyDeps, request: VerifyRequest): Promise<Ve
     const revertables = units.map(revertable);
     const names = new Map<Revertable, Companion>(revertables.map((r, i) => [r, { commit: units[i]!.commit, name: units[i]!.name }]));
     const statuses = await statusesOn(sim, revertables, tipTree, (i) => revertables.slice(0, i), names);
+    const rolledBack = await rolledBackUnits(git, store, tip, units);
     const inverse = await mapLimit(units, CONCURRENCY, async (unit, i) =>
-      statuses[i]!.revertible === 'alone' ? isExactInverse(store, unit, tipTree, statuses[i]!.tree!) : undefined,
+      statuses[i]!.revertible === 'alone' && !rolledBack[i] ? isExactInverse(store, unit, tipTree, statuses[i]!.tree!) : undefined,
     );
     const reports: UnitReport[] = units.map((unit, i) => ({
       unit,
       status: statuses[i]!,
       inverse: inverse[i],
+      ...(rolledBack[i] ? { rolledBackBy: rolledBack[i] } : {}),
       checks: [],
       irreversible: irreversibleFiles(request.verify, unit.paths, [], unit.commit),
     }));
@@ -619,6 +652,7 @@ async function drillWindow(deps: VerifyDeps, request: VerifyRequest): Promise<Ve
     if (failing.length > 0) problems.push(`the verify commands fail on the rollback of ${failing.length} unit(s)`);
     const irreversible = reports.flatMap((r) => r.irreversible);
     if (irreversible.length > 0) warnings.push(`${irreversible.length} file(s) in the window are marked irreversible: rolling back their units needs manual steps`);
+    if (units.length === 0) warnings.push(`nothing was checked: the window (the last ${windowOptions.commits} first-parent commits within ${windowOptions.days} days) holds no unit`);
 
     const stepTrees = new Map<string, string[]>();
     for (const report of reports) {
@@ -652,6 +686,7 @@ async function drillWindow(deps: VerifyDeps, request: VerifyRequest): Promise<Ve
       deepened,
       window: { commits: windowOptions.commits, days: windowOptions.days },
       checksRun,
+      ...(units.length === 0 ? { newestAgeDays: await newestAgeDays(git, tip, windowOptions.now) } : {}),
     };
   } finally {
     store.dispose();
