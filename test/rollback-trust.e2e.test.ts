@@ -349,10 +349,11 @@ describe('9. verified only for what was checked', () => {
     expect(nothing.outputs).toMatchObject({ verified: 'false', verification: 'none' });
 
     r.git(['switch', '--quiet', '-c', 'agent/s9']);
-    r.commit('feat: unmerged', { 'u.txt': 'u\n' });
+    const unmerged = r.commit('feat: unmerged', { 'u.txt': 'u\n' });
     r.git(['push', '--quiet', 'origin', 'agent/s9']);
     r.git(['switch', '--quiet', 'main']);
-    const pr = loopback.server.store.createPull('octo-org', 'octo-repo', { title: 'agent', head: 'agent/s9', base: 'main' });
+    // The PR's head is the branch's tip (item 5: a branch at another commit is not the PR's and is left alone).
+    const pr = loopback.server.store.createPull('octo-org', 'octo-repo', { title: 'agent', head: 'agent/s9', base: 'main', headSha: unmerged });
     const deleted = await rollback(r, { target: `pr-${pr.number}`, token: 'ghs_test' });
     expect(deleted.exitCode).toBe(0);
     expect(deleted.outputs).toMatchObject({ strategy: 'delete-branch', verified: 'false', verification: 'none' });
