@@ -87,6 +87,7 @@ export const bisectCommand: Command = {
           skipped: result.skipped,
           probes: result.probes.map((p, i) => ({ ...p, seconds: progress.lines[i]?.seconds ?? null })),
           cascade: found.cascade,
+          independent: found.independent,
           blastRadius: found.blastRadius,
         });
         return EXIT.ok;

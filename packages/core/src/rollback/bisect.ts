@@ -1,12 +1,9 @@
-import { blastRadius } from '@rollback-gate/graph';
-import { commitFiles, readCommits, type CommitInfo } from '../git/commits.js';
+import { readCommits, type CommitInfo } from '../git/commits.js';
 import type { Logger } from '../base/env.js';
 import { UserError } from '../base/errors.js';
 import type { Git } from '../git/git.js';
-import type { CascadeEntry } from './rollback-report.js';
 import { runChecks, ThrowawayWorktree, type CheckResult } from '../sandbox/checks.js';
 import type { ScratchStore } from '../sandbox/scratch.js';
-import { importGraphAt } from '../git/tree-files.js';
 
 export type Verdict = 'good' | 'bad' | 'skip';
 
@@ -132,36 +129,4 @@ export class BisectRangeError extends UserError {
   }
 }
 
-/**
- * The culprit's cascade: the later commits of the session that depend on it, because they touch
- * a file it (or an earlier cascade commit) changed, or a file that imports one of those (its blast
- * radius at `tip`). Nothing else is pulled in. Returned oldest first with the reason for each.
- */
-export async function findCascade(
-  git: Git,
-  culprit: CommitInfo,
-  later: readonly CommitInfo[],
-  tip: string,
-  maxDepth: number,
-): Promise<{ cascade: CascadeEntry[]; blastRadius: Array<{ file: string; chain: string[] }> }> {
-  const touched = new Set(await commitFiles(git, culprit));
-  const { graph } = await importGraphAt(git, await git.treeOf(tip));
-  const radius = new Map<string, string[]>();
-  for (const entry of blastRadius(graph, [...touched], { maxDepth })) radius.set(entry.file, [...entry.chain]);
-
-  const cascade: CascadeEntry[] = [];
-  for (const commit of later) {
-    const files = await commitFiles(git, commit);
-    const same = files.find((f) => touched.has(f));
-    const importer = files.find((f) => radius.has(f));
-    if (!same && !importer) continue;
-    cascade.push({
-      commit: commit.sha,
-      reason: same
-        ? `changes ${same}, which ${culprit.sha.slice(0, 12)}${cascade.length > 0 ? ' or an earlier cascade commit' : ''} changed`
-        : `changes ${importer}, which imports the culprit's change (${[...radius.get(importer!)!].reverse().join(' → ')})`,
-    });
-    for (const f of files) touched.add(f);
-  }
-  return { cascade, blastRadius: [...radius].map(([file, chain]) => ({ file, chain })) };
-}
+export { findCascade, type CascadeResult } from './cascade.js';

@@ -35,6 +35,8 @@ export interface RollbackReport {
   commits: string[];
   culprit: string | null;
   cascade: CascadeEntry[];
+  /** For bisect: the later commits checked and found independent of the culprit, with the reason (not reverted). */
+  independent?: CascadeEntry[];
   /** For bisect: the files importing what the culprit changed, with the import chain (at the tip). */
   culpritBlastRadius: Array<{ file: string; chain: string[] }>;
   bisect: { runs: number; skipped: number } | null;

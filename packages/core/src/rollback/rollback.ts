@@ -400,6 +400,7 @@ async function bisectStep(run: Run): Promise<void> {
   const later = bisected.commits.slice(bisected.commits.indexOf(bisected.culprit) + 1);
   const found = await findCascade(deps.git, bisected.culprit, later, run.tip, request.config.blastRadius.maxDepth);
   report.cascade = found.cascade;
+  report.independent = found.independent;
   report.culpritBlastRadius = found.blastRadius;
   const cascade = new Map(report.cascade.map((c) => [c.commit, c.reason]));
   run.reasons.set(bisected.culprit.sha, `culprit: the first commit on which \`bisect-command\` fails (${bisected.runs} run(s))`);

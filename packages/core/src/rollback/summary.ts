@@ -77,6 +77,9 @@ export function renderRollbackSummary(
   if (report.cascade.length > 0) {
     parts.push('### Cascade pulled in with the culprit', markdownTable(['commit', 'why'], report.cascade.map((c) => [markdownCode(c.commit.slice(0, 12)), markdownText(c.reason)])));
   }
+  if (report.independent && report.independent.length > 0) {
+    parts.push('### Checked, independent (kept)', markdownTable(['commit', 'why'], report.independent.slice(0, 100).map((c) => [markdownCode(c.commit.slice(0, 12)), markdownText(c.reason)])));
+  }
   if (skipped.length > 0) {
     parts.push('### Skipped', commitTable(skipped.map((s) => listed(s.commit)), { ...lists, extra: { header: 'why', cell: (_c, i) => markdownText(skipped[i]!.reason) } }));
   }
