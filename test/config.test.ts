@@ -59,7 +59,11 @@ describe('defaults', () => {
       irreversible: [],
       entanglement: 'fail',
     });
-    expect(config.postmortem).toEqual({ securityLog: 'docs/SECURITY_LOG.md', decisionsLog: 'docs/DECISIONS.md' });
+    expect(config.postmortem).toEqual({
+      securityLog: 'docs/SECURITY_LOG.md',
+      decisionsLog: 'docs/DECISIONS.md',
+      slo: { timeToRestoreMinutes: 60, successRate: 0.95 },
+    });
     expect(config.checkpoint).toEqual({ prefix: 'checkpoint/', keep: 100, maxAgeDays: 180 });
   });
 
@@ -138,6 +142,9 @@ verify:
 postmortem:
   security-log: SECURITY.md
   decisions-log: docs/adr/LOG.md
+  slo:
+    time-to-restore-minutes: 30
+    success-rate: 0.99
 checkpoint:
   prefix: cp/
   keep: 10
@@ -170,7 +177,7 @@ rollback:
         irreversible: [{ paths: ['migrations/**'], reason: 'git cannot roll this back', requireLabel: 'irreversible-ok' }],
         entanglement: 'warn',
       },
-      postmortem: { securityLog: 'SECURITY.md', decisionsLog: 'docs/adr/LOG.md' },
+      postmortem: { securityLog: 'SECURITY.md', decisionsLog: 'docs/adr/LOG.md', slo: { timeToRestoreMinutes: 30, successRate: 0.99 } },
       checkpoint: { prefix: 'cp/', keep: 10, maxAgeDays: 30 },
       rollback: { allowSecretsLabel: 'secret-approved', lockTimeoutMinutes: 90 },
       architecture: { rules: [] },
@@ -263,12 +270,32 @@ describe('wrong types', () => {
     ['a layer without globs', 'scope:\n  layers:\n    api: []\n', 3, 10, 'scope.layers.api: expected a list of glob patterns (at least one), found a list'],
     ['a label too long', `verify:\n  irreversible: [{ paths: [db/**], require-label: ${'x'.repeat(51)} }]\n`, 2, 51, 'verify.irreversible[0].require-label: expected a label name of at most 50 characters'],
     ['a log outside the repository', 'postmortem: { decisions-log: ../DECISIONS.md }\n', 1, 30, 'postmortem.decisions-log: expected a file path inside the repository (no ".."), found the string "../DECISIONS.md"'],
+    ['an SLO time of zero', 'postmortem:\n  slo: { time-to-restore-minutes: 0 }\n', 2, 35, 'postmortem.slo.time-to-restore-minutes: expected a whole number >= 1, found the number 0'],
+    ['a success rate above 1', 'postmortem:\n  slo:\n    success-rate: 1.5\n', 3, 19, 'postmortem.slo.success-rate: expected a number greater than 0 and at most 1 (0.95 for 95%), found the number 1.5'],
+    ['a success rate of 0', 'postmortem:\n  slo: { success-rate: 0 }\n', 2, 24, 'postmortem.slo.success-rate: expected a number greater than 0 and at most 1 (0.95 for 95%), found the number 0'],
+    ['a success rate as text', 'postmortem:\n  slo: { success-rate: high }\n', 2, 24, 'postmortem.slo.success-rate: expected a number greater than 0 and at most 1 (0.95 for 95%), found the string "high"'],
+    ['an SLO that is not a mapping', 'postmortem:\n  slo: 60\n', 2, 8, 'postmortem.slo: expected a mapping (key: value pairs), found the number 60'],
     ['a bad tag prefix', 'checkpoint:\n  prefix: "check point/"\n', 2, 11, 'checkpoint.prefix: expected a tag name prefix that git accepts'],
     ['an alias of the wrong type', 'checkpoint: { keep: &n 3 }\nscope:\n  ignore: *n\n', 3, 11, 'scope.ignore: expected a list of glob patterns, found the number 3'],
   ])('rejects %s', (_, text, line, column, message) => {
     const error = configError(text);
     expect(headline(error)).toContain(message);
     expect([error.line, error.column]).toEqual([line, column]);
+  });
+
+  it.each([
+    ['success-rate: 95', 'Write 0.95 for 95%.'],
+    ['success-rate: "95%"', 'Write 0.95 for 95%.'],
+    ['success-rate: "0.9"', 'Write the number without quotes.'],
+  ])('an SLO success rate written as %s says how to write it', (line, hint) => {
+    const error = configError(`postmortem:\n  slo:\n    ${line}\n`);
+    expect([error.line, error.column]).toEqual([3, 19]);
+    expect(error.hint).toBe(hint);
+  });
+
+  it('keeps the SLO defaults for the keys left out', () => {
+    expect(parseConfig('postmortem:\n  slo: { success-rate: 0.9 }\n', FILE).postmortem.slo).toEqual({ timeToRestoreMinutes: 60, successRate: 0.9 });
+    expect(parseConfig('postmortem:\n  slo:\n', FILE).postmortem.slo).toEqual({ timeToRestoreMinutes: 60, successRate: 0.95 });
   });
 
   it('suggests the nearest allowed value', () => {

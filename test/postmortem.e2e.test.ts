@@ -296,6 +296,96 @@ describe('postmortem bundle: the record and the figures', () => {
   });
 });
 
+describe('postmortem bundle: recovery objectives (postmortem.slo)', () => {
+  const withConfig = (yaml: string): TestRepo => {
+    const r = repo();
+    r.commit('config', { '.github/rollback-gate.yml': yaml });
+    return r;
+  };
+
+  it('an event within the objective meets it, one beyond misses it; the defaults are 60 minutes and 95%', async () => {
+    const r = repo();
+    const within = await pm(r, manual('2026-03-01T10:00:00Z', '2026-03-01T11:00:00Z'));
+    expect(within.exitCode).toBe(0);
+    // Exactly at the objective meets it.
+    expect(within.outputs['slo-met']).toBe('true');
+    expect(within.summary).toContain('| SLO (restore within 60 min) | met |');
+    const beyond = await pm(r, manual('2026-03-02T10:00:00Z', '2026-03-02T11:00:01Z'));
+    expect(beyond.exitCode).toBe(0);
+    expect(beyond.outputs['slo-met']).toBe('false');
+    expect(beyond.summary).toContain('| SLO (restore within 60 min) | **missed** |');
+    expect(beyond.summary).toContain('| within 60 min (SLO attainment) | 50% (1/2) |');
+    expect(beyond.summary).toContain('| success rate (objective 95%) | 100% (met) |');
+  });
+
+  it('reads the objective from the config', async () => {
+    const r = withConfig('postmortem:\n  slo: { time-to-restore-minutes: 15, success-rate: 0.5 }\n');
+    const run = await pm(r, manual('2026-03-01T10:00:00Z', '2026-03-01T10:20:00Z'));
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['slo-met']).toBe('false');
+    expect(run.summary).toContain('| SLO (restore within 15 min) | **missed** |');
+    expect(run.summary).toContain('| within 15 min (SLO attainment) | 0% (0/1) |');
+    expect(run.summary).toContain('| success rate (objective 50%) | 100% (met) |');
+  });
+
+  it('a failed recovery misses the objective and counts against the success rate', async () => {
+    const r = repo();
+    expect((await pm(r, manual('2026-03-01T08:00:00Z', '2026-03-01T08:12:00Z'))).outputs['slo-met']).toBe('true');
+    const report = writeReport(r, rollbackReport({ outcome: 'failed', error: 'revert conflict in src/a.ts', finishedAt: '2026-03-01T10:05:00Z', verified: false, rollbackSha: null }));
+    const run = await pm(r, { report, type: 'logic-error' });
+    expect(run.exitCode).toBe(0);
+    // Within 5 minutes of detection, but it did not recover.
+    expect(run.outputs['slo-met']).toBe('false');
+    expect(run.summary).toContain('| SLO (restore within 60 min) | **missed**: the rollback failed |');
+    expect(run.summary).toContain('| failed recoveries (not in MTTR) | 1 |');
+    expect(run.summary).toContain('| within 60 min (SLO attainment) | 100% (1/1) |');
+    expect(run.summary).toContain('| success rate (objective 95%) | 50% (**missed**) |');
+  });
+
+  it('attainment over all records and over the last 30 days, and the DORA band of each MTTR', async () => {
+    const r = repo();
+    // Older than 30 days: 10 minutes, 5 days (7,200 minutes), failed. Last 30 days: 30 and 90 minutes.
+    const steps: Array<() => Promise<ActionRun>> = [
+      () => pm(r, manual(ago(200, 10), ago(200))),
+      () => pm(r, manual(ago(100, 7200), ago(100))),
+      () => pm(r, { report: writeReport(r, rollbackReport({ outcome: 'failed', error: 'push rejected', sessionId: 'old', detectedAt: ago(60, 30), startedAt: ago(60, 20), finishedAt: ago(60), verified: false, rollbackSha: null }), 'failed.json'), type: 'logic-error' }),
+      () => pm(r, manual(ago(20, 30), ago(20))),
+      () => pm(r, manual(ago(2, 90), ago(2))),
+    ];
+    const runs: ActionRun[] = [];
+    for (const step of steps) {
+      const run = await step();
+      expect(run.exitCode).toBe(0);
+      runs.push(run);
+    }
+    expect(runs.map((run) => run.outputs['slo-met'])).toEqual(['true', 'false', 'false', 'true', 'false']);
+    const last = runs[4]!;
+    // All: 2 of 4 recoveries within 60 min; 4 of 5 attempts succeeded; MTTR (10 + 7200 + 30 + 90) / 4 = 1832.5 min,
+    // over a day and under a week: medium.
+    // Last 30 days: 1 of 2; 2 of 2; MTTR 60 min: high (elite is under one hour).
+    expect(last.outputs['mttr-minutes']).toBe('1832.5');
+    expect(last.summary).toContain('| within 60 min (SLO attainment) | 50% (2/4) | 50% (1/2) |');
+    expect(last.summary).toContain('| success rate (objective 95%) | 80% (**missed**) | 100% (met) |');
+    expect(last.summary).toContain('| failed recoveries (not in MTTR) | 1 | 0 |');
+    expect(last.summary).toContain('| DORA band of the MTTR | medium | high |');
+    // The first run: one 10-minute recovery, elite.
+    expect(runs[0]!.summary).toContain('| DORA band of the MTTR | elite | — |');
+  });
+
+  it.each([
+    ['a success rate given as a percentage', 'postmortem:\n  slo:\n    success-rate: 95\n', 3, 19, /postmortem\.slo\.success-rate: expected a number greater than 0 and at most 1 \(0\.95 for 95%\), found the number 95/],
+    ['a time objective of zero', 'postmortem:\n  slo: { time-to-restore-minutes: 0 }\n', 2, 35, /postmortem\.slo\.time-to-restore-minutes: expected a whole number >= 1, found the number 0/],
+    ['a misspelt key', 'postmortem:\n  slo:\n    success: 0.9\n', 3, 5, /unknown key "success" in postmortem\.slo; did you mean "success-rate"\?/],
+  ])('fails on %s, naming the file, line and column, and writes nothing', async (_what, yaml, line, column, message) => {
+    const r = withConfig(yaml);
+    const run = await pm(r, manual('2026-03-01T10:00:00Z', '2026-03-01T10:20:00Z'));
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations[0]!.message).toContain(`.github/rollback-gate.yml:${line}:${column}: `);
+    expect(run.annotations[0]!.message).toMatch(message);
+    expect(existsSync(join(r.dir, 'docs'))).toBe(false);
+  });
+});
+
 describe('postmortem bundle: delivering the record', () => {
   it('commit: branch commits the record on postmortem/<id>, pushes it and opens the PR through the API', async () => {
     const r = repo();

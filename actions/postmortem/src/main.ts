@@ -42,6 +42,7 @@ export async function run(): Promise<void> {
     io.output('record-path', result.logPath);
     io.output('time-to-recovery-minutes', result.record.ttrMinutes ?? '');
     io.output('mttr-minutes', result.stats.mttrMinutes ?? '');
+    io.output('slo-met', result.slo.eventMet ?? false);
     io.output('records', result.records);
     annotate(result.annotations);
     summary.push(renderPostmortemSummary(result));

@@ -19,5 +19,5 @@ export const postmortemSpec = defineAction({
     'commit',
     'issue',
   ],
-  outputs: ['record-path', 'time-to-recovery-minutes', 'mttr-minutes', 'records'],
+  outputs: ['record-path', 'time-to-recovery-minutes', 'mttr-minutes', 'slo-met', 'records'],
 });

@@ -142,6 +142,7 @@ export {
   parseConfig,
   type PostmortemConfig,
   type ScopeConfig,
+  type SloConfig,
   type VerifyCommand,
   type VerifyConfig,
 } from './config/config.js';
@@ -500,6 +501,14 @@ export {
   type TrendRow,
   validateRecord,
 } from './postmortem/record.js';
+export {
+  doraBand,
+  type DoraBand,
+  eventMeetsSlo,
+  sloAttainment,
+  type SloReport,
+  type SloWindow,
+} from './postmortem/slo.js';
 export {
   renderPostmortemSummary,
 } from './postmortem/summary.js';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatRecoveryMinutes, parseRecoveryLog, recoveryStats, systemClock, type ParsedLog } from '@rollback-gate/core';
+import { formatRecoveryMinutes, parseRecoveryLog, recoveryStats, sloAttainment, systemClock, type ParsedLog } from '@rollback-gate/core';
 import { stringOption, wholeNumber } from '../args.js';
 import { EXIT, type Command } from '../command.js';
 import { openRepo } from '../context.js';
@@ -15,7 +15,7 @@ export const logCommand: Command = {
     'the config, from the working tree) and prints mean time to recovery overall and in the last 30 days, the trend by month, ' +
     'the share of recoveries within the SLO, and the records. Hand-written sections are counted, never guessed at.',
   options: [
-    { name: 'slo', type: 'string', value: 'MINUTES', description: 'The time-to-recovery objective. Default: 60.' },
+    { name: 'slo', type: 'string', value: 'MINUTES', description: 'The time-to-recovery objective. Default: postmortem.slo.time-to-restore-minutes in the config (60).' },
     { name: 'file', type: 'string', value: 'PATH', description: 'Read this log instead of the configured ones.' },
   ],
   positionals: [],
@@ -23,7 +23,7 @@ export const logCommand: Command = {
   async run(ctx) {
     const { term, args } = ctx;
     const repo = await openRepo(ctx);
-    const slo = wholeNumber(args, 'slo', 60, 1_000_000, 'log');
+    const slo = wholeNumber(args, 'slo', repo.config.postmortem.slo.timeToRestoreMinutes, 1_000_000, 'log');
     const files = stringOption(args, 'file') ? [stringOption(args, 'file')!] : [repo.config.postmortem.securityLog, repo.config.postmortem.decisionsLog];
     const combined: Pick<ParsedLog, 'records' | 'handWritten' | 'problems'> = { records: [], handWritten: [], problems: [] };
     const read: Array<{ path: string; found: boolean; records: number }> = [];
@@ -40,9 +40,9 @@ export const logCommand: Command = {
       combined.problems.push(...parsed.problems.map((p) => ({ ...p, message: `${file}:${p.line}: ${p.message}` })));
     }
     const stats = recoveryStats(combined, systemClock());
-    const recovered = combined.records.map((r) => r.record).filter((r) => r.outcome === 'recovered' && r.ttrMinutes !== null);
-    const within = recovered.filter((r) => r.ttrMinutes! <= slo).length;
-    const attainment = { sloMinutes: slo, within, recoveries: recovered.length, percent: recovered.length === 0 ? null : Math.round((within / recovered.length) * 1000) / 10 };
+    const objectives = sloAttainment(combined.records.map((r) => r.record), stats, { ...repo.config.postmortem.slo, timeToRestoreMinutes: slo }).all;
+    const within = objectives.withinObjective;
+    const attainment = { sloMinutes: slo, within, recoveries: objectives.recoveries, percent: objectives.attainment === null ? null : Math.round(objectives.attainment * 1000) / 10 };
     if (term.json) {
       term.document({ command: 'log', files: read, stats, slo: attainment, records: combined.records.map((r) => r.record), problems: combined.problems });
       return EXIT.ok;
@@ -55,7 +55,7 @@ export const logCommand: Command = {
     const minutes = (m: number | null): string => (m === null ? '—' : formatRecoveryMinutes(m));
     term.essential(
       `MTTR ${minutes(stats.mttrMinutes)} over ${stats.recoveries} recovery(ies)${stats.failed > 0 ? ` (+${stats.failed} failed)` : ''}; last 30 days ${minutes(stats.last30Days.mttrMinutes)} (${stats.last30Days.recoveries}); ` +
-        `within ${slo} min: ${attainment.percent === null ? '—' : `${attainment.percent}%`} (${within}/${recovered.length})`,
+        `within ${slo} min: ${attainment.percent === null ? '—' : `${attainment.percent}%`} (${within}/${objectives.recoveries})`,
     );
     term.line();
     term.heading('Trend by month');

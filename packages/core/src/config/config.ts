@@ -87,9 +87,18 @@ export interface VerifyConfig {
   entanglement: Mode;
 }
 
+/** Recovery objectives (`postmortem.slo`): what a recovery is measured against. */
+export interface SloConfig {
+  /** A recovery within this many minutes of detection meets the objective. */
+  timeToRestoreMinutes: number;
+  /** The share of recovery attempts that must succeed, 0 < rate <= 1 (0.95: 95%). */
+  successRate: number;
+}
+
 export interface PostmortemConfig {
   securityLog: string;
   decisionsLog: string;
+  slo: SloConfig;
 }
 
 export interface CheckpointConfig {
@@ -202,7 +211,11 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
     irreversible: [],
     entanglement: 'fail',
   },
-  postmortem: { securityLog: 'docs/SECURITY_LOG.md', decisionsLog: 'docs/DECISIONS.md' },
+  postmortem: {
+    securityLog: 'docs/SECURITY_LOG.md',
+    decisionsLog: 'docs/DECISIONS.md',
+    slo: { timeToRestoreMinutes: 60, successRate: 0.95 },
+  },
   checkpoint: { prefix: 'checkpoint/', keep: 100, maxAgeDays: 180 },
   rollback: { allowSecretsLabel: 'rollback-gate:secret-ok', lockTimeoutMinutes: 360 },
 });
@@ -210,11 +223,15 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
 // ---------------------------------------------------------------------------------------------
 // Schema: one declarative description of the file, used to validate and to suggest keys.
 
-type Schema = IntegerSchema | EnumSchema | StringSchema | ListSchema | MapSchema | ObjectSchema;
+type Schema = IntegerSchema | FractionSchema | EnumSchema | StringSchema | ListSchema | MapSchema | ObjectSchema;
 
 interface IntegerSchema {
   kind: 'integer';
   min: number;
+}
+/** A number in (0, 1]: a share, such as a success rate. */
+interface FractionSchema {
+  kind: 'fraction';
 }
 interface EnumSchema {
   kind: 'enum';
@@ -251,6 +268,7 @@ interface ObjectSchema {
 }
 
 const integer = (min: number): IntegerSchema => ({ kind: 'integer', min });
+const fraction: FractionSchema = { kind: 'fraction' };
 const oneOf = (...values: string[]): EnumSchema => ({ kind: 'enum', values });
 const text = (expected: string, check?: StringSchema['check']): StringSchema => ({ kind: 'string', expected, check });
 const listOf = (expected: string, items: Schema, options: Partial<ListSchema> = {}): ListSchema => ({
@@ -343,7 +361,14 @@ const CONFIG_SCHEMA: ObjectSchema = object(
       },
       DEFAULT_CONFIG.verify,
     ),
-    postmortem: object({ 'security-log': repoFile, 'decisions-log': repoFile }, DEFAULT_CONFIG.postmortem),
+    postmortem: object(
+      {
+        'security-log': repoFile,
+        'decisions-log': repoFile,
+        slo: object({ 'time-to-restore-minutes': integer(1), 'success-rate': fraction }, DEFAULT_CONFIG.postmortem.slo),
+      },
+      DEFAULT_CONFIG.postmortem,
+    ),
     checkpoint: object(
       { prefix: text('a tag name prefix', checkRefPrefix), keep: integer(1), 'max-age-days': integer(1) },
       DEFAULT_CONFIG.checkpoint,
@@ -616,6 +641,16 @@ class ConfigValidator {
           value,
           typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? 'Write the number without quotes.' : undefined,
         );
+      case 'fraction': {
+        if (typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 1) return value;
+        const percent = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value)?.[1] : typeof value === 'number' && value > 1 && value <= 100 ? String(value) : undefined;
+        throw this.mismatch(
+          path,
+          'a number greater than 0 and at most 1 (0.95 for 95%)',
+          value,
+          percent !== undefined ? `Write ${Number(percent) / 100} for ${percent}%.` : typeof value === 'string' && /^\s*\d*\.?\d+\s*$/.test(value) ? 'Write the number without quotes.' : undefined,
+        );
+      }
       case 'enum': {
         if (typeof value === 'string' && schema.values.includes(value)) return value;
         const suggestion = typeof value === 'string' ? closestWord(value, schema.values) : undefined;

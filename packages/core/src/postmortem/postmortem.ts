@@ -23,6 +23,7 @@ import {
   type RecoveryScope,
   type TimeSource,
 } from './record.js';
+import { sloAttainment } from './slo.js';
 import { recordBody } from './summary.js';
 import type { Annotation } from '../output/report.js';
 import { ROLLBACK_REPORT_SCHEMA, type RollbackReport } from '../rollback/rollback-report.js';
@@ -445,6 +446,7 @@ export async function recordPostmortem(deps: PostmortemDeps, request: Postmortem
 
   const parsed = parseRecoveryLog(added.text);
   const stats = recoveryStats(parsed, deps.clock());
+  const slo = sloAttainment(parsed.records.map((r) => r.record), stats, request.logs.slo, record);
   const recordLine = parsed.records.find((r) => r.record.id === record.id)?.line ?? 0;
   for (const problem of parsed.problems) {
     annotations.push({ level: 'warning', title: 'Recovery log', message: problem.message, file: logPath, startLine: problem.line });
@@ -514,6 +516,7 @@ export async function recordPostmortem(deps: PostmortemDeps, request: Postmortem
     recordLine,
     parsed,
     stats,
+    slo,
     records: parsed.records.map((r) => r.record),
     delivery,
     issue,

@@ -1,5 +1,6 @@
 /** What people read: the job summary of a postmortem run, and the body of its pull request or issue. */
 import { formatRecoveryMinutes, recordText, recoveryChart, renderRecordLines, type RecoveryRecord, type RecoveryStats } from './record.js';
+import type { SloWindow } from './slo.js';
 import type { PostmortemDelivery, PostmortemResult } from './types.js';
 import { markdownCode, markdownTable, markdownText } from '../output/report.js';
 
@@ -30,9 +31,22 @@ function minutesCell(minutes: number | null): string {
   return minutes === null ? '—' : String(minutes);
 }
 
+function percentCell(share: number | null): string {
+  return share === null ? '—' : `${Math.round(share * 1000) / 10}%`;
+}
+
+function sloRows(all: SloWindow, recent: SloWindow, minutes: number, rate: number): string[][] {
+  const met = (w: SloWindow): string => (w.successRateMet === null ? '' : w.successRateMet ? ' (met)' : ' (**missed**)');
+  return [
+    [`within ${minutes} min (SLO attainment)`, `${percentCell(all.attainment)} (${all.withinObjective}/${all.recoveries})`, `${percentCell(recent.attainment)} (${recent.withinObjective}/${recent.recoveries})`],
+    [`success rate (objective ${percentCell(rate)})`, `${percentCell(all.successRate)}${met(all)}`, `${percentCell(recent.successRate)}${met(recent)}`],
+    ['DORA band of the MTTR', all.doraBand ?? '—', recent.doraBand ?? '—'],
+  ];
+}
+
 /** The job summary of a postmortem run. */
 export function renderPostmortemSummary(result: PostmortemResult): string {
-  const { record, stats, delivery } = result;
+  const { record, stats, delivery, slo } = result;
   const parts: string[] = [`## Postmortem: recovery event ${markdownCode(record.id)}`];
   if (record.outcome === 'failed') {
     parts.push(`> [!WARNING]\n> The rollback failed (${recordText(record.error, 'no reason given')}). This is recorded as a **failed recovery**: it has no time to recovery and is not counted in MTTR.`);
@@ -54,6 +68,7 @@ export function renderPostmortemSummary(result: PostmortemResult): string {
     ['time to recovery', record.ttrMinutes === null ? 'none (not recovered)' : formatRecoveryMinutes(record.ttrMinutes)],
     ['detected at', `${record.detectedAt} (${record.detectedAtSource.replace('-', ' ')})`],
     [record.outcome === 'failed' ? 'failed at' : 'recovered at', record.recoveredAt ? `${record.recoveredAt} (${record.recoveredAtSource?.replace('-', ' ')})` : (record.failedAt ?? '—')],
+    [`SLO (restore within ${slo.objective.timeToRestoreMinutes} min)`, slo.eventMet ? 'met' : record.outcome === 'failed' ? '**missed**: the rollback failed' : '**missed**'],
     ['MTTR (all)', stats.mttrMinutes === null ? '—' : `${formatRecoveryMinutes(stats.mttrMinutes)} over ${stats.recoveries}`],
     ['MTTR (last 30 days)', stats.last30Days.mttrMinutes === null ? '—' : `${formatRecoveryMinutes(stats.last30Days.mttrMinutes)} over ${stats.last30Days.recoveries}`],
     ['record', deliveryText()],
@@ -78,6 +93,7 @@ export function renderPostmortemSummary(result: PostmortemResult): string {
         ['recoveries', String(stats.recoveries), String(stats.last30Days.recoveries)],
         ['failed recoveries (not in MTTR)', String(stats.failed), String(stats.last30Days.failed)],
         ['MTTR (minutes)', minutesCell(stats.mttrMinutes), minutesCell(stats.last30Days.mttrMinutes)],
+        ...sloRows(slo.all, slo.last30Days, slo.objective.timeToRestoreMinutes, slo.objective.successRate),
       ],
     ),
     `Read from ${stats.events} machine-readable ${stats.events === 1 ? 'record' : 'records'}${stats.handWritten ? `, plus ${stats.handWritten} hand-written (counted, not in MTTR)` : ''}${stats.skipped ? `; ${stats.skipped} skipped (see below)` : ''}. MTTR is the mean time to recovery, to 0.01 minute.`,

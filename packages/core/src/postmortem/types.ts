@@ -5,6 +5,7 @@ import type { Git } from '../git/git.js';
 import type { GitHubClient } from '../github/github.js';
 import type { Annotation } from '../output/report.js';
 import type { ParsedLog, RecoveryRecord, RecoveryStats, RecoveryType } from './record.js';
+import type { SloReport } from './slo.js';
 
 export const POSTMORTEM_COMMIT_MODES = ['none', 'branch', 'push'] as const;
 export type PostmortemCommitMode = (typeof POSTMORTEM_COMMIT_MODES)[number];
@@ -72,6 +73,8 @@ export interface PostmortemResult {
   recordLine: number;
   parsed: ParsedLog;
   stats: RecoveryStats;
+  /** The event and the log against `postmortem.slo`. */
+  slo: SloReport;
   /** Every readable record of the log, the new one included. */
   records: RecoveryRecord[];
   delivery: PostmortemDelivery;
