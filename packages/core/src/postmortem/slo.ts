@@ -4,7 +4,8 @@
  * recoveries, and the DORA band of the MTTR. Pure: the records and their stats in, figures out.
  */
 import type { SloConfig } from '../config/config.js';
-import { parseIsoTime, type RecoveryRecord, type RecoveryStats } from './record.js';
+import { parseIsoTime } from '../base/time.js';
+import type { RecoveryRecord, RecoveryStats } from './record.js';
 
 /** DORA's time-to-restore bands: elite < 1 hour, high < 1 day, medium < 1 week, low beyond. */
 export type DoraBand = 'elite' | 'high' | 'medium' | 'low';
