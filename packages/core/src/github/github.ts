@@ -2,8 +2,14 @@
  * A minimal GitHub REST client for the engine. It has no @actions/* or @octokit imports: `fetch`,
  * the clock and `sleep` are passed in, so tests run it against a local server and the CLI reuses it.
  *
- * Every failed call raises a GitHubApiError (a UserError) whose hint says what to do next: which
- * permission to add under `permissions:`, that the token expired, what GitHub found invalid.
+ * Each attempt is bounded by a timeout. Rate limits, server errors (5xx) and calls that got no
+ * response are retried with exponential backoff (honouring `Retry-After`), a bounded number of
+ * times; a POST, which may have taken effect, is retried only when it surely did not (a rate
+ * limit, a refused connection).
+ *
+ * Every failed call raises a GitHubApiError (a UserError) whose message names the call and whose
+ * hint says what to do next: which permission to add under `permissions:`, that the token expired,
+ * what GitHub found invalid, that GitHub did not answer in time.
  */
 import { UserError } from '../base/errors.js';
 
@@ -14,12 +20,18 @@ export interface GitHubClientOptions {
   token?: string;
   fetch?: typeof fetch;
   userAgent?: string;
-  /** Waits before the single retry of a rate-limited call; default setTimeout. */
+  /** Waits before a retry; default setTimeout. */
   sleep?: (ms: number) => Promise<void>;
   /** Milliseconds since the epoch; default Date.now. Used to read `x-ratelimit-reset`. */
   now?: () => number;
-  /** The longest rate-limit wait worth retrying after; longer waits fail at once. Default 60 s. */
+  /** The longest wait (Retry-After, rate-limit reset) worth retrying after; longer waits fail at once. Default 60 s. */
   maxRetryWaitMs?: number;
+  /** Retries after the first attempt of a call that failed in a way worth retrying. Default 3. */
+  retries?: number;
+  /** The first backoff wait; each further retry waits twice as long. Default 1 s. */
+  retryBaseMs?: number;
+  /** Milliseconds one attempt may take, response body included. Default 30 s. */
+  timeoutMs?: number;
   /** Pages `paginate` follows at most. Default 50. */
   maxPages?: number;
 }
@@ -47,6 +59,10 @@ export interface GitHubValidationError {
 /** A GitHub REST call that failed. `status` is 0 when no response arrived at all. */
 export class GitHubApiError extends UserError {
   readonly status: number;
+  /** How many times the call was tried (1 when it was not retried). */
+  readonly attempts: number;
+  /** True when the last attempt ran out of time. */
+  readonly timedOut: boolean;
   readonly method: string;
   readonly route: string;
   /** The `message` GitHub answered with (or the network error). */
@@ -64,13 +80,19 @@ export class GitHubApiError extends UserError {
     documentationUrl?: string;
     permission?: string;
     hint?: string;
+    attempts?: number;
+    timedOut?: boolean;
   }) {
     const details = describeValidationErrors(fields.validationErrors ?? []);
+    const attempts = fields.attempts ?? 1;
     const outcome = fields.status === 0 ? 'got no response' : `failed with ${fields.status}`;
-    const message = `GitHub API ${fields.method} ${fields.route} ${outcome}: ${fields.apiMessage}${details ? ` (${details})` : ''}`;
-    super(message, fields.hint ?? nextStep(fields.status, fields.apiMessage, fields.permission));
+    const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
+    const message = `GitHub API ${fields.method} ${fields.route} ${outcome}${tries}: ${fields.apiMessage}${details ? ` (${details})` : ''}`;
+    super(message, fields.hint ?? nextStep(fields.status, fields.apiMessage, fields.permission, fields.method));
     this.name = 'GitHubApiError';
     this.status = fields.status;
+    this.attempts = attempts;
+    this.timedOut = fields.timedOut ?? false;
     this.method = fields.method;
     this.route = fields.route;
     this.apiMessage = fields.apiMessage;
@@ -95,10 +117,11 @@ const FORK_NOTE =
   "On a pull request from a fork, GITHUB_TOKEN is read-only whatever `permissions:` says: skip this step for fork pull requests, or run it from a trusted workflow.";
 
 /** The plain next step for a failed call, by status. */
-function nextStep(status: number, apiMessage: string, permission: string | undefined): string | undefined {
+function nextStep(status: number, apiMessage: string, permission: string | undefined, method: string): string | undefined {
+  const mayHaveHappened = method === 'POST' ? ' It may have taken effect: look on GitHub before re-running.' : '';
   switch (status) {
     case 0:
-      return 'Check that GITHUB_API_URL is right and that the runner can reach it, then re-run the job.';
+      return `Check that GITHUB_API_URL is right and that the runner can reach it, then re-run the job.${mayHaveHappened}`;
     case 401:
       return 'The token is invalid or expired. Pass a valid token (the default `${{ github.token }}` is only valid while its job runs).';
     case 403: {
@@ -118,7 +141,9 @@ function nextStep(status: number, apiMessage: string, permission: string | undef
     case 422:
       return 'GitHub rejected the request as invalid; the details above say which field and why.';
     default:
-      return status >= 500 ? 'GitHub had a server error. Re-run the job; if it persists, see https://www.githubstatus.com.' : undefined;
+      return status >= 500
+        ? `GitHub had a server error. Re-run the job; if it persists, see https://www.githubstatus.com.${mayHaveHappened}`
+        : undefined;
   }
 }
 
@@ -241,6 +266,20 @@ export interface CreateIssueInput {
 
 const DEFAULT_MAX_PAGES = 50;
 const DEFAULT_MAX_RETRY_WAIT_MS = 60_000;
+const DEFAULT_RETRIES = 3;
+const DEFAULT_RETRY_BASE_MS = 1000;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Methods that are safe to send again: repeating them does what sending them once does. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** Network error codes that mean the request never reached the server: safe to retry any method. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** What one attempt came to. */
+type Attempt =
+  | { kind: 'response'; response: Response; data: unknown }
+  | { kind: 'no-response'; reason: string; timedOut: boolean; notSent: boolean };
 
 export class GitHubClient {
   private readonly baseUrl: string;
@@ -251,6 +290,9 @@ export class GitHubClient {
   private readonly now: () => number;
   private readonly maxRetryWaitMs: number;
   private readonly maxPages: number;
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+  private readonly timeoutMs: number;
 
   constructor(options: GitHubClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -261,6 +303,9 @@ export class GitHubClient {
     this.now = options.now ?? Date.now;
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+    this.retries = Math.max(0, options.retries ?? DEFAULT_RETRIES);
+    this.retryBaseMs = options.retryBaseMs ?? DEFAULT_RETRY_BASE_MS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   /**
@@ -377,23 +422,72 @@ export class GitHubClient {
     return resolved.href;
   }
 
-  private async send<T>(method: string, route: string, url: string, body: unknown, options: RequestOptions, retried = false): Promise<GitHubResponse<T>> {
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, { method, headers: this.headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch (error) {
-      const reason = error instanceof Error ? (error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message) : String(error);
-      throw new GitHubApiError({ status: 0, method, route, apiMessage: reason, permission: options.permission });
-    }
-    const data = await readBody(response);
-    if (response.ok) return { status: response.status, data: data as T, headers: response.headers };
-
-    const wait = this.rateLimitWait(response);
-    if (wait !== undefined && !retried && wait <= this.maxRetryWaitMs) {
+  /** One call: attempts it, retrying what is worth retrying, until it succeeds or the retries run out. */
+  private async send<T>(method: string, route: string, url: string, body: unknown, options: RequestOptions): Promise<GitHubResponse<T>> {
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.attempt(method, url, body);
+      if (outcome.kind === 'response' && outcome.response.ok) {
+        return { status: outcome.response.status, data: outcome.data as T, headers: outcome.response.headers };
+      }
+      const wait = attempt <= this.retries ? this.retryWait(method, outcome, attempt) : undefined;
+      if (wait === undefined || wait > this.maxRetryWaitMs) {
+        if (outcome.kind === 'response') throw apiError(outcome.response, outcome.data, method, route, options.permission, attempt);
+        throw new GitHubApiError({
+          status: 0,
+          method,
+          route,
+          apiMessage: outcome.reason,
+          permission: options.permission,
+          attempts: attempt,
+          timedOut: outcome.timedOut,
+          hint: outcome.timedOut ? this.timeoutHint(method) : undefined,
+        });
+      }
       await this.sleep(wait);
-      return this.send<T>(method, route, url, body, options, true);
     }
-    throw apiError(response, data, method, route, options.permission);
+  }
+
+  /** One attempt, bounded by the timeout (the response body included). */
+  private async attempt(method: string, url: string, body: unknown): Promise<Attempt> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const response = await this.fetchImpl(url, {
+        method,
+        headers: this.headers(body !== undefined),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+      return { kind: 'response', response, data: await readBody(response) };
+    } catch (error) {
+      if (signal.aborted) {
+        return { kind: 'no-response', reason: `no answer within ${seconds(this.timeoutMs)}`, timedOut: true, notSent: false };
+      }
+      // Duck-typed: fetch's errors may come from another realm, where `instanceof Error` is false.
+      const { message, cause } = (error ?? {}) as { message?: unknown; cause?: { message?: unknown; code?: unknown } };
+      const reason = [message, cause?.message].filter((part) => typeof part === 'string' && part).join(': ') || String(error);
+      const code = typeof cause?.code === 'string' ? cause.code : undefined;
+      return { kind: 'no-response', reason, timedOut: false, notSent: code !== undefined && NOT_SENT.has(code) };
+    }
+  }
+
+  /**
+   * How long to wait before retrying a failed attempt, or undefined when it is not worth retrying:
+   * a rate limit (any method), a server error or no response (methods safe to repeat; any method
+   * when the request surely never reached the server). Retry-After wins over the backoff.
+   */
+  private retryWait(method: string, outcome: Attempt, attempt: number): number | undefined {
+    const backoff = this.retryBaseMs * 2 ** (attempt - 1);
+    if (outcome.kind === 'no-response') return IDEMPOTENT.has(method) || outcome.notSent ? backoff : undefined;
+    const { response } = outcome;
+    const rateLimit = this.rateLimitWait(response);
+    if (rateLimit !== undefined) return attempt === 1 ? rateLimit : undefined;
+    if (response.status >= 500 && IDEMPOTENT.has(method)) return retryAfter(response, this.now()) ?? backoff;
+    return undefined;
+  }
+
+  private timeoutHint(method: string): string {
+    const also = method === 'POST' ? ' It may have taken effect: look on GitHub before re-running.' : '';
+    return `GitHub did not answer within ${seconds(this.timeoutMs)}. Re-run the job; if it persists, see https://www.githubstatus.com, and check that GITHUB_API_URL is right.${also}`;
   }
 
   private headers(hasBody: boolean): Record<string, string> {
@@ -410,8 +504,8 @@ export class GitHubClient {
   /** Milliseconds to wait when the response is a rate limit (429, or 403 with rate-limit headers). */
   private rateLimitWait(response: Response): number | undefined {
     if (response.status !== 403 && response.status !== 429) return undefined;
-    const retryAfter = response.headers.get('retry-after');
-    if (retryAfter !== null && /^\d+$/.test(retryAfter.trim())) return Number(retryAfter) * 1000;
+    const after = retryAfter(response, this.now());
+    if (after !== undefined) return after;
     const reset = response.headers.get('x-ratelimit-reset');
     if (response.headers.get('x-ratelimit-remaining') === '0' && reset !== null && /^\d+$/.test(reset)) {
       return Math.max(0, Number(reset) * 1000 - this.now());
@@ -421,6 +515,19 @@ export class GitHubClient {
 }
 
 const COMMENT_WRITE = 'issues: write (or pull-requests: write for a pull request)';
+
+/** The Retry-After header in milliseconds (seconds, or an HTTP date), if present and readable. */
+function retryAfter(response: Response, now: number): number | undefined {
+  const value = response.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
 
 async function readBody(response: Response): Promise<unknown> {
   const text = await response.text();
@@ -433,7 +540,7 @@ async function readBody(response: Response): Promise<unknown> {
   }
 }
 
-function apiError(response: Response, data: unknown, method: string, route: string, permission: string | undefined): GitHubApiError {
+function apiError(response: Response, data: unknown, method: string, route: string, permission: string | undefined, attempts: number): GitHubApiError {
   const payload = (data && typeof data === 'object' ? data : {}) as {
     message?: unknown;
     errors?: unknown;
@@ -452,6 +559,7 @@ function apiError(response: Response, data: unknown, method: string, route: stri
     validationErrors,
     documentationUrl: typeof payload.documentation_url === 'string' ? payload.documentation_url : undefined,
     permission,
+    attempts,
   });
 }
 
