@@ -6,78 +6,17 @@
  * and the imports it cannot resolve are counted and named.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
-import ts from 'typescript';
-import { blastRadius, buildImportGraph, scanJsImports, summarizeUnresolved, type ImportGraph } from '@rollback-gate/graph';
-import { workspaceMonorepo, type WorkspaceMonorepo } from './graph-fixtures.js';
-
-const SOURCE = /\.(?:ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
+import { join } from 'node:path';
+import { blastRadius, buildImportGraph, summarizeUnresolved, type ImportGraph } from '@rollback-gate/graph';
+import { reverseClosure, runOracle, workspaceMonorepo, type WorkspaceMonorepo } from './graph-fixtures.js';
 
 let repo: WorkspaceMonorepo;
 let graph: ImportGraph;
 let oracle: Map<string, string[]>;
 let oracleUnresolved: string[];
 let installed: string;
-
-/** TypeScript's answer for every import of every source file, on a copy with dist/ built and node_modules linked. */
-function runOracle(monorepo: WorkspaceMonorepo, dir: string): { edges: Map<string, string[]>; unresolved: string[] } {
-  const write = (path: string, text: string): void => {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  };
-  for (const [path, text] of Object.entries(monorepo.tree)) write(path, text);
-  for (const output of Object.keys(monorepo.builtFrom)) write(output, 'export {};\n');
-  for (const [link, target] of Object.entries(monorepo.links)) {
-    mkdirSync(dirname(join(dir, link)), { recursive: true });
-    symlinkSync(relative(dirname(join(dir, link)), join(dir, target)), join(dir, link), 'dir');
-  }
-  const options: ts.CompilerOptions = {
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    allowJs: true,
-    jsx: ts.JsxEmit.ReactJSX,
-    resolveJsonModule: true,
-    noEmit: true,
-  };
-  const edges = new Map<string, string[]>();
-  const unresolved: string[] = [];
-  for (const [file, text] of Object.entries(monorepo.tree)) {
-    if (!SOURCE.test(file)) continue;
-    const targets: string[] = [];
-    for (const ref of scanJsImports(text)) {
-      const mode = ref.kind === 'require' || ref.kind === 'import-equals' ? ts.ModuleKind.CommonJS : ts.ModuleKind.ESNext;
-      const resolved = ts.resolveModuleName(ref.specifier, join(dir, file), options, ts.sys, undefined, undefined, mode).resolvedModule;
-      const path = resolved ? relative(dir, resolved.resolvedFileName).split(sep).join('/') : undefined;
-      if (path === undefined || path.startsWith('..') || path.includes('node_modules/')) {
-        if (ref.specifier.startsWith('.') || ref.specifier.startsWith('@m/')) unresolved.push(`${file} ${ref.specifier}`);
-        continue;
-      }
-      const source = monorepo.builtFrom[path] ?? path;
-      if (source !== file && !targets.includes(source)) targets.push(source);
-    }
-    edges.set(file, targets);
-  }
-  return { edges, unresolved };
-}
-
-/** Every file that reaches `changed` through the edges, `changed` excluded. */
-function reverseClosure(edges: Map<string, string[]>, changed: string): string[] {
-  const importers = new Map<string, string[]>();
-  for (const [from, tos] of edges) for (const to of tos) importers.set(to, [...(importers.get(to) ?? []), from]);
-  const seen = new Set<string>([changed]);
-  const queue = [changed];
-  while (queue.length > 0) {
-    for (const i of importers.get(queue.pop()!) ?? []) {
-      if (seen.has(i)) continue;
-      seen.add(i);
-      queue.push(i);
-    }
-  }
-  seen.delete(changed);
-  return [...seen].sort();
-}
 
 beforeAll(() => {
   repo = workspaceMonorepo();

@@ -28,6 +28,8 @@ export interface GitTreeOptions {
   readonly git?: string;
   /** Extra environment for git (merged over process.env). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Arguments put before every git command (e.g. `-c core.hooksPath=/dev/null`). */
+  readonly gitArgs?: readonly string[];
   /** Blobs larger than this are not scanned (minified bundles, generated data). Default 4 MiB. */
   readonly maxBytes?: number;
   /** Scan only these files (and read only them and the manifests): see BuildGraphOptions.scanOnly. */
@@ -209,10 +211,12 @@ function languageFor(languages: readonly LanguageSupport[], file: string): Langu
 class GitReader {
   private readonly gitPath: string;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly prefix: readonly string[];
 
   constructor(private readonly options: GitTreeOptions) {
     this.gitPath = options.git ?? 'git';
     this.env = { ...process.env, ...options.env };
+    this.prefix = options.gitArgs ?? [];
   }
 
   /** Every blob of the tree: `ls-tree -r -z --full-tree`, so odd names survive. */
@@ -239,7 +243,7 @@ class GitReader {
   readBlobs(oids: readonly string[], onBlob: (oid: string, content: Buffer | undefined) => void): Promise<void> {
     if (oids.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const child = spawn(this.gitPath, ['cat-file', '--batch', '--buffer'], { cwd: this.options.cwd, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(this.gitPath, [...this.prefix, 'cat-file', '--batch', '--buffer'], { cwd: this.options.cwd, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
       const parser = new BatchParser(onBlob);
       let stderr = '';
       let failed: unknown;
@@ -267,13 +271,13 @@ class GitReader {
 
   /** One blob, synchronously: the fallback for a file a resolver reads that was not streamed. */
   readBlobSync(oid: string): Buffer | undefined {
-    const r = spawnSync(this.gitPath, ['cat-file', 'blob', oid], { cwd: this.options.cwd, env: this.env, maxBuffer: 1 << 30 });
+    const r = spawnSync(this.gitPath, [...this.prefix, 'cat-file', 'blob', oid], { cwd: this.options.cwd, env: this.env, maxBuffer: 1 << 30 });
     return r.status === 0 ? r.stdout : undefined;
   }
 
   private run(args: string[]): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.gitPath, args, { cwd: this.options.cwd, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.gitPath, [...this.prefix, ...args], { cwd: this.options.cwd, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

@@ -29,8 +29,11 @@ export function blastRadiusMermaid(result: ScopeResult, limit = 60): string {
 /** The job summary (and sticky comment) of a scope check. */
 export function renderScopeSummary(result: ScopeResult, config: Config): string {
   const verdict = result.passed ? '✅ within scope' : result.mode === 'warn' ? '⚠️ out of scope (warn mode: not failing)' : '❌ out of scope';
+  const { unresolved } = result;
+  // A silent miss must not pass for a small blast radius: say it next to the verdict.
+  const caveat = unresolved.count > 0 ? ` (${unresolved.count} unresolved import(s): the blast radius may be larger)` : '';
   const parts = [
-    `## scope-guard: ${verdict}`,
+    `## scope-guard: ${verdict}${caveat}`,
     markdownTable(
       ['rule', 'result'],
       [
@@ -42,6 +45,7 @@ export function renderScopeSummary(result: ScopeResult, config: Config): string 
           ? [['architecture rules', `${result.imports.added.length} import(s) added against a rule${result.imports.preexisting.length > 0 ? `; ${result.imports.preexisting.length} already there in the changed files (not counted)` : ''}`]]
           : []),
         ['blast radius', `${result.blastRadius.length} dependent(s), ${result.blastRadius.filter((r) => !r.changed).length} at risk on revert (depth ≤ ${config.blastRadius.maxDepth})`],
+        ['unresolved imports', unresolved.count > 0 ? `**${unresolved.count}** in ${unresolved.files} file(s), ${unresolved.specifiers} distinct module(s): their importers may be missing from the blast radius` : '0'],
       ],
     ),
   ];
@@ -61,7 +65,19 @@ export function renderScopeSummary(result: ScopeResult, config: Config): string 
       blastRadiusMermaid(result),
     );
   }
-  if (result.graphProblems.length > 0) parts.push('### Imports that could not be resolved', result.graphProblems.slice(0, 50).map((p) => `- ${markdownText(p)}`).join('\n'));
+  if (unresolved.count > 0) {
+    parts.push(
+      '### Imports that resolved to no file',
+      `${unresolved.count} import(s) in ${unresolved.files} file(s) name a file of the repository that the graph could not find, so files behind them are not in the blast radius. ` +
+        'If they are your own packages, check their package.json `exports`/`main`, the `workspaces` globs and tsconfig `paths`; if a module is generated at build time, ignore this.',
+      markdownTable(
+        ['file', 'imports'],
+        unresolved.examples.map((e) => [markdownCode(`${e.file}:${e.line}`), markdownCode(e.specifier)]),
+      ),
+      unresolved.count > unresolved.examples.length ? `…and ${unresolved.count - unresolved.examples.length} more.` : '',
+    );
+  }
+  if (result.graphProblems.length > 0) parts.push('### Graph problems in the change and its dependents', result.graphProblems.slice(0, 50).map((p) => `- ${markdownText(p)}`).join('\n'));
   parts.push(
     '<details><summary>Changed files</summary>\n',
     markdownTable(['status', 'file'], result.changed.slice(0, 300).map((f) => [f.status, f.from ? `${markdownCode(f.from)} → ${markdownCode(f.path)}` : markdownCode(f.path)])),
