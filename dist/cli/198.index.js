@@ -1881,7 +1881,7 @@ class SecretLintProfiler {
 }
 //# sourceMappingURL=index.js.map
 // EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __webpack_require__(881);
+var external_node_perf_hooks_ = __webpack_require__(643);
 ;// CONCATENATED MODULE: ./node_modules/@secretlint/profiler/module/node.js
 
 

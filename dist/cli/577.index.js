@@ -4992,7 +4992,7 @@ async function reportIfFoundPrivateKeyP12Format({ source, options, context, t, }
     }
     try {
         // lazy load fs/path; browser does not have fs module
-        const fs = await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 643, 19));
+        const fs = await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 24, 19));
         const path = await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 760, 19));
         // p12 is binary, so allows matches against the file name
         const fileName = path.basename(source.filePath);
