@@ -21,18 +21,21 @@ interface Label {
 
 export function blastRadius(graph: ImportGraph, changedFiles: readonly string[], options: BlastRadiusOptions = {}): BlastRadiusEntry[] {
   const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
-  const changed = [...new Set(changedFiles.filter((f) => typeof f === 'string' && f !== '').map(normalizeRepoPath))].sort(compareStrings);
-  const changedSet = new Set(changed);
-  if (changed.length === 0 || !(maxDepth >= 1)) return [];
+  const changedSet = new Set<string>();
+  for (const f of changedFiles) if (typeof f === 'string' && f !== '') changedSet.add(normalizeRepoPath(f));
+  if (changedSet.size === 0 || !(maxDepth >= 1)) return [];
 
   // Changed files the graph does not know (deleted by the change): find who still imports them.
-  const unknown = changed.filter((f) => !graph.files.has(f));
+  const unknown = [...changedSet].filter((f) => !graph.files.has(f)).sort(compareStrings);
   const absentImporters = unknown.length > 0 ? graph.importersOfAbsent(unknown) : new Map<string, string[]>();
   const importersOf = (file: string): readonly string[] => graph.importers.get(file) ?? absentImporters.get(file) ?? [];
 
+  // Only changed files someone imports start a search; the others get their own label (depth 0)
+  // when a search reaches them, which is all it takes (every depth-0 label comes before the rest).
   const labels = new Map<string, Label[]>();
   const queue: Label[] = [];
-  for (const file of changed) {
+  const seeds = [...changedSet].filter((f) => importersOf(f).length > 0).sort(compareStrings);
+  for (const file of seeds) {
     const label: Label = { file, source: file, depth: 0, parent: undefined };
     labels.set(file, [label]);
     queue.push(label);
@@ -41,7 +44,11 @@ export function blastRadius(graph: ImportGraph, changedFiles: readonly string[],
     const label = queue[head]!;
     if (label.depth >= maxDepth) continue;
     for (const importer of importersOf(label.file)) {
-      const existing = labels.get(importer);
+      let existing = labels.get(importer);
+      if (!existing && changedSet.has(importer)) {
+        existing = [{ file: importer, source: importer, depth: 0, parent: undefined }];
+        labels.set(importer, existing);
+      }
       if (existing) {
         if (existing.length >= 2 || existing[0]!.source === label.source) continue;
         const next: Label = { file: importer, source: label.source, depth: label.depth + 1, parent: label };

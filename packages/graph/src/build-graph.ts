@@ -22,7 +22,7 @@ export function buildImportGraph(options: BuildGraphOptions): ImportGraph {
   const files = uniquePaths(options.files);
   const fileSet = new Set(files);
   const absent = uniquePaths(options.absentFiles ?? []).filter((p) => !fileSet.has(p));
-  const ctx = createResolveContext({ files, absent, readFile: options.readFile });
+  const ctx = createResolveContext({ files, fileSet, absent, readFile: options.readFile });
 
   const imports = new Map<string, ImportEdge[]>();
   const importers = new Map<string, string[]>();
@@ -64,8 +64,11 @@ export function buildImportGraph(options: BuildGraphOptions): ImportGraph {
   }
   for (const list of importers.values()) list.sort(compareStrings);
 
-  const allFiles = new Set<string>(files);
-  for (const path of absent) allFiles.add(path);
+  let allFiles: Set<string> = fileSet;
+  if (absent.length > 0) {
+    allFiles = new Set<string>(files);
+    for (const path of absent) allFiles.add(path);
+  }
 
   return {
     files: allFiles,
@@ -73,12 +76,13 @@ export function buildImportGraph(options: BuildGraphOptions): ImportGraph {
     importers,
     problems,
     unresolved,
-    importersOfAbsent: (paths) => importersOfAbsent(paths, { files, absent, languages, readFile: options.readFile, ctx, unresolved }),
+    importersOfAbsent: (paths) => importersOfAbsent(paths, { files, fileSet, absent, languages, readFile: options.readFile, ctx, unresolved }),
   };
 }
 
 interface RebuildInput {
   readonly files: readonly string[];
+  readonly fileSet: ReadonlySet<string>;
   readonly absent: readonly string[];
   readonly languages: readonly LanguageSupport[];
   readonly readFile: ReadFile;
@@ -93,6 +97,7 @@ function importersOfAbsent(paths: readonly string[], input: RebuildInput): Map<s
   if (wanted.size === 0 || input.unresolved.length === 0) return result;
   const ctx = createResolveContext({
     files: input.files,
+    fileSet: input.fileSet,
     absent: [...input.absent, ...wanted],
     readFile: input.readFile,
     textCache: input.ctx.textCache,

@@ -20,6 +20,8 @@ export interface ContextInput {
   /** Declared absent files: they exist for resolution, are never read. */
   readonly absent: readonly string[];
   readonly readFile: ReadFile;
+  /** `files` as a set, when the caller has one already (it must hold exactly `files`). */
+  readonly fileSet?: ReadonlySet<string>;
   /** A text cache to share with another context over the same repository. */
   readonly textCache?: Map<string, string | undefined>;
 }
@@ -29,15 +31,21 @@ export interface BuildContext extends ResolveContext {
 }
 
 export function createResolveContext(input: ContextInput): BuildContext {
-  const fileSet = new Set<string>(input.files);
+  const fileSet = input.fileSet ?? new Set<string>(input.files);
   const absentSet = new Set<string>();
   for (const path of input.absent) if (!fileSet.has(path)) absentSet.add(path);
-  const dirs = new Set<string>(['']);
-  const addDirsOf = (path: string): void => {
-    for (let dir = dirname(path); dir !== '' && !dirs.has(dir); dir = dirname(dir)) dirs.add(dir);
+  // The directories, derived the first time a resolver asks (a tree whose files import nothing never does).
+  let dirs: Set<string> | undefined;
+  const directories = (): Set<string> => {
+    if (dirs) return dirs;
+    const found = new Set<string>(['']);
+    const addDirsOf = (path: string): void => {
+      for (let dir = dirname(path); dir !== '' && !found.has(dir); dir = dirname(dir)) found.add(dir);
+    };
+    for (const path of fileSet) addDirsOf(path);
+    for (const path of absentSet) addDirsOf(path);
+    return (dirs = found);
   };
-  for (const path of fileSet) addDirsOf(path);
-  for (const path of absentSet) addDirsOf(path);
 
   const textCache = input.textCache ?? new Map<string, string | undefined>();
   const jsonCache = new Map<string, unknown>();
@@ -60,7 +68,7 @@ export function createResolveContext(input: ContextInput): BuildContext {
     files: input.files,
     textCache,
     fileExists: (path) => fileSet.has(path) || absentSet.has(path),
-    directoryExists: (path) => dirs.has(path),
+    directoryExists: (path) => directories().has(path),
     readText,
     readJson(path) {
       if (jsonCache.has(path)) return jsonCache.get(path);

@@ -70,57 +70,71 @@ export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTre
   const git = new GitReader(options);
   const entries = await git.listTree(options.tree);
 
-  const files: string[] = [];
-  const oidOf = new Map<string, string>();
-  const wanted: Entry[] = [];
+  const files: string[] = new Array<string>(entries.length);
+  const configs: Entry[] = [];
+  const sources: Entry[] = [];
   const only = options.scanOnly ? new Set(options.scanOnly) : undefined;
   const links = new Map<string, string | undefined>(); // symlink path -> the path it points at (read below)
-  for (const entry of entries) {
-    files.push(entry.path);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const path = entry.path;
+    files[i] = path;
     if (entry.mode === SYMLINK) {
       // A link's blob is its target's path: followed below, within the tree, as the disk reader does.
-      if (languageFor(languages, entry.path)) {
-        links.set(entry.path, undefined);
-        wanted.push({ ...entry, link: true });
+      if (languageFor(languages, path)) {
+        links.set(path, undefined);
+        sources.push({ path, oid: entry.oid, mode: entry.mode, link: true });
       }
       continue;
     }
-    oidOf.set(entry.path, entry.oid);
-    const config = CONFIG_FILE.test(entry.path);
-    const language = config || (only && !only.has(entry.path)) ? undefined : languageFor(languages, entry.path);
-    if (config || language) wanted.push({ ...entry, language, config });
+    // Cheap test first: every manifest name ends in "json", "yaml" or "yml".
+    const config = (path.endsWith('json') || path.endsWith('yaml') || path.endsWith('yml')) && CONFIG_FILE.test(path);
+    if (config) {
+      configs.push({ path, oid: entry.oid, mode: entry.mode, config: true });
+      continue;
+    }
+    if (only && !only.has(path)) continue;
+    const language = languageFor(languages, path);
+    if (language) sources.push({ path, oid: entry.oid, mode: entry.mode, language });
   }
-  // Manifests first: they are few and small.
-  wanted.sort((a, b) => Number(b.config) - Number(a.config));
 
   const texts = new Map<string, string>();
-  const scannedByOid = new Map<string, ScannedImports>();
   const scanned = new Map<string, ScannedImports>();
+  // Manifests first: they are few and small.
   const pathsByOid = new Map<string, Entry[]>();
-  for (const entry of wanted) {
-    const list = pathsByOid.get(entry.oid);
-    if (list) list.push(entry);
-    else pathsByOid.set(entry.oid, [entry]);
+  for (const list of [configs, sources]) {
+    for (const entry of list) {
+      const same = pathsByOid.get(entry.oid);
+      if (same) same.push(entry);
+      else pathsByOid.set(entry.oid, [entry]);
+    }
   }
 
   await git.readBlobs([...pathsByOid.keys()], (oid, content) => {
+    if (content === undefined || content.length > maxBytes) return; // read the usual way later: reported as a problem
+    // Each blob comes once: its scans (one per language claiming one of its paths) are kept here only.
+    let text: string | undefined;
+    let lastLanguage: LanguageSupport | undefined;
+    let lastResult: ScannedImports | undefined;
+    let others: Map<LanguageSupport, ScannedImports> | undefined;
     for (const entry of pathsByOid.get(oid) ?? []) {
-      if (content === undefined || content.length > maxBytes) continue; // read the usual way later: reported as a problem
+      text ??= content.toString('utf8');
       if (entry.link) {
-        links.set(entry.path, content.toString('utf8'));
+        links.set(entry.path, text);
         continue;
       }
       if (entry.config) {
-        texts.set(entry.path, content.toString('utf8'));
+        texts.set(entry.path, text);
         continue;
       }
       const language = entry.language!;
-      const key = `${language.name}\0${oid}`;
-      let result = scannedByOid.get(key);
+      let result = language === lastLanguage ? lastResult : others?.get(language);
       if (!result) {
-        result = scanBlob(language, content.toString('utf8'), entry.path);
-        scannedByOid.set(key, result);
+        result = scanBlob(language, text, entry.path);
+        (others ??= new Map()).set(language, result);
       }
+      lastLanguage = language;
+      lastResult = result;
       scanned.set(entry.path, result);
     }
   });
@@ -131,9 +145,12 @@ export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTre
     if (found) scanned.set(link, found);
   }
 
+  // Blob ids by path, for the rare file a resolver reads that was not streamed (built when first needed).
+  let oidOf: Map<string, string> | undefined;
   const readFile = (path: string): string | undefined => {
     const text = texts.get(path);
     if (text !== undefined) return text;
+    oidOf ??= new Map(entries.filter((e) => e.mode !== SYMLINK).map((e) => [e.path, e.oid]));
     const oid = oidOf.get(path);
     if (oid === undefined) return undefined;
     const blob = git.readBlobSync(oid);

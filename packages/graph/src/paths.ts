@@ -47,7 +47,21 @@ export function isWithin(child: string, dir: string): boolean {
 }
 
 function needsNormalizing(rel: string): boolean {
-  if (rel.endsWith('/') || rel.endsWith('/.') || rel.endsWith('/..')) return true;
-  if (rel.startsWith('./') || rel.startsWith('../') || rel === '..' || rel.startsWith('/')) return true;
-  return rel.includes('//') || rel.includes('/./') || rel.includes('/../');
+  // Only a '.' or '/' at the start, a '/' at the end, or a '/' followed by '.' or '/' can need it.
+  const first = rel.charCodeAt(0);
+  if (first === 47 /* / */ || rel.charCodeAt(rel.length - 1) === 47) return true;
+  if (first === 46 /* . */ && (rel === '..' || rel.startsWith('./') || rel.startsWith('../'))) return true;
+  for (let at = rel.indexOf('/'); at >= 0; at = rel.indexOf('/', at + 1)) {
+    const next = rel.charCodeAt(at + 1);
+    if (next === 47) return true;
+    if (next === 46) {
+      const after = rel.charCodeAt(at + 2);
+      if (Number.isNaN(after) || after === 47) return true; // '/.' at the end or '/./'
+      if (after === 46) {
+        const third = rel.charCodeAt(at + 3);
+        if (Number.isNaN(third) || third === 47) return true; // '/..' at the end or '/../'
+      }
+    }
+  }
+  return false;
 }

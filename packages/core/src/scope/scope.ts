@@ -5,7 +5,7 @@ import { TRAILERS, trailerValue } from '../git/protocol.js';
 import type { Config, Mode } from '../config/config.js';
 import type { Logger } from '../base/env.js';
 import { GIT_SAFETY_OPTIONS, assertNotOption, type Git } from '../git/git.js';
-import { compileGlobs } from '../config/glob.js';
+import { pathClassifier, pathMatcher } from './path-match.js';
 import { type Annotation } from '../output/report.js';
 import { ensureHistory } from '../git/shallow.js';
 import { changeImportViolations, describeImportViolation, type ChangeImportViolations } from './architecture.js';
@@ -158,13 +158,20 @@ function layerRule(
   labels: readonly string[],
   crossLayerReason: string | undefined,
 ): { layers: string[]; layersByFile: Map<string, string[]>; violations: Violation[]; warnings: string[] } {
-  const layerMatchers = Object.entries(config.scope.layers).map(([name, globs]) => ({ name, match: compileGlobs(globs) }));
+  const layersOf = pathClassifier(Object.entries(config.scope.layers));
   const layersByFile = new Map<string, string[]>();
   const touchedLayers = new Set<string>();
-  for (const file of counted) {
-    const names = layerMatchers.filter((l) => l.match(file.path) || (file.from !== undefined && l.match(file.from))).map((l) => l.name);
-    if (names.length > 0) layersByFile.set(file.path, names);
-    for (const n of names) touchedLayers.add(n);
+  if (Object.keys(config.scope.layers).length > 0) {
+    for (const file of counted) {
+      let names = layersOf(file.path);
+      if (file.from !== undefined) {
+        const before = layersOf(file.from);
+        if (before) names = Object.keys(config.scope.layers).filter((n) => names?.includes(n) || before.includes(n));
+      }
+      if (names === undefined) continue;
+      layersByFile.set(file.path, names);
+      for (const n of names) touchedLayers.add(n);
+    }
   }
   const layers = [...touchedLayers].sort();
   const violations: Violation[] = [];
@@ -189,8 +196,8 @@ function layerRule(
 function protectedPaths(changed: readonly ChangedFile[], config: Config, labels: readonly string[]): Violation[] {
   const violations: Violation[] = [];
   for (const rule of config.scope.protected) {
-    const match = compileGlobs(rule.paths);
     if (labels.includes(rule.requireLabel)) continue;
+    const match = pathMatcher(rule.paths);
     for (const file of changed) {
       if (match(file.path) || (file.from !== undefined && match(file.from))) {
         violations.push({ rule: 'protected', file: file.path, message: `${file.path} is protected (${rule.reason}); the pull request needs the \`${rule.requireLabel}\` label.` });
@@ -209,7 +216,7 @@ function unmatchedGlobs(config: Config, headFiles: readonly string[], changed: r
   const warnings: string[] = [];
   for (const [where, globs] of globSources) {
     for (const glob of globs) {
-      const match = compileGlobs([glob]);
+      const match = pathMatcher([glob]);
       if (!headFiles.some((f) => match(f)) && !changed.some((f) => match(f.path) || (f.from !== undefined && match(f.from)))) {
         warnings.push(`the glob ${JSON.stringify(glob)} in ${where} matches no file in the repository.`);
       }
@@ -247,7 +254,8 @@ function blastRadiusRule(graph: ImportGraph, changed: readonly ChangedFile[], co
     changed: changedPaths.has(e.file),
     chain: [...e.chain],
   }));
-  const graphProblems = graph.problems.filter((p) => changedPaths.has(p.file) || radius.some((r) => r.file === p.file)).map((p) => `${p.file}: ${p.message}`);
+  const inRadius = new Set(radius.map((r) => r.file));
+  const graphProblems = graph.problems.filter((p) => changedPaths.has(p.file) || inRadius.has(p.file)).map((p) => `${p.file}: ${p.message}`);
   const violations: Violation[] = [];
   if (config.blastRadius.mode === 'fail') {
     for (const item of radius.filter((r) => !r.changed)) {
@@ -268,15 +276,19 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
   const { head, mergeBase } = range;
 
   const changed = await changedFiles(git, mergeBase, head);
-  const ignored = compileGlobs(config.scope.ignore);
+  const deleted = changed.filter((f) => f.status === 'D').map((f) => f.path).concat(changed.filter((f) => f.from).map((f) => f.from!));
+  // git lists and streams the head tree (on another core) while the rules below run here.
+  const reading = headImportGraph(git, head, deleted);
+  reading.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+  const ignored = pathMatcher(config.scope.ignore);
   const counted = changed.filter((f) => !ignored(f.path));
   const commits = await readCommits(git, [`${mergeBase}..${head}`]);
   const crossLayerReason = crossLayerReasonOf(commits);
 
   const agents = await agentBudget(git, commits, config, ignored);
   const layering = layerRule(counted, config, request.labels, crossLayerReason);
-  const deleted = changed.filter((f) => f.status === 'D').map((f) => f.path).concat(changed.filter((f) => f.from).map((f) => f.from!));
-  const { graph, files: headFiles } = await headImportGraph(git, head, deleted);
+  const protectedViolations = protectedPaths(changed, config, request.labels);
+  const { graph, files: headFiles } = await reading;
   const radius = blastRadiusRule(graph, changed, config);
   const unresolved = summarizeUnresolved(graph, { limit: UNRESOLVED_EXAMPLES });
   if (unresolved.count > 0) log.info(`scope-guard: ${unresolved.count} import(s) in ${unresolved.files} file(s) could not be resolved; the blast radius may miss their importers.`);
@@ -286,7 +298,7 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
     ...fileBudget(changed, counted, config),
     ...agents.violations,
     ...layering.violations,
-    ...protectedPaths(changed, config, request.labels),
+    ...protectedViolations,
     ...architecture.violations,
     ...radius.violations,
   ];

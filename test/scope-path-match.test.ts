@@ -1,0 +1,76 @@
+/**
+ * scope-guard's path matcher (packages/core/src/scope/path-match.ts) gives compileGlobs'
+ * (picomatch's) answer for every pattern and path, on patterns its shortcuts take and ones they leave alone.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { compileGlobs } from '../packages/core/src/config/glob.js';
+import { pathClassifier, pathMatcher } from '../packages/core/src/scope/path-match.js';
+
+const PATTERNS = [
+  'src/**', 'src/*/layer0/**', '**/layer0/**', 'src/**/layer0/**', '**/*.lock', '**/go.sum', 'go.sum', '*.lock', 'src/pkg7/**',
+  'src/*.ts', 'src/**/*.ts', '**/*', '**', '*', 'src/a*b/**', 'src/*x*/**', 'a/b', 'a/b/**', '.github/**', '**/.env',
+  'src/layer?/**', 'src/{a,b}/**', 'src/[ab]/**', '!src/**', 'src/**/', 'layer0/**', 'src/a/**/b/**', '**/x.lock/**', 'src/*/**',
+];
+const SEGMENTS = ['src', 'a', 'b', 'ab', 'axb', 'layer0', 'layer1', '.env', 'x.lock', 'go.sum', 'pkg7', 'f.ts', '.github', 'x', 'lock'];
+
+function corpus(count: number): string[] {
+  let seed = 7;
+  const next = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const paths = new Set<string>();
+  for (let i = 0; i < count; i++) {
+    const depth = 1 + next(6);
+    paths.add(Array.from({ length: depth }, () => SEGMENTS[next(SEGMENTS.length)]).join('/'));
+  }
+  for (const p of ['src/f.ts', 'a/b', 'a/b/x', 'src/a/x/b/f.ts', 'src/axb/f.ts', 'src/ab/x', 'src/layer1/f.ts', 'src/a/layer0', 'go.sum', 'x.lock']) paths.add(p);
+  return [...paths];
+}
+
+describe('pathMatcher', () => {
+  const paths = corpus(6000);
+  it.each(PATTERNS)('matches %s exactly as picomatch does', (pattern) => {
+    const ours = pathMatcher([pattern]);
+    const theirs = compileGlobs([pattern]);
+    const differ = paths.filter((p) => ours(p) !== theirs(p));
+    expect(differ).toEqual([]);
+    // Twice: the per-directory memory must not change the answers.
+    expect(paths.filter((p) => ours(p) !== theirs(p))).toEqual([]);
+  });
+
+  it('is tried on paths that match and paths that do not', () => {
+    const matching = PATTERNS.filter((pattern) => {
+      const n = paths.filter(compileGlobs([pattern])).length;
+      return n > 0 && n < paths.length;
+    });
+    // All but those that match every path ('**', '**/*') or none ('src/**/', a trailing slash).
+    expect(PATTERNS.filter((p) => !matching.includes(p))).toEqual(['**/*', '**', 'src/**/']);
+  });
+
+  it('matches a list as any of its patterns', () => {
+    const list = ['**/*.lock', 'src/*/layer0/**', 'go.sum'];
+    const ours = pathMatcher(list);
+    const theirs = compileGlobs(list);
+    expect(paths.filter((p) => ours(p) !== theirs(p))).toEqual([]);
+    expect(pathMatcher([])('src/a')).toBe(false);
+  });
+
+  it('classifies paths by named lists as the lists match them, in their order', () => {
+    const lists: Array<[string, string[]]> = [
+      ['lock', ['**/*.lock']],
+      ['l0', ['src/*/layer0/**', '**/layer0/**']],
+      ['gh', ['.github/**', 'go.sum']],
+      ['odd', ['src/{a,b}/**', 'src/layer?/**']],
+      ['none', []],
+    ];
+    const classify = pathClassifier(lists);
+    for (const round of [1, 2]) {
+      const differ = paths.filter((p) => {
+        const expected = lists.filter(([, globs]) => compileGlobs(globs)(p)).map(([name]) => name);
+        return JSON.stringify(classify(p) ?? []) !== JSON.stringify(expected);
+      });
+      expect([round, differ]).toEqual([round, []]);
+    }
+  });
+});
