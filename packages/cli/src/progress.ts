@@ -54,6 +54,11 @@ export class Progress {
       if (check[1] !== 'bisect') this.print(`check ${safe(check[1] ?? '')}: ${safe(message.split('\n')[0]!.replace(/^check .+?: /, ''))}`);
       return;
     }
+    const round = /^bisect round (\d+): (.*)$/.exec(message);
+    if (round) {
+      this.print(`round ${round[1]}: ${safe(round[2] ?? '')}`);
+      return;
+    }
     const probe = /^bisect: ([0-9a-f]+) is (good|bad|skip)/.exec(message);
     if (probe) {
       const line: ProbeLine = { n: ++this.probes, commit: probe[1]!, verdict: probe[2]!, seconds: Math.round(this.seconds * 10) / 10 };

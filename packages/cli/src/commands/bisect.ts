@@ -4,6 +4,8 @@ import {
   UserError,
   assertNotOption,
   bisect,
+  bisectInRounds,
+  bisectRoundBound,
   findCascade,
   readCommits,
   type BisectOptions,
@@ -13,6 +15,9 @@ import { EXIT, type Command } from '../command.js';
 import { openRepo, runDirectory, type CommandContext } from '../context.js';
 import { Progress } from '../progress.js';
 import { safe } from '../terminal.js';
+
+/** The most probes `--jobs` runs at once (each is a worktree and a process tree). */
+const MAX_JOBS = 64;
 
 /** `-- npm test` as one shell command: a single word is taken as written, several are quoted. */
 export function shellCommand(words: readonly string[]): string {
@@ -39,22 +44,32 @@ export const bisectCommand: Command = {
     'The rollback engine\'s bisect: CMD runs at each probe in a throwaway worktree (your checkout is never touched): exit 0 ' +
     'is good, 125 skips the commit, anything else is bad, and with --retries N a commit is bad only when its failure repeats. ' +
     'Prints a line per probe (commit, verdict, seconds), then the culprit, its cascade (the later commits that change what it ' +
-    'changed or what imports it) and its blast radius. Ctrl-C stops the probe and removes the worktree.',
+    'changed or what imports it) and its blast radius. Ctrl-C stops the probe and removes the worktree. With --jobs K, ' +
+    'K probes run at once, each in its own throwaway worktree (a K-ary search: each round cuts the candidates into K + 1 ' +
+    'parts, at most ceil(log_(K+1) N) + 1 rounds for N commits without skips, against ceil(log2 N) + 1 one at a time); ' +
+    'the culprit is the one the sequential bisect finds.',
   options: [
     { name: 'retries', type: 'string', value: 'N', description: 'Flake tolerance: rerun a failing probe N more times. Default: 0.' },
     { name: 'timeout-minutes', type: 'string', value: 'M', description: 'Per-probe timeout. Default: verify.timeout-minutes from the config.' },
+    { name: 'jobs', type: 'string', value: 'K', description: 'Probes at once, each in its own throwaway worktree (1 to 64). Default: 1, one after another.' },
   ],
   positionals: [
     { name: 'GOOD', required: true, description: 'A commit where CMD passes (a checkpoint tag, a sha, a branch).' },
     { name: 'BAD', required: true, description: 'A later commit where CMD fails (e.g. HEAD).' },
   ],
   takesCommand: true,
-  examples: ['rollback-gate bisect checkpoint/20260301-0930 HEAD -- npm test', 'rollback-gate bisect v1.2.0 main --retries 2 -- "npm run build && npm test"'],
+  examples: [
+    'rollback-gate bisect checkpoint/20260301-0930 HEAD -- npm test',
+    'rollback-gate bisect v1.2.0 main --retries 2 -- "npm run build && npm test"',
+    'rollback-gate bisect v1.2.0 main --jobs 4 -- npm test',
+  ],
   async run(ctx) {
     const { term, args } = ctx;
     const [goodInput, badInput] = args.positionals as [string, string];
     if (args.rest.length === 0) throw new UsageError('bisect needs the command to run at each probe, after `--`.', 'For example: rollback-gate bisect GOOD BAD -- npm test', 'bisect');
     const command = shellCommand(args.rest);
+    const jobs = wholeNumber(args, 'jobs', 1, MAX_JOBS, 'bisect');
+    if (jobs < 1) throw new UsageError('option --jobs is 0; at least one probe must run.', `Give --jobs 1 (one probe at a time) up to --jobs ${MAX_JOBS}.`, 'bisect');
     const repo = await openRepo(ctx);
     const { git } = repo;
     assertNotOption(goodInput, 'GOOD');
@@ -69,11 +84,13 @@ export const bisectCommand: Command = {
     const run = runDirectory(ctx, repo);
     const progress = new Progress(term, subjects, term.tty);
     const options = bisectOptions(ctx, args, command, repo.config.verify.timeoutMinutes, progress);
-    progress.start(`bisecting ${commits.length} commit(s) between ${goodInput} and ${badInput} with: ${safe(command)}`);
+    const spread = jobs > 1 ? `, ${jobs} probes at once (at most ${bisectRoundBound(commits.length, jobs)} rounds)` : '';
+    progress.start(`bisecting ${commits.length} commit(s) between ${goodInput} and ${badInput}${spread} with: ${safe(command)}`);
     let store: ScratchStore | undefined;
     try {
       store = await ScratchStore.create(git, run.dir);
-      const result = await bisect(git, store, good, bad, options);
+      const result = jobs > 1 ? await bisectInRounds(git, store, good, bad, { ...options, parallel: jobs }) : await bisect(git, store, good, bad, options);
+      const rounds = 'rounds' in result ? (result.rounds as number) : result.probes.length;
       progress.stop();
       const later = result.commits.slice(result.commits.indexOf(result.culprit) + 1);
       const found = await findCascade(git, result.culprit, later, bad, repo.config.blastRadius.maxDepth);
@@ -85,6 +102,8 @@ export const bisectCommand: Command = {
           culprit: { sha: result.culprit.sha, subject: result.culprit.subject, author: `${result.culprit.authorName} <${result.culprit.authorEmail}>` },
           runs: result.runs,
           skipped: result.skipped,
+          jobs,
+          rounds,
           probes: result.probes.map((p, i) => ({ ...p, seconds: progress.lines[i]?.seconds ?? null })),
           cascade: found.cascade,
           independent: found.independent,
@@ -92,7 +111,8 @@ export const bisectCommand: Command = {
         });
         return EXIT.ok;
       }
-      term.essential(`${term.paint('red', 'culprit')} ${result.culprit.sha.slice(0, 12)} ${safe(result.culprit.subject)}  (${result.runs} run(s), ${result.skipped} skipped)`);
+      const roundsNote = jobs > 1 ? `, ${rounds} round(s) of up to ${jobs} probes` : '';
+      term.essential(`${term.paint('red', 'culprit')} ${result.culprit.sha.slice(0, 12)} ${safe(result.culprit.subject)}  (${result.runs} run(s), ${result.skipped} skipped${roundsNote})`);
       term.fields([['author', safe(`${result.culprit.authorName} <${result.culprit.authorEmail}>`)]]);
       if (found.cascade.length > 0) {
         term.line();
