@@ -8,10 +8,19 @@
  * `git revert` / `git cherry-pick` would make, renames included. On older git, a temporary index does
  * the same merge with `git read-tree -m` and `git merge-file` (no rename detection there).
  * Objects go where the store says: a scratch store (verify), or the repository itself (applyChange).
+ *
+ * Where git has `merge-tree --stdin` with a merge base on each line (2.42+; GitHub's runners have
+ * it), merges go through one long-lived `git merge-tree --stdin` process instead (MergeTreeBatch):
+ * a line `<base> -- <ours> <theirs>` per merge, trees as they are (no commits to write), the
+ * answers read back as git flushes each one. Feature-detected by running it (detectMergeBatch),
+ * never from the version string; without it, one process per merge as above.
  */
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GitInternalError } from '../base/errors.js';
 import type { Git, GitResult, GitRunOptions, ObjectFormat } from './git.js';
 
 export interface LineRange {
@@ -65,7 +74,16 @@ export class TreeMerger {
     readonly engine: MergeEngine,
     /** Whether content conflicts carry their line ranges (one blob read per conflicted file). */
     private readonly withConflictLines = true,
-  ) {}
+    /** One `git merge-tree --stdin` for every merge (engine 'merge-tree' only; see detectMergeBatch). */
+    readonly batch?: MergeTreeBatch,
+  ) {
+    if (batch && engine !== 'merge-tree') throw new Error('a merge-tree batch needs the merge-tree engine');
+  }
+
+  /** Ends the batch process, if any (merges after this start a new one). */
+  close(): void {
+    this.batch?.close();
+  }
 
   /** A three-way merge of trees; memoized, since searches revisit the same states. */
   merge3(baseTree: string, oursTree: string, theirsTree: string): Promise<MergeOutcome> {
@@ -87,6 +105,7 @@ export class TreeMerger {
   async mergeCommits(ours: string, theirs: string): Promise<MergeOutcome> {
     if (this.engine === 'merge-tree') {
       this.mergeCount++;
+      if (this.batch) return this.outcomeOf(await this.batch.merge(undefined, ours, theirs));
       return this.runMergeTree(ours, theirs);
     }
     const base = await this.store.test(['merge-base', '--end-of-options', ours, theirs]);
@@ -112,6 +131,7 @@ export class TreeMerger {
   }
 
   private async mergeTree3(baseTree: string, oursTree: string, theirsTree: string): Promise<MergeOutcome> {
+    if (this.batch) return this.outcomeOf(await this.batch.merge(baseTree, oursTree, theirsTree));
     return this.mergeTreeOn(await this.rootFor(baseTree), oursTree, theirsTree);
   }
 
@@ -128,6 +148,7 @@ export class TreeMerger {
    */
   async applyChange(base: string, target: string, onto: string): Promise<MergeOutcome> {
     this.mergeCount++;
+    if (this.batch) return this.outcomeOf(await this.batch.merge(base, onto, target));
     if (this.engine === 'merge-tree') return this.mergeTreeOn(base, onto, target);
     return this.indexMerge3(await this.treeOf(base), onto, target);
   }
@@ -137,8 +158,12 @@ export class TreeMerger {
       ['merge-tree', '--write-tree', '-z', '--name-only', '--allow-unrelated-histories', '--end-of-options', ours, theirs],
       { okExitCodes: [0, 1] },
     );
-    const parsed = parseMergeTreeOutput(result.stdout);
-    if (result.exitCode === 0) return { clean: true, tree: parsed.tree, conflicts: [] };
+    return this.outcomeOf({ clean: result.exitCode === 0, ...parseMergeTreeOutput(result.stdout) });
+  }
+
+  /** A merge-tree answer as an outcome: content conflicts get their line ranges. */
+  private async outcomeOf(parsed: MergeTreeAnswer): Promise<MergeOutcome> {
+    if (parsed.clean) return { clean: true, tree: parsed.tree, conflicts: [] };
     const conflicts = await Promise.all(
       parsed.files.map(async (file) => {
         const conflict = parsed.types.get(file) ?? 'content';
@@ -221,6 +246,177 @@ export class TreeMerger {
     }
     const oid = await this.store.text(['hash-object', '-w', '--stdin'], { input: merged.raw });
     return { mode, oid };
+  }
+}
+
+/** One merge as `git merge-tree` answers it. */
+export interface MergeTreeAnswer {
+  clean: boolean;
+  tree: string;
+  files: string[];
+  types: Map<string, string>;
+}
+
+/** The empty tree of each object format: git knows it without storing it. */
+const EMPTY_TREE: Record<ObjectFormat, string> = {
+  sha1: '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+  sha256: '6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321',
+};
+
+/** The batch process: merges from stdin, file names only, messages always (so every answer has the same shape). */
+export const MERGE_TREE_BATCH_ARGS: readonly string[] = ['merge-tree', '--stdin', '--name-only', '--messages', '--allow-unrelated-histories'];
+
+/**
+ * Whether this git merges a batch with a base on each line (`merge-tree --stdin`, lines
+ * `<base> -- <ours> <theirs>`: git 2.42+). Decided by running it on the empty tree, so a git that
+ * only claims a version, or lacks the per-line base (2.40, 2.41: "malformed input line"), says no.
+ */
+export async function detectMergeBatch(store: Pick<ObjectStore, 'test' | 'format'>): Promise<boolean> {
+  const empty = EMPTY_TREE[store.format];
+  const probe = await store.test(MERGE_TREE_BATCH_ARGS, { input: `${empty} -- ${empty} ${empty}\n` });
+  if (probe.exitCode !== 0) return false;
+  const parser = new MergeBatchParser();
+  const answers = parser.push(probe.raw);
+  return answers.length === 1 && answers[0]!.clean && answers[0]!.tree === empty && parser.idle();
+}
+
+/**
+ * Incremental parser of `git merge-tree --stdin --name-only --messages` output. Per merge (git's
+ * builtin/merge-tree.c): `<1 clean | 0 conflicts>` NUL, `<tree>` NUL, each conflicted file NUL,
+ * NUL (the messages begin), messages as `<n>` NUL `<path>` NUL x n `<type>` NUL `<message>` NUL,
+ * then NUL (the end of this merge).
+ */
+export class MergeBatchParser {
+  private readonly decoder = new StringDecoder('utf8');
+  private text = '';
+
+  /** Feeds bytes; returns the merges they complete, in order. */
+  push(chunk: Buffer): MergeTreeAnswer[] {
+    this.text += this.decoder.write(chunk);
+    const answers: MergeTreeAnswer[] = [];
+    for (;;) {
+      const end = this.endOfFirst();
+      if (end === undefined) break;
+      const record = this.text.slice(0, end);
+      this.text = this.text.slice(end);
+      const status = record.slice(0, record.indexOf('\0'));
+      if (status !== '0' && status !== '1') throw new Error(`unexpected git merge-tree --stdin output: status ${JSON.stringify(status)}`);
+      answers.push({ clean: status === '1', ...parseMergeTreeOutput(record.slice(status.length + 1)) });
+    }
+    return answers;
+  }
+
+  /** True when no partial answer is waiting for more bytes. */
+  idle(): boolean {
+    return this.text === '';
+  }
+
+  /** Where the first complete merge ends (after its final NUL), or undefined when it is not all in yet. */
+  private endOfFirst(): number | undefined {
+    const text = this.text;
+    let at = 0;
+    const field = (): string | undefined => {
+      const nul = text.indexOf('\0', at);
+      if (nul < 0) return undefined;
+      const value = text.slice(at, nul);
+      at = nul + 1;
+      return value;
+    };
+    if (field() === undefined || field() === undefined) return undefined; // status, tree
+    for (;;) {
+      const name = field(); // conflicted files, up to the empty field that begins the messages
+      if (name === undefined) return undefined;
+      if (name === '') break;
+    }
+    for (;;) {
+      const count = field(); // message records, up to the empty field that ends the merge
+      if (count === undefined) return undefined;
+      if (count === '') return at;
+      const n = Number(count);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`unexpected git merge-tree --stdin output: ${JSON.stringify(count)} where a path count belongs`);
+      for (let i = 0; i < n + 2; i++) if (field() === undefined) return undefined; // paths, type, message
+    }
+  }
+}
+
+/** Starts `git <args>` with pipes, in the store's repository and environment. */
+export type GitSpawner = (args: readonly string[]) => ChildProcessWithoutNullStreams;
+
+/**
+ * Merges through one `git merge-tree --stdin` process, started at the first merge: each merge is a
+ * line in, an answer out (git flushes each one), in order. While no answer is awaited the process
+ * does not keep Node alive; close() ends it. If git dies, the merges waiting fail with its stderr
+ * and the next merge starts it again.
+ */
+export class MergeTreeBatch {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private waiting: Array<{ resolve: (answer: MergeTreeAnswer) => void; reject: (error: Error) => void }> = [];
+  /** Merges sent, for the benchmark and the tests. */
+  sent = 0;
+
+  constructor(private readonly spawnGit: GitSpawner) {}
+
+  /** One merge: ours and theirs on their common ancestors, or on `base` (a tree or commit) when given. */
+  merge(base: string | undefined, ours: string, theirs: string): Promise<MergeTreeAnswer> {
+    for (const name of [base, ours, theirs]) {
+      if (name !== undefined && !/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(name)) throw new Error(`merge-tree --stdin takes object ids, not ${JSON.stringify(name)}`);
+    }
+    const child = this.start();
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      if (this.waiting.length === 1) this.hold(true);
+      this.sent++;
+      child.stdin.write(`${base === undefined ? '' : `${base} -- `}${ours} ${theirs}\n`);
+    });
+  }
+
+  close(): void {
+    this.child?.stdin.end();
+    this.child = undefined;
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    if (this.child) return this.child;
+    const child = this.spawnGit(MERGE_TREE_BATCH_ARGS);
+    const parser = new MergeBatchParser();
+    let stderr = '';
+    let failure: Error | undefined;
+    const fail = (error: Error): void => {
+      failure ??= error;
+      for (const w of this.waiting.splice(0)) w.reject(failure);
+      if (this.child === child) this.child = undefined;
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      let answers: MergeTreeAnswer[];
+      try {
+        answers = parser.push(chunk);
+      } catch (error) {
+        fail(error as Error);
+        child.kill();
+        return;
+      }
+      for (const answer of answers) this.waiting.shift()?.resolve(answer);
+      if (this.waiting.length === 0 && this.child === child) this.hold(false);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdin.on('error', () => undefined); // git exiting early is reported by 'close'
+    child.on('error', (error) => fail(error));
+    child.on('close', (code) => {
+      if (this.waiting.length > 0) fail(new GitInternalError(MERGE_TREE_BATCH_ARGS, code, stderr || `exited with ${this.waiting.length} merge(s) unanswered`));
+      else if (this.child === child) this.child = undefined;
+    });
+    this.child = child;
+    return child;
+  }
+
+  /** Whether the process keeps Node's event loop alive: only while an answer is awaited. */
+  private hold(on: boolean): void {
+    const child = this.child;
+    if (!child) return;
+    for (const handle of [child, child.stdin, child.stdout, child.stderr] as Array<{ ref?: () => void; unref?: () => void }>) {
+      if (on) handle.ref?.();
+      else handle.unref?.();
+    }
   }
 }
 

@@ -2,7 +2,9 @@
  * verify's simulations: reverts (base = the unit, ours = the tip, theirs = the unit's parent),
  * cherry-picks and landings, through the one merge engine (git/merge.ts) on the scratch store.
  */
-import { detectMergeEngine, TreeMerger, type MergeEngine, type MergeOutcome } from '../git/merge.js';
+import { spawn } from 'node:child_process';
+import { GIT_SAFETY_OPTIONS } from '../git/git.js';
+import { detectMergeBatch, detectMergeEngine, MergeTreeBatch, TreeMerger, type GitSpawner, type MergeEngine, type MergeOutcome } from '../git/merge.js';
 import type { ScratchStore } from '../sandbox/scratch.js';
 
 /** Runs at most `limit` tasks at a time; results keep the input order. */
@@ -19,16 +21,41 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (
   return results;
 }
 
+/** Whether to batch merges: 'auto' (when git can), or never ('off'; `ROLLBACK_GATE_MERGE_BATCH=0` says the same). */
+export type MergeBatching = 'auto' | 'off';
+
+/** `git <args>` as a long-lived process on the scratch store (its objects, the repository's through alternates). */
+function scratchSpawner(store: ScratchStore): GitSpawner {
+  return (args) =>
+    spawn('git', [...GIT_SAFETY_OPTIONS, ...args], {
+      cwd: store.git.cwd,
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...store.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+}
+
 export class Simulator extends TreeMerger {
   constructor(
     override readonly store: ScratchStore,
     engine: MergeEngine,
+    batch?: MergeTreeBatch,
   ) {
-    super(store, engine);
+    super(store, engine, true, batch);
   }
 
-  static async create(store: ScratchStore, engine?: MergeEngine): Promise<Simulator> {
-    return new Simulator(store, engine ?? (await detectMergeEngine(store)));
+  /**
+   * A simulator on the scratch store: `git merge-tree` when git has it (else a temporary index),
+   * all merges through one `merge-tree --stdin` process when git can (2.42+, detected by running it).
+   */
+  static async create(store: ScratchStore, engine?: MergeEngine, batching: MergeBatching = process.env.ROLLBACK_GATE_MERGE_BATCH === '0' ? 'off' : 'auto'): Promise<Simulator> {
+    const chosen = engine ?? (await detectMergeEngine(store));
+    const batch = chosen === 'merge-tree' && batching === 'auto' && (await detectMergeBatch(store)) ? new MergeTreeBatch(scratchSpawner(store)) : undefined;
+    return new Simulator(store, chosen, batch);
+  }
+
+  /** How merges run, for the log and the summary. */
+  describe(): string {
+    return this.batch ? `${this.engine} merges (one merge-tree --stdin process)` : `${this.engine} merges`;
   }
 
   /** The tree `git revert` of a unit (`tree`, reverted to `parentTree`) would give on `tipTree`. */

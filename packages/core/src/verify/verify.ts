@@ -413,11 +413,12 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
   const { base, head, deepened } = await resolvePullRequest(deps, request, windowOptions);
 
   const store = await ScratchStore.create(git, deps.tempDir);
+  let sim: Simulator | undefined;
   try {
-    const sim = await Simulator.create(store, deps.engine);
+    sim = await Simulator.create(store, deps.engine);
     const baseTree = await sim.treeOf(base);
     const units = await readWindow(git, base, windowOptions);
-    log.info(`window: ${units.length} unit(s) on ${base.slice(0, 12)}; ${sim.engine} merges`);
+    log.info(`window: ${units.length} unit(s) on ${base.slice(0, 12)}; ${sim.describe()}`);
 
     const landing = await simulateLanding(sim, git, base, head, baseTree, request.mergeMethod);
     const prPaths = pathsOf(landing.changes);
@@ -463,6 +464,7 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
       checksRun,
     };
   } finally {
+    sim?.close();
     store.dispose();
   }
 }
@@ -603,11 +605,12 @@ async function drillWindow(deps: VerifyDeps, request: VerifyRequest): Promise<Ve
   });
 
   const store = await ScratchStore.create(git, deps.tempDir);
+  let sim: Simulator | undefined;
   try {
-    const sim = await Simulator.create(store, deps.engine);
+    sim = await Simulator.create(store, deps.engine);
     const tipTree = await sim.treeOf(tip);
     const units = await readWindow(git, tip, windowOptions);
-    log.info(`drill: ${units.length} unit(s) on ${tip.slice(0, 12)}; ${sim.engine} merges`);
+    log.info(`drill: ${units.length} unit(s) on ${tip.slice(0, 12)}; ${sim.describe()}`);
     const revertables = units.map(revertable);
     const names = new Map<Revertable, Companion>(revertables.map((r, i) => [r, { commit: units[i]!.commit, name: units[i]!.name }]));
     const statuses = await statusesOn(sim, revertables, tipTree, (i) => revertables.slice(0, i), names);
@@ -689,6 +692,7 @@ async function drillWindow(deps: VerifyDeps, request: VerifyRequest): Promise<Ve
       ...(units.length === 0 ? { newestAgeDays: await newestAgeDays(git, tip, windowOptions.now) } : {}),
     };
   } finally {
+    sim?.close();
     store.dispose();
   }
 }
