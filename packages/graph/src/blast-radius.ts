@@ -26,7 +26,13 @@ export function blastRadius(graph: ImportGraph, changedFiles: readonly string[],
   if (changedSet.size === 0 || !(maxDepth >= 1)) return [];
 
   // Changed files the graph does not know (deleted by the change): find who still imports them.
-  const unknown = [...changedSet].filter((f) => !graph.files.has(f)).sort(compareStrings);
+  const unknown: string[] = [];
+  const imported: string[] = [];
+  for (const f of changedSet) {
+    if (!graph.files.has(f)) unknown.push(f);
+    else if (graph.importers.has(f)) imported.push(f);
+  }
+  unknown.sort(compareStrings);
   const absentImporters = unknown.length > 0 ? graph.importersOfAbsent(unknown) : new Map<string, string[]>();
   const importersOf = (file: string): readonly string[] => graph.importers.get(file) ?? absentImporters.get(file) ?? [];
 
@@ -34,7 +40,7 @@ export function blastRadius(graph: ImportGraph, changedFiles: readonly string[],
   // when a search reaches them, which is all it takes (every depth-0 label comes before the rest).
   const labels = new Map<string, Label[]>();
   const queue: Label[] = [];
-  const seeds = [...changedSet].filter((f) => importersOf(f).length > 0).sort(compareStrings);
+  const seeds = [...imported, ...unknown.filter((f) => absentImporters.has(f))].filter((f) => importersOf(f).length > 0).sort(compareStrings);
   for (const file of seeds) {
     const label: Label = { file, source: file, depth: 0, parent: undefined };
     labels.set(file, [label]);

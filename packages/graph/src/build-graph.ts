@@ -18,9 +18,29 @@ import type {
 } from './types.js';
 
 export function buildImportGraph(options: BuildGraphOptions): ImportGraph {
+  return buildGraph(options, false);
+}
+
+/**
+ * buildImportGraph for a caller whose `files` are already distinct repo-relative paths (a git tree
+ * listing): they are taken as they are, not normalized and deduplicated again. Not exported by the
+ * package.
+ */
+export function buildImportGraphOfListing(options: BuildGraphOptions): ImportGraph {
+  return buildGraph(options, true);
+}
+
+function buildGraph(options: BuildGraphOptions, listing: boolean): ImportGraph {
   const languages = options.languages ?? defaultLanguages();
-  const files = uniquePaths(options.files);
-  const fileSet = new Set(files);
+  let files: readonly string[];
+  let fileSet: Set<string>;
+  if (listing) {
+    files = options.files;
+    fileSet = new Set(files);
+  } else {
+    fileSet = new Set<string>();
+    files = uniquePaths(options.files, fileSet);
+  }
   const absent = uniquePaths(options.absentFiles ?? []).filter((p) => !fileSet.has(p));
   const ctx = createResolveContext({ files, fileSet, absent, readFile: options.readFile });
 
@@ -203,8 +223,7 @@ function describeRef(ref: ImportRef): string {
   return ref.name === undefined ? ref.specifier : `from ${ref.specifier} import ${ref.name}`;
 }
 
-function uniquePaths(paths: readonly string[]): string[] {
-  const seen = new Set<string>();
+function uniquePaths(paths: readonly string[], seen = new Set<string>()): string[] {
   const out: string[] = [];
   for (const raw of paths) {
     if (typeof raw !== 'string' || raw === '') continue;

@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { blastRadius } from './blast-radius.js';
-import { buildImportGraph } from './build-graph.js';
+import { buildImportGraphOfListing } from './build-graph.js';
 import { defaultLanguages } from './languages.js';
 import { dirname, joinPath } from './paths.js';
 import type { BlastRadiusEntry, ImportGraph, LanguageSupport, ScannedImports, UnresolvedImports } from './types.js';
@@ -157,7 +157,7 @@ export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTre
     if (blob !== undefined && blob.length > maxBytes) throw new Error(`larger than ${maxBytes} bytes: not scanned`);
     return blob?.toString('utf8');
   };
-  const graph = buildImportGraph({
+  const graph = buildImportGraphOfListing({
     files,
     readFile,
     languages,

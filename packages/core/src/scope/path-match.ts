@@ -17,18 +17,20 @@ const OPTIONS = { dot: true, windows: false } as const;
 /** Characters that make a segment more than literal text and `*`. */
 const SPECIAL = /[?[\]{}()!+@\\]/;
 
-/** A necessary condition on a name (one segment): its literal start and end around `*`. */
-function nameFilter(segment: string): (name: string) => boolean {
+/**
+ * A necessary condition on the last segment of a path (the name starts at `at`): its literal start
+ * and end around `*`. Checked in place, without slicing the name out.
+ */
+function nameFilter(segment: string): (path: string, at: number) => boolean {
   if (segment === '**' || segment === '*') return () => true;
   const star = segment.indexOf('*');
-  if (star < 0) return (name) => name === segment;
+  if (star < 0) return (path, at) => path.length - at === segment.length && path.endsWith(segment);
   const head = segment.slice(0, star);
   const tail = segment.slice(segment.lastIndexOf('*') + 1);
   const min = head.length + tail.length;
-  return (name) => name.length >= min && name.startsWith(head) && name.endsWith(tail);
+  return (path, at) => path.length - at >= min && path.startsWith(head, at) && path.endsWith(tail);
 }
 
-const lastSegment = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 const parentOf = (path: string): string => {
   const slash = path.lastIndexOf('/');
   return slash < 0 ? '' : path.slice(0, slash);
@@ -36,12 +38,12 @@ const parentOf = (path: string): string => {
 
 /**
  * A pattern in two parts: `under(dir)`, true when every path directly in `dir` matches (decided once
- * per directory), and `named(path, name)`, the rest (`name` is the path's last segment). A path
- * matches exactly when `under(its directory) || named(path, name)`.
+ * per directory), and `named(path, at)`, the rest (the path's last segment starts at `at`). A path
+ * matches exactly when `under(its directory) || named(path, at)`.
  */
 export interface MatcherParts {
   under(dir: string): boolean;
-  named(path: string, name: string): boolean;
+  named(path: string, at: number): boolean;
 }
 
 const never = (): boolean => false;
@@ -53,7 +55,7 @@ function patternParts(pattern: string): MatcherParts {
   const last = segments[segments.length - 1]!;
   if (last !== '**' || segments.length < 2) {
     const fits = nameFilter(last);
-    return { under: never, named: (path, name) => fits(name) && full(path) };
+    return { under: never, named: (path, at) => fits(path, at) && full(path) };
   }
   // `<dir>/**`: the path, or one of its directories, matches <dir>.
   const dir = segments.slice(0, -1).join('/');
@@ -66,12 +68,12 @@ function patternParts(pattern: string): MatcherParts {
     if (directory === '') return false;
     let answer = known.get(directory);
     if (answer === undefined) {
-      answer = (dirFits(lastSegment(directory)) && dirMatch(directory)) || under(parentOf(directory));
+      answer = (dirFits(directory, directory.lastIndexOf('/') + 1) && dirMatch(directory)) || under(parentOf(directory));
       known.set(directory, answer);
     }
     return answer;
   };
-  return { under, named: (path, name) => dirFits(name) && full(path) };
+  return { under, named: (path, at) => dirFits(path, at) && full(path) };
 }
 
 /** The parts of a list of globs (any of them matches). */
@@ -81,7 +83,7 @@ export function pathMatcherParts(patterns: readonly string[]): MatcherParts {
   const unders = parts.filter((p) => p.under !== never);
   return {
     under: unders.length === 0 ? never : (dir) => unders.some((p) => p.under(dir)),
-    named: (path, name) => parts.some((p) => p.named(path, name)),
+    named: (path, at) => parts.some((p) => p.named(path, at)),
   };
 }
 
@@ -91,7 +93,7 @@ export function pathMatcher(patterns: readonly string[]): PathMatcher {
   const { under, named } = pathMatcherParts(patterns);
   return (path) => {
     const slash = path.lastIndexOf('/');
-    return (slash >= 0 && under(path.slice(0, slash))) || named(path, path.slice(slash + 1));
+    return (slash >= 0 && under(path.slice(0, slash))) || named(path, slash + 1);
   };
 }
 
@@ -102,19 +104,28 @@ export function pathMatcher(patterns: readonly string[]): PathMatcher {
 export function pathClassifier(lists: ReadonlyArray<readonly [name: string, patterns: readonly string[]]>): (path: string) => string[] | undefined {
   const matchers = lists.map(([name, patterns]) => ({ name, parts: patterns.length === 0 ? { under: never, named: never } : pathMatcherParts(patterns) }));
   const byDir = new Map<string, boolean[]>();
+  // Paths come sorted (git's order), so the next path is usually in the same directory as the last.
+  let lastDir: string | undefined;
+  let lastUnder: boolean[] = [];
   return (path) => {
     const slash = path.lastIndexOf('/');
-    const dir = slash < 0 ? '' : path.slice(0, slash);
-    let under = byDir.get(dir);
-    if (!under) {
-      under = matchers.map((m) => dir !== '' && m.parts.under(dir));
-      byDir.set(dir, under);
+    let under: boolean[];
+    if (lastDir !== undefined && slash === lastDir.length && (slash < 0 || path.startsWith(lastDir))) {
+      under = lastUnder;
+    } else {
+      const dir = slash < 0 ? '' : path.slice(0, slash);
+      let known = byDir.get(dir);
+      if (!known) {
+        known = matchers.map((m) => dir !== '' && m.parts.under(dir));
+        byDir.set(dir, known);
+      }
+      lastDir = slash < 0 ? '' : dir;
+      lastUnder = under = known;
     }
-    const name = path.slice(slash + 1);
     let names: string[] | undefined;
     for (let i = 0; i < matchers.length; i++) {
       const m = matchers[i]!;
-      if (under[i] || m.parts.named(path, name)) (names ??= []).push(m.name);
+      if (under[i] || m.parts.named(path, slash + 1)) (names ??= []).push(m.name);
     }
     return names;
   };

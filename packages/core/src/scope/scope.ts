@@ -275,7 +275,15 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
   const range = await resolveRange(git, log, request, request.remote ?? 'origin');
   const { head, mergeBase } = range;
 
+  // Where the time goes, in the debug log (ACTIONS_STEP_DEBUG): one line per step.
+  let lap = performance.now();
+  const timed = (step: string): void => {
+    const now = performance.now();
+    log.debug(`scope-guard: ${step} in ${Math.round(now - lap)} ms`);
+    lap = now;
+  };
   const changed = await changedFiles(git, mergeBase, head);
+  timed(`${changed.length} changed file(s) read`);
   const deleted = changed.filter((f) => f.status === 'D').map((f) => f.path).concat(changed.filter((f) => f.from).map((f) => f.from!));
   // git lists and streams the head tree (on another core) while the rules below run here.
   const reading = headImportGraph(git, head, deleted);
@@ -284,13 +292,17 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
   const counted = changed.filter((f) => !ignored(f.path));
   const commits = await readCommits(git, [`${mergeBase}..${head}`]);
   const crossLayerReason = crossLayerReasonOf(commits);
+  timed('ignored files, commits');
 
   const agents = await agentBudget(git, commits, config, ignored);
   const layering = layerRule(counted, config, request.labels, crossLayerReason);
   const protectedViolations = protectedPaths(changed, config, request.labels);
+  timed('budgets, layers, protected paths');
   const { graph, files: headFiles } = await reading;
+  timed(`import graph of ${headFiles.length} file(s) (the rest of its time overlapped the steps above)`);
   const radius = blastRadiusRule(graph, changed, config);
   const unresolved = summarizeUnresolved(graph, { limit: UNRESOLVED_EXAMPLES });
+  timed('blast radius');
   if (unresolved.count > 0) log.info(`scope-guard: ${unresolved.count} import(s) in ${unresolved.files} file(s) could not be resolved; the blast radius may miss their importers.`);
   const architecture = await importRules(git, config, graph, changed, mergeBase);
 
@@ -303,6 +315,7 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
     ...radius.violations,
   ];
   const warnings = [...range.warnings, ...layering.warnings, ...unmatchedGlobs(config, headFiles, changed)];
+  timed('architecture rules, unmatched globs');
   return {
     base: range.base,
     head,
