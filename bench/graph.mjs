@@ -25,6 +25,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { actionStep } from './lib.mjs';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -374,6 +375,11 @@ export function runGraphBenchmark({ files = 7150, packages = 65, changedCount = 
       compileMs: round(compileMs),
     };
 
+    // scope-guard itself, as the runner starts it, on a commit that edits the hub files: the same
+    // dependents (every depth), start-up, config, diff, rules and summary included.
+    const scopeGuard = measureScopeGuard(repo, work, changedList, oursResult.dependents);
+    report.scopeGuard = scopeGuard;
+
     const bin = findDepcruise(depcruise);
     if (bin) {
       // The whole graph as JSON, dependents derived from it here: cheaper for dependency-cruiser
@@ -395,7 +401,7 @@ export function runGraphBenchmark({ files = 7150, packages = 65, changedCount = 
       const onlyTheirs = [...theirs].filter((f) => !mine.has(f));
       report.depcruise = {
         ms: round(dc.ms), cpuMs: round(dc.cpuMs), peakMiB: round(dc.peakMiB), dependents: theirs.size, modules: cruise.modules.length,
-        speedup: round(dc.ms / ours.ms), cpuRatio: round(dc.cpuMs / ours.cpuMs),
+        speedup: round(dc.ms / ours.ms), cpuRatio: round(dc.cpuMs / ours.cpuMs), scopeGuardSpeedup: round(dc.ms / scopeGuard.ms),
         foundOfTheirs: round((100 * (theirs.size - onlyTheirs.length)) / Math.max(1, theirs.size)),
         sameDependents: onlyOurs.length === 0 && onlyTheirs.length === 0,
         onlyOurs: onlyOurs.slice(0, 5), onlyTheirs: onlyTheirs.slice(0, 5),
@@ -409,6 +415,32 @@ export function runGraphBenchmark({ files = 7150, packages = 65, changedCount = 
     if (keep) console.error(`kept ${work}`);
     else rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** dist/scope-guard on a commit appending a line to each changed file: median wall time of 3, its dependents against ours. */
+function measureScopeGuard(repo, work, changedList, ourDependents) {
+  const git = (args) => {
+    const r = spawnSync('git', args, { cwd: repo, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8', maxBuffer: 1 << 30 });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  const base = git(['rev-parse', 'HEAD']);
+  for (const file of changedList) writeFileSync(join(repo, file), `${readFileSync(join(repo, file), 'utf8')}// changed\n`);
+  git(['commit', '-q', '-a', '-m', 'edit the hubs']);
+  const config = join(work, 'scope.yml');
+  writeFileSync(config, 'blast-radius:\n  max-depth: 1000\n');
+  const step = actionStep('scope-guard', { workspace: repo, inputs: { base, head: 'HEAD', mode: 'warn', comment: 'false', config } });
+  let radius = [];
+  const samples = [];
+  for (let i = 0; i < 4; i++) {
+    const start = performance.now();
+    radius = JSON.parse(step.run().outputs['blast-radius']);
+    if (i > 0) samples.push(performance.now() - start); // the first is a warm-up
+  }
+  samples.sort((a, b) => a - b);
+  const found = new Set(radius.map((r) => r.file));
+  const ours = new Set(ourDependents);
+  return { ms: round(samples[1]), dependents: found.size, sameAsGraph: found.size === ours.size && [...found].every((f) => ours.has(f)) };
 }
 
 function round(x) {
@@ -444,12 +476,15 @@ export function printGraphReport(report) {
   console.log(`  node start            ${report.nodeStartMs} ms`);
   console.log(`  rollback-gate graph   ${o.ms} ms wall, ${o.cpuMs} ms CPU (git included), peak ${o.peakMiB} MiB: ${o.dependents} dependents (max depth ${o.maxDepth}), ${o.unresolved} unresolved imports`);
   console.log(`                        load ${o.timings.load} ms, git + scan + resolve + radius ${o.timings.radius} ms`);
+  const sg = report.scopeGuard;
+  if (sg) console.log(`  dist/scope-guard      ${sg.ms} ms wall (median of 3, start-up and summary included): ${sg.dependents} dependents, the graph's own: ${sg.sameAsGraph ? 'yes' : 'NO'}`);
   const d = report.depcruise;
   if (d?.timedOut) {
     console.log(`  dependency-cruiser    killed after ${d.ms} ms: speed-up at least ${d.speedupAtLeast}x`);
   } else if (d) {
     console.log(`  dependency-cruiser    ${d.ms} ms wall, ${d.cpuMs} ms CPU, peak ${d.peakMiB} MiB: ${d.dependents} dependents`);
     console.log(`  speed-up ${d.speedup}x wall (${d.cpuRatio}x CPU); found ${d.foundOfTheirs}% of its dependents; same dependents: ${d.sameDependents ? 'yes' : `NO (only ours: ${d.onlyOurs.join(', ')}; only theirs: ${d.onlyTheirs.join(', ')})`}`);
+    if (d.scopeGuardSpeedup !== undefined) console.log(`  dist/scope-guard vs dependency-cruiser: ${d.scopeGuardSpeedup}x wall`);
   } else {
     console.log('  dependency-cruiser    skipped (not found: npm ci installs it; or pass --depcruise <bin> / set DEPCRUISE_BIN)');
   }
