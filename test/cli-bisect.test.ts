@@ -34,7 +34,7 @@ describe('bisect', () => {
     const r = history();
     const run = await cli(['bisect', r.good, 'HEAD', '--', 'sh', 'check.sh'], { cwd: r.dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^culprit ${r.culprit.slice(0, 12)} feat: break state 4  \\(\\d+ run\\(s\\), 0 skipped\\)\\n`));
+    expect(run.stdout).toMatch(new RegExp(`^culprit ${r.culprit.slice(0, 12)} feat: break state 4  \\(\\d+ runs?, 0 skipped\\)\\n`));
     const probes = run.stderr.split('\n').filter((l) => /^\s+probe\s+\d+/.test(l));
     expect(probes.length).toBeGreaterThanOrEqual(3);
     expect(probes.length).toBeLessThanOrEqual(5);
@@ -57,7 +57,7 @@ describe('bisect', () => {
     const run = await cli(['rollback', `${r.good}..HEAD`, '--strategy', 'bisect', '--bisect-command', 'sh check.sh', '--apply'], { cwd: r.dir });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/^  probe\s+1  [0-9a-f]{12}  bad /m);
-    expect(run.stdout).toMatch(/^✓ rollback of range-[0-9a-f]{12} made on rollback\/range-[0-9a-f]{12}: bisect, 2 commit\(s\) reverted/);
+    expect(run.stdout).toMatch(/^✓ rollback of range-[0-9a-f]{12} made on rollback\/range-[0-9a-f]{12}: bisect, 2 commits reverted/);
     expect(run.stdout).toContain(`culprit: ${r.culprit}`);
     const branch = `rollback/range-${head.slice(0, 12)}`;
     expect(r.git(['show', `${branch}:src/state.ts`])).toBe("export const state = 'fine';");

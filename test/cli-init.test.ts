@@ -46,7 +46,7 @@ describe('init', () => {
     const run = await cli(['init'], { cwd: r.dir });
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toContain('rollback-gate init: changed 8 file(s).');
+    expect(run.stdout).toContain('rollback-gate init: changed 8 files.');
     for (const f of FILES) expect(existsSync(join(r.dir, f))).toBe(true);
 
     // The config: all comments (the defaults apply); uncommented, it is exactly the defaults.
@@ -186,6 +186,6 @@ describe('init', () => {
     r.commit('feat: agent work\n\nCo-authored-by: Claude <noreply@anthropic.com>\n', { 'src/a.ts': 'export const a = 1;\n' });
     const end = runHook('SessionEnd', { session_id: id, transcript_path: '/tmp/x.jsonl', cwd: r.dir, hook_event_name: 'SessionEnd', reason: 'prompt_input_exit' });
     expect(end.status).toBe(0);
-    expect(end.stdout).toContain(`session ${id}: ✓ within scope; 1 commit(s) (1 agent, 0 human), 1/5 files`);
+    expect(end.stdout).toContain(`session ${id}: ✓ within scope; 1 commit (1 agent, 0 human), 1/5 files`);
   });
 });

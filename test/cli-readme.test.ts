@@ -42,12 +42,12 @@ describe('README: On your machine', () => {
     const seconds = (Date.now() - started) / 1000;
     expect(run.status).toBe(0);
     // stderr holds the progress of the checks only.
-    expect(run.stderr).toMatch(/^running 1 check\(s\) on agent\/demo before squashing…\n  check syntax: exit 0 in [\d.]+ s\n$/);
-    expect(run.stdout).toContain('rollback-gate init: changed 8 file(s).');
+    expect(run.stderr).toMatch(/^running 1 check on agent\/demo before squashing…\n  check syntax: exit 0 in [\d.]+ s\n$/);
+    expect(run.stdout).toContain('rollback-gate init: changed 8 files.');
     expect(run.stdout).toMatch(/✓ checkpoint\/demo at [0-9a-f]{12} \(created\)/);
-    expect(run.stdout).toContain('session demo: ✓ within scope; 2 commit(s) (2 agent, 0 human), 1/5 files');
-    expect(run.stdout).toContain("revert-range: revert 2 commit(s), 1 file(s), in memory: clean, back to the checkpoint's tree exactly.");
-    expect(run.stdout).toMatch(/✓ squashed 2 commit\(s\) of session demo into [0-9a-f]{12} on agent\/demo/);
+    expect(run.stdout).toContain('session demo: ✓ within scope; 2 commits (2 agent, 0 human), 1/5 files');
+    expect(run.stdout).toContain("revert-range: revert 2 commits, 1 file, in memory: clean, back to the checkpoint's tree exactly.");
+    expect(run.stdout).toMatch(/✓ squashed 2 commits of session demo into [0-9a-f]{12} on agent\/demo/);
     expect(run.stdout).toContain('checks: 1 passed');
     // What the README says happened, happened.
     const checkpoint = r.git(['rev-parse', 'checkpoint/demo^{commit}']);

@@ -50,7 +50,7 @@ describe('squash', () => {
     const remoteBefore = git(r.remote, ['for-each-ref', '--format=%(refname) %(objectname)']);
     const run = await cli(['squash'], { cwd: r.dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^✓ squashed 3 commit\(s\) of session s1 into [0-9a-f]{12} on feature\n/);
+    expect(run.stdout).toMatch(/^✓ squashed 3 commits of session s1 into [0-9a-f]{12} on feature\n/);
     expect(r.git(['rev-parse', 'HEAD^{tree}'])).toBe(tree);
     expect(r.git(['rev-parse', 'HEAD^'])).toBe(r.base);
     expect(r.git(['log', '-1', '--format=%B'])).toContain('Session-Id: s1');
@@ -130,7 +130,7 @@ describe('rollback', () => {
     const before = state(r);
     const run = await cli(['rollback', 's1'], { cwd: r.dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^rollback plan for s1: revert-range, 3 commit\(s\) reverted, verified\n/);
+    expect(run.stdout).toMatch(/^rollback plan for s1: revert-range, 3 commits reverted, verified\n/);
     expect(run.stdout).toMatch(/target: s1: session s1: 3 commit\(s\) on main since checkpoint\/s1/);
     expect(run.stdout).toMatch(/[0-9a-f]{12}\tfix: typo\n[0-9a-f]{12}\tdocs: human note\n[0-9a-f]{12}\tfeat\(api\): add endpoint/);
     expect(run.stdout).toMatch(/has-ok\t0\t/);
@@ -144,7 +144,7 @@ describe('rollback', () => {
     const head = r.head();
     const run = await cli(['rollback', 's1', '--apply'], { cwd: r.dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^✓ rollback of s1 made on rollback\/s1: revert-range, 3 commit\(s\) reverted, verified\n/);
+    expect(run.stdout).toMatch(/^✓ rollback of s1 made on rollback\/s1: revert-range, 3 commits reverted, verified\n/);
     expect(r.git(['rev-parse', 'rollback/s1^{tree}'])).toBe(r.git(['rev-parse', `${r.base}^{tree}`]));
     expect(r.git(['rev-parse', 'rollback/s1^'])).toBe(head);
     expect(r.git(['log', '-1', '--format=%B', 'rollback/s1'])).toContain('Rollback-Of: s1');
@@ -188,7 +188,7 @@ describe('rollback', () => {
     const r = await landed({ remote: false });
     const plan = await cli(['rollback', 's1'], { cwd: r.dir });
     expect(plan.code).toBe(0);
-    expect(plan.stdout).toContain('rollback plan for s1: revert-range, 3 commit(s) reverted');
+    expect(plan.stdout).toContain('rollback plan for s1: revert-range, 3 commits reverted');
     const push = await cli(['rollback', 's1', '--push'], { cwd: r.dir });
     expect(push.code).toBe(1);
     expect(push.stderr).toContain('--push has nowhere to push');
@@ -214,7 +214,7 @@ describe('drill and log', () => {
     const fix = r.git(['rev-parse', 'HEAD']);
     const feat = r.git(['rev-parse', 'HEAD~2']);
     expect(run.stdout).toContain(`${fix.slice(0, 12)}\t${fix.slice(0, 12)}\talone\t\texact\t\t0`);
-    expect(run.stdout).toContain(`${feat.slice(0, 12)}\t${feat.slice(0, 12)}\twith later\t${fix}\t`);
+    expect(run.stdout).toContain(`${feat.slice(0, 12)}\t${feat.slice(0, 12)}\twith later\t${fix.slice(0, 12)}\t`);
     const json = await cli(['drill', '--json', '--run-checks'], { cwd: r.dir });
     expect(json.code).toBe(1);
     const doc = JSON.parse(json.stdout) as { units: Array<{ revertible: string; checks: Array<{ passed: boolean }> }>; 'rollback-ready': boolean };
@@ -225,7 +225,12 @@ describe('drill and log', () => {
     r.git(['reset', '--quiet', '--hard', 'HEAD~1']);
     const clean = await cli(['drill', '--quiet'], { cwd: r.dir });
     expect(clean.code).toBe(0);
-    expect(clean.stdout).toMatch(/^✓ drill on [0-9a-f]{12}: all 2 unit\(s\) can be rolled back\n$/);
+    expect(clean.stdout).toMatch(/^✓ drill on [0-9a-f]{12}: all 2 units can be rolled back\n$/);
+    // An empty window checks nothing, and says so instead of a green tick.
+    r.commit('chore: a one-day window, committed long ago', { '.github/rollback-gate.yml': 'verify:\n  window:\n    commits: 1\n    days: 1\n' }, { env: { GIT_COMMITTER_DATE: '2001-01-01T00:00:00Z' } });
+    const empty = await cli(['drill', '--quiet'], { cwd: r.dir });
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toMatch(/^– drill on [0-9a-f]{12}: nothing was checked, the window holds no unit\n$/);
   });
 
   it('log: MTTR, the trend and SLO attainment from the recovery records', async () => {

@@ -154,7 +154,7 @@ describe('checkpoint', () => {
     r.commit(`feat: x\n\n${CLAUDE}\n`, { 'x.ts': 'export const x = 1;\n' });
     const status = await cli(['status'], { cwd: r.dir });
     expect(status.code).toBe(0);
-    expect(status.stdout).toContain('session n1: ✓ within scope; 1 commit(s) (1 agent, 0 human)');
+    expect(status.stdout).toContain('session n1: ✓ within scope; 1 commit (1 agent, 0 human)');
   });
 
   it('refuses a hostile session id as the actions do, and touches nothing', async () => {
@@ -213,13 +213,13 @@ describe('status', () => {
 
     const run = await cli(['status'], { cwd: r.dir });
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('session s1: ✗ out of scope: 2 violation(s); 3 commit(s) (2 agent, 1 human), 4/3 files');
+    expect(run.stdout).toContain('session s1: ✗ out of scope: 2 violations; 3 commits (2 agent, 1 human), 4/3 files');
     expect(run.stdout).toMatch(/files changed\t4 counted of 4 \(budget 3\)\tover/);
     expect(run.stdout).toMatch(/layers\tapi, ui\tover/);
     expect(run.stdout).toMatch(/src\/api\/handler\.ts\t1\tat risk on revert\tsrc\/lib\/util\.ts ← src\/api\/handler\.ts/);
     expect(run.stdout).toMatch(/src\/api\/server\.ts\t2\tat risk on revert\tsrc\/lib\/util\.ts ← src\/api\/handler\.ts ← src\/api\/server\.ts/);
     expect(run.stdout).toMatch(/[0-9a-f]{12}\tagent\tfeat\(ui\): page\n[0-9a-f]{12}\thuman\tdocs: note\n/);
-    expect(run.stdout).toContain('revert-range: revert 3 commit(s), 4 file(s), in memory: clean, back to the checkpoint\'s tree exactly.');
+    expect(run.stdout).toContain('revert-range: revert 3 commits, 4 files, in memory: clean, back to the checkpoint\'s tree exactly.');
     // Piped: plain text, no colour.
     expect(run.stdout).not.toContain('\x1b[');
 

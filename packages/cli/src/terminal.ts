@@ -37,6 +37,11 @@ export function safe(text: string): string {
   return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/** `1 commit`, `3 commits`; `plural` for nouns that do not take an s (`dependencies`). */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
 /** Colour on a TTY unless NO_COLOR (any non-empty value) or TERM=dumb; FORCE_COLOR forces it. */
 export function wantsColour(env: Record<string, string | undefined>, tty: boolean): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;

@@ -14,7 +14,7 @@ import { UsageError, wholeNumber, type ParsedArgs } from '../args.js';
 import { EXIT, type Command } from '../command.js';
 import { openRepo, runDirectory, type CommandContext } from '../context.js';
 import { Progress } from '../progress.js';
-import { safe } from '../terminal.js';
+import { safe, count } from '../terminal.js';
 
 /** The most probes `--jobs` runs at once (each is a worktree and a process tree). */
 const MAX_JOBS = 64;
@@ -85,7 +85,7 @@ export const bisectCommand: Command = {
     const progress = new Progress(term, subjects, term.tty);
     const options = bisectOptions(ctx, args, command, repo.config.verify.timeoutMinutes, progress);
     const spread = jobs > 1 ? `, ${jobs} probes at once (at most ${bisectRoundBound(commits.length, jobs)} rounds)` : '';
-    progress.start(`bisecting ${commits.length} commit(s) between ${goodInput} and ${badInput}${spread} with: ${safe(command)}`);
+    progress.start(`bisecting ${count(commits.length, 'commit')} between ${goodInput} and ${badInput}${spread} with: ${safe(command)}`);
     let store: ScratchStore | undefined;
     try {
       store = await ScratchStore.create(git, run.dir);
@@ -111,12 +111,12 @@ export const bisectCommand: Command = {
         });
         return EXIT.ok;
       }
-      const roundsNote = jobs > 1 ? `, ${rounds} round(s) of up to ${jobs} probes` : '';
-      term.essential(`${term.paint('red', 'culprit')} ${result.culprit.sha.slice(0, 12)} ${safe(result.culprit.subject)}  (${result.runs} run(s), ${result.skipped} skipped${roundsNote})`);
+      const roundsNote = jobs > 1 ? `, ${count(rounds, 'round')} of up to ${jobs} probes` : '';
+      term.essential(`${term.paint('red', 'culprit')} ${result.culprit.sha.slice(0, 12)} ${safe(result.culprit.subject)}  (${count(result.runs, 'run')}, ${result.skipped} skipped${roundsNote})`);
       term.fields([['author', safe(`${result.culprit.authorName} <${result.culprit.authorEmail}>`)]]);
       if (found.cascade.length > 0) {
         term.line();
-        term.heading(`Cascade: ${found.cascade.length} later commit(s) build on it`);
+        term.heading(`Cascade: ${count(found.cascade.length, 'later commit')} ${found.cascade.length === 1 ? 'builds' : 'build'} on it`);
         term.table(['commit', 'subject', 'why'], found.cascade.map((c) => [c.commit.slice(0, 12), safe(subjects.get(c.commit.slice(0, 12)) ?? ''), safe(c.reason)]));
       } else term.line('\nNo later commit builds on it: it can be reverted alone.');
       if (found.blastRadius.length > 0) {

@@ -3,7 +3,7 @@ import { flag, stringOption } from '../args.js';
 import { EXIT, type Command } from '../command.js';
 import { openRepo, requireRemoteForPush, sessionOption } from '../context.js';
 import { join } from 'node:path';
-import { safe } from '../terminal.js';
+import { safe, count } from '../terminal.js';
 
 /** `YYYYMMDD-HHMM` in local time: the id the playbook gives a checkpoint by hand. */
 export function timeSessionId(now: Date): string {
@@ -73,7 +73,7 @@ export const checkpointCommand: Command = {
       ['seal', result.manifest.seal],
       ['manifest', result.manifestPath],
     ]);
-    if (dirty.length > 0) term.warning(`${dirty.length} file(s) have uncommitted changes; they are not part of the checkpoint (it holds ${result.sha.slice(0, 12)} only).`);
+    if (dirty.length > 0) term.warning(`${count(dirty.length, 'file')} ${dirty.length === 1 ? 'has' : 'have'} uncommitted changes; they are not part of the checkpoint (it holds ${result.sha.slice(0, 12)} only).`);
     term.line();
     term.line(`Restore it:  git switch --create restore/${result.manifest.id} ${result.tag}`);
     term.line(`At the end:  rollback-gate status   then   rollback-gate squash --run-checks`);

@@ -5,7 +5,7 @@ import { flag, stringOption } from '../args.js';
 import { EXIT, type Command } from '../command.js';
 import { openRepo, runDirectory } from '../context.js';
 import { Progress } from '../progress.js';
-import { safe } from '../terminal.js';
+import { safe, count } from '../terminal.js';
 
 export const drillCommand: Command = {
   name: 'drill',
@@ -59,9 +59,11 @@ export const drillCommand: Command = {
     }
     const broken = outputs.units.filter((u) => u.revertible === 'no').length;
     term.essential(
-      result.rollbackReady
-        ? `${term.paint('green', '✓')} drill on ${result.tip.slice(0, 12)}: all ${outputs.units.length} unit(s) can be rolled back`
-        : `${term.paint('red', '✗')} drill on ${result.tip.slice(0, 12)}: ${result.problems.map(safe).join('; ')}`,
+      !result.rollbackReady
+        ? `${term.paint('red', '✗')} drill on ${result.tip.slice(0, 12)}: ${result.problems.map(safe).join('; ')}`
+        : outputs.units.length === 0
+          ? `${term.paint('yellow', '–')} drill on ${result.tip.slice(0, 12)}: nothing was checked, the window holds no unit`
+          : `${term.paint('green', '✓')} drill on ${result.tip.slice(0, 12)}: ${outputs.units.length === 1 ? 'the one unit' : `all ${outputs.units.length} units`} can be rolled back`,
     );
     term.table(
       ['commit', 'unit', 'rollback', 'with', 'inverse', 'checks', 'age (days)'],
@@ -69,14 +71,14 @@ export const drillCommand: Command = {
         u.commit.slice(0, 12),
         safe(u.unit),
         u.revertible === 'alone' ? term.paint('green', 'alone') : u.revertible === 'with-later' ? term.paint('yellow', 'with later') : term.paint('red', 'no'),
-        safe((u.with ?? []).join(', ')),
+        safe((u.with ?? []).map((sha) => sha.slice(0, 12)).join(', ')),
         u.inverse === undefined ? '' : u.inverse ? 'exact' : 'not exact',
         u.checks.length === 0 ? '' : u.checks.every((c) => c.passed) ? 'pass' : term.paint('red', 'FAIL'),
         String(u['age-days']),
       ]),
     );
     for (const w of result.warnings.slice(0, 10)) term.warning(safe(w));
-    if (broken > 0) term.line(`\n${broken} unit(s) cannot be rolled back on this tip any more; see the conflicts with --json.`);
+    if (broken > 0) term.line(`\n${count(broken, 'unit')} cannot be rolled back on this tip any more; see the conflicts with --json.`);
     term.line(`Plan: ${outputs['plan-path']}`);
     return result.rollbackReady ? EXIT.ok : EXIT.finding;
   },

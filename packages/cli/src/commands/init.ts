@@ -5,6 +5,7 @@ import { CONFIG_PATH } from '@rollback-gate/core';
 import { flag, stringOption } from '../args.js';
 import { EXIT, type Command } from '../command.js';
 import { openRepo, type Repo } from '../context.js';
+import { count } from '../terminal.js';
 import { configTemplate } from '../init/config-template.js';
 import { mergeClaudeSettings, mergeSection } from '../init/merge.js';
 import { CLAUDE_HOOKS, protocolSection } from '../init/protocol.js';
@@ -129,7 +130,7 @@ export const initCommand: Command = {
     term.essential(
       pending.length === 0
         ? 'rollback-gate init: nothing to change; the repository is set up.'
-        : `rollback-gate init: ${dryRun ? 'would change' : 'changed'} ${pending.length} file(s)${dryRun ? ' (dry run: nothing written)' : ''}.`,
+        : `rollback-gate init: ${dryRun ? 'would change' : 'changed'} ${count(pending.length, 'file')}${dryRun ? ' (dry run: nothing written)' : ''}.`,
     );
     if (!dryRun && pending.length > 0) {
       term.line();

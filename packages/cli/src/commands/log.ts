@@ -4,7 +4,7 @@ import { formatRecoveryMinutes, parseRecoveryLog, recoveryStats, sloAttainment, 
 import { stringOption, wholeNumber } from '../args.js';
 import { EXIT, type Command } from '../command.js';
 import { openRepo } from '../context.js';
-import { safe } from '../terminal.js';
+import { safe, count } from '../terminal.js';
 
 export const logCommand: Command = {
   name: 'log',
@@ -67,7 +67,7 @@ export const logCommand: Command = {
       ['detected', 'type', 'time to recovery', 'strategy', 'id'],
       records.slice(0, 30).map((r) => [r.detectedAt, safe(r.type), r.outcome === 'failed' ? term.paint('red', 'failed') : minutes(r.ttrMinutes), safe(r.strategy), safe(r.id)]),
     );
-    if (stats.handWritten > 0) term.line(`\n${stats.handWritten} hand-written section(s) without a record line were counted, not read.`);
+    if (stats.handWritten > 0) term.line(`\n${count(stats.handWritten, 'hand-written section')} without a record line ${stats.handWritten === 1 ? 'was' : 'were'} counted, not read.`);
     for (const p of combined.problems.slice(0, 10)) term.warning(safe(p.message));
     return EXIT.ok;
   },

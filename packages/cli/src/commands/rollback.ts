@@ -15,7 +15,7 @@ import { UsageError, flag, stringOption, wholeNumber, type ParsedArgs } from '..
 import { EXIT, type Command } from '../command.js';
 import { REMOTE, openRepo, requireRemoteForPush, runDirectory, type Repo } from '../context.js';
 import { Progress } from '../progress.js';
-import { safe, type Terminal } from '../terminal.js';
+import { safe, type Terminal, count } from '../terminal.js';
 
 /** The strategies the engine executes; `auto` lets it choose from the target. */
 export const STRATEGIES = ['auto', 'delete-branch', 'revert-squash', 'revert-range', 'revert-merge', 'bisect'] as const;
@@ -69,7 +69,7 @@ function render(term: Terminal, report: RollbackReport, outcome: Pick<RollbackOu
     ['target', `${safe(report.target.input)}: ${safe(report.target.resolved)}`],
     ['strategy', report.strategy ?? 'not resolved: failed before resolving the target'],
     ...(report.culprit ? ([['culprit', report.culprit]] as Array<[string, string]>) : []),
-    ...(report.bisect ? ([['bisect', `${report.bisect.runs} run(s), ${report.bisect.skipped} skipped`]] as Array<[string, string]>) : []),
+    ...(report.bisect ? ([['bisect', `${count(report.bisect.runs, 'run')}, ${report.bisect.skipped} skipped`]] as Array<[string, string]>) : []),
     ['verified', report.verified ? 'yes' : report.checks.length === 0 ? 'no checks configured' : 'NO'],
   ]);
   if (report.commits.length > 0) {
@@ -92,7 +92,7 @@ function render(term: Terminal, report: RollbackReport, outcome: Pick<RollbackOu
     term.heading('Checks on the rolled-back tree');
     term.table(['check', 'exit', 'seconds'], report.checks.map((c) => [safe(c.name), c.timedOut ? 'timed out' : String(c.exitCode), (c.durationMs / 1000).toFixed(1)]));
   }
-  if (report.files.length > 0) term.line(`\n${report.files.length} file(s) change: ${report.files.slice(0, 8).map(safe).join(', ')}${report.files.length > 8 ? ', …' : ''}`);
+  if (report.files.length > 0) term.line(`\n${count(report.files.length, 'file')} ${report.files.length === 1 ? 'changes' : 'change'}: ${report.files.slice(0, 8).map(safe).join(', ')}${report.files.length > 8 ? ', …' : ''}`);
 }
 
 export const rollbackCommand: Command = {
@@ -103,7 +103,7 @@ export const rollbackCommand: Command = {
     'The rollback action\'s engine on the current branch: resolves TARGET (a session id, a checkpoint tag, a PR number, ' +
     'a commit or a range a..b), picks the strategy (or takes --strategy), bisects when asked, computes the reverts in memory ' +
     'and runs the config\'s verify.commands on the result in a throwaway worktree. By default it only prints the plan. ' +
-    '--apply writes the revert commit(s) on a new branch rollback/<id> (your checkout is not touched; a dirty tree is refused); ' +
+    '--apply writes the revert commits on a new branch rollback/<id> (your checkout is not touched; a dirty tree is refused); ' +
     '--push also pushes that branch to origin (never over an existing one).',
   options: [
     { name: 'strategy', type: 'string', value: 'S', choices: STRATEGIES, description: `${STRATEGIES.join(', ')}. Default: auto.` },
@@ -111,7 +111,7 @@ export const rollbackCommand: Command = {
     { name: 'retries', type: 'string', value: 'N', description: 'Bisect flake tolerance: a commit is bad only when its failure repeats N more times.' },
     { name: 'branch', type: 'string', value: 'BRANCH', description: 'The branch to roll back on. Default: the current branch.' },
     { name: 'one-commit-each', type: 'boolean', description: 'One revert commit per reverted commit (default: one commit for all).' },
-    { name: 'apply', type: 'boolean', description: 'Make the commit(s) on a new branch rollback/<id>.' },
+    { name: 'apply', type: 'boolean', description: 'Make the revert commits on a new branch rollback/<id>.' },
     { name: 'push', type: 'boolean', description: 'With --apply: push rollback/<id> to origin.' },
   ],
   positionals: [{ name: 'TARGET', required: true, description: 'A session id, checkpoint tag, PR number (123, #123, pr-123), commit, or range a..b.' }],
@@ -183,7 +183,7 @@ export const rollbackCommand: Command = {
     const head =
       report.commits.length === 0
         ? `nothing to roll back for ${safe(target)}: every commit is already reverted.`
-        : `${branchMade ? `${term.paint('green', '✓')} rollback of ${outcome.target.id} made on ${branchMade}` : `rollback plan for ${outcome.target.id}`}: ${report.strategy}, ${report.commits.length} commit(s) reverted${finding ? `, ${term.paint('red', 'checks FAIL on the result')}` : report.verified ? ', verified' : ''}${pushed ? `, pushed to ${REMOTE}` : ''}`;
+        : `${branchMade ? `${term.paint('green', '✓')} rollback of ${outcome.target.id} made on ${branchMade}` : `rollback plan for ${outcome.target.id}`}: ${report.strategy}, ${count(report.commits.length, 'commit')} reverted${finding ? `, ${term.paint('red', 'checks FAIL on the result')}` : report.verified ? ', verified' : ''}${pushed ? `, pushed to ${REMOTE}` : ''}`;
     term.essential(head);
     render(term, report, outcome, subjects);
     term.line();

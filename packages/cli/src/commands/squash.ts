@@ -4,7 +4,7 @@ import { checksOnTree } from '../checks.js';
 import { EXIT, type Command } from '../command.js';
 import { REMOTE, hasRemote, openRepo, requireRemoteForPush, resolveSessionId, runDirectory, sessionOption } from '../context.js';
 import { Progress } from '../progress.js';
-import { safe } from '../terminal.js';
+import { safe, count } from '../terminal.js';
 
 /** The remote's default branch as this clone knows it (no network), else by asking the remote when pushing. */
 async function defaultBranch(git: Git, push: boolean): Promise<string | undefined> {
@@ -54,7 +54,7 @@ export const squashCommand: Command = {
       }
       const run = runDirectory(ctx, repo);
       const progress = new Progress(term, new Map(), term.tty);
-      progress.start(`running ${config.verify.commands.length} check(s) on ${branch} before squashing…`);
+      progress.start(`running ${count(config.verify.commands.length, 'check')} on ${branch} before squashing…`);
       try {
         checks = await checksOnTree(repo, run.dir, 'HEAD', progress.logger(), ctx.env);
       } finally {
@@ -97,8 +97,8 @@ export const squashCommand: Command = {
     else if (result.status === 'already-squashed') term.essential(`already squashed: ${safe(branch)} starts with the squash commit ${result.squashCommit?.slice(0, 12)}; nothing changed.`);
     else {
       term.essential(
-        `${term.paint('green', '✓')} squashed ${result.commitsSquashed} commit(s) of session ${id} into ${result.squashCommit?.slice(0, 12)} on ${safe(branch)}` +
-          `${result.humanCommitsReplayed > 0 ? ` (+${result.humanCommitsReplayed} human commit(s) replayed)` : ''}${result.pushed ? ', pushed' : ''}`,
+        `${term.paint('green', '✓')} squashed ${count(result.commitsSquashed, 'commit')} of session ${id} into ${result.squashCommit?.slice(0, 12)} on ${safe(branch)}` +
+          `${result.humanCommitsReplayed > 0 ? ` (+${count(result.humanCommitsReplayed, 'human commit')} replayed)` : ''}${result.pushed ? ', pushed' : ''}`,
       );
       term.fields([
         ['tree', result.treeMatches ? 'identical to the old head (checked)' : 'DIFFERENT'],

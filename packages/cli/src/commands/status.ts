@@ -12,7 +12,7 @@ import {
 import { EXIT, type Command } from '../command.js';
 import { REMOTE, openRepo, resolveSessionId, sessionOption, type Repo } from '../context.js';
 import { stringOption } from '../args.js';
-import { safe, type Terminal } from '../terminal.js';
+import { safe, type Terminal, count } from '../terminal.js';
 
 interface RollbackNow {
   possible: boolean;
@@ -64,7 +64,7 @@ function scopeRows(result: ScopeResult, repo: Repo): Array<[string, string, stri
   const prot = result.violations.filter((v) => v.rule === 'protected').length;
   rows.push(['protected paths', prot === 0 ? 'none touched' : `${prot} touched`, prot === 0 ? 'ok' : 'over']);
   const atRisk = result.blastRadius.filter((r) => !r.changed).length;
-  rows.push(['blast radius', `${result.blastRadius.length} dependent(s), ${atRisk} at risk on revert`, atRisk === 0 ? 'ok' : config.blastRadius.mode === 'fail' ? 'over' : 'warn']);
+  rows.push(['blast radius', `${count(result.blastRadius.length, 'dependent')}, ${atRisk} at risk on revert`, atRisk === 0 ? 'ok' : config.blastRadius.mode === 'fail' ? 'over' : 'warn']);
   return rows;
 }
 
@@ -138,9 +138,9 @@ export const statusCommand: Command = {
     const verdict = scope.passed
       ? term.paint('green', '✓ within scope')
       : scope.mode === 'warn'
-        ? term.paint('yellow', `! out of scope (warn mode): ${scope.violations.length} violation(s)`)
-        : term.paint('red', `✗ out of scope: ${scope.violations.length} violation(s)`);
-    term.essential(`session ${id}: ${verdict}; ${commits.length} commit(s) (${agent} agent, ${commits.length - agent} human), ${scope.counted.length}/${config.scope.maxFiles} files`);
+        ? term.paint('yellow', `! out of scope (warn mode): ${count(scope.violations.length, 'violation')}`)
+        : term.paint('red', `✗ out of scope: ${count(scope.violations.length, 'violation')}`);
+    term.essential(`session ${id}: ${verdict}; ${count(commits.length, 'commit')} (${agent} agent, ${commits.length - agent} human), ${scope.counted.length}/${config.scope.maxFiles} files`);
     term.fields([
       ['checkpoint', `${manifest.sealed ? tag : describeCheckpoint(manifest)} at ${manifest.commit.slice(0, 12)}${how === 'newest-reachable' ? ' (the newest reachable from HEAD)' : ''}`],
       ['head', `${head.slice(0, 12)}${branch ? ` on ${safe(branch)}` : ' (detached)'}`],
@@ -183,7 +183,7 @@ function renderStatus(
   }
   if (uncommitted.length > 0) {
     term.line();
-    term.warning(`${uncommitted.length} uncommitted file(s) (${uncommitted.slice(0, 5).map(safe).join(', ')}${uncommitted.length > 5 ? ', …' : ''}): no rollback covers them until they are committed.`);
+    term.warning(`${count(uncommitted.length, 'uncommitted file')} (${uncommitted.slice(0, 5).map(safe).join(', ')}${uncommitted.length > 5 ? ', …' : ''}): no rollback covers them until they are committed.`);
   }
   term.line();
   term.heading('Rollback now');
@@ -191,7 +191,7 @@ function renderStatus(
   else if (rollback.commits.length === 0) term.line('  nothing to roll back: HEAD is at the checkpoint.');
   else {
     term.line(
-      `  ${rollback.strategy}: revert ${rollback.commits.length} commit(s), ${rollback.files.length} file(s), in memory: ${term.paint('green', 'clean')}` +
+      `  ${rollback.strategy}: revert ${count(rollback.commits.length, 'commit')}, ${count(rollback.files.length, 'file')}, in memory: ${term.paint('green', 'clean')}` +
         `${rollback.backToCheckpoint ? ', back to the checkpoint\'s tree exactly' : ''}.`,
     );
     term.line(`  plan it: ${rollback.command}    or squash the session first: rollback-gate squash --run-checks`);
