@@ -74,6 +74,16 @@ describe('objects and commits', () => {
     expect((await commitFiles(git, commit!, { renames: 'once' })).sort()).toEqual(['keep.txt', 'new.txt']);
   });
 
+  it('reads exactly the commits it is given with noWalk, also with maxCount (git log walks when both are passed)', async () => {
+    const r = repo({ 'a.txt': '0\n' });
+    const shas = [1, 2, 3, 4, 5].map((i) => r.commit(`c${i}`, { 'a.txt': `${i}\n` }, { env: { GIT_COMMITTER_DATE: `2026-01-0${i}T00:00:00Z` } }));
+    const git = new Git(r.dir);
+    const picked = [shas[4]!, shas[1]!];
+    expect((await readCommits(git, picked, { noWalk: true, newestFirst: true, maxCount: 2 })).map((c) => c.sha)).toEqual(picked);
+    expect((await readCommits(git, picked, { noWalk: true, newestFirst: true, maxCount: 1 })).map((c) => c.sha)).toEqual([shas[4]]);
+    expect((await readCommits(git, picked, { noWalk: true })).map((c) => c.sha)).toEqual([shas[1], shas[4]]);
+  });
+
   it('reads our trailers case-insensitively, the first non-empty value', async () => {
     const r = repo();
     const sha = r.commit(`squash\n\nsession-id: \nSession-Id: pr-7\nCo-authored-by: A <a@x>\nco-authored-by: B <b@x>\n`, {});

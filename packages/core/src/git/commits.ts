@@ -51,7 +51,9 @@ export async function readCommits(
   if (options.firstParent) args.push('--first-parent');
   if (options.noWalk) args.push('--no-walk');
   if (!options.newestFirst) args.push('--reverse');
-  if (options.maxCount !== undefined) args.push(`--max-count=${options.maxCount}`);
+  // `--max-count` makes `git log --no-walk` walk the parents again (git 2.39): with noWalk the
+  // revs already bound the output, and the count is applied below instead.
+  if (options.maxCount !== undefined && !options.noWalk) args.push(`--max-count=${options.maxCount}`);
   args.push('--end-of-options', ...revs, '--');
   const output = await git.run(args);
   const commits: CommitInfo[] = [];
@@ -78,7 +80,7 @@ export async function readCommits(
   }
   const signed = await signedCommits(git, commits.map((c) => c.sha));
   for (const commit of commits) commit.signed = signed.has(commit.sha);
-  return commits;
+  return options.noWalk && options.maxCount !== undefined ? (options.newestFirst ? commits.slice(0, options.maxCount) : commits.slice(-options.maxCount)) : commits;
 }
 
 /**
