@@ -2,6 +2,7 @@
 import bisectBench from './bisect.mjs';
 import { printGraphReport, runGraphBenchmark } from './graph.mjs';
 import rollbackBench from './rollback.mjs';
+import revertAgentBench from './revert-agent.mjs';
 import scopeBench from './scope.mjs';
 import squashBench from './squash.mjs';
 import startupBench from './startup.mjs';
@@ -9,7 +10,7 @@ import verifyBench from './verify.mjs';
 import cliBench from './cli.mjs';
 
 const only = process.argv.slice(2);
-const benches = { startup: startupBench, squash: squashBench, rollback: rollbackBench, verify: verifyBench, scope: scopeBench, cli: cliBench, bisect: bisectBench, graph: () => printGraphReport(runGraphBenchmark({ depcruise: process.env.DEPCRUISE_BIN })) };
+const benches = { startup: startupBench, squash: squashBench, rollback: rollbackBench, 'revert-agent': revertAgentBench, verify: verifyBench, scope: scopeBench, cli: cliBench, bisect: bisectBench, graph: () => printGraphReport(runGraphBenchmark({ depcruise: process.env.DEPCRUISE_BIN })) };
 for (const [name, bench] of Object.entries(benches)) {
   if (only.length && !only.includes(name)) continue;
   await bench();

@@ -79,6 +79,7 @@ export async function run(): Promise<void> {
           config,
           tempDir,
           maxCommandTimeoutMs,
+          includeDependent: io.flag('include-dependent', false),
         },
       );
       report = outcome.report;

@@ -21,6 +21,7 @@ export const rollbackSpec = defineAction({
     'detected-at',
     'phase',
     'labels',
+    'include-dependent',
   ],
   outputs: ['strategy', 'commits', 'culprit', 'rollback-sha', 'branch', 'pr-url', 'verified', 'verification', 'report-path', 'plan-path'],
 });

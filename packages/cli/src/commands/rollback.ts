@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  ROLLBACK_STRATEGIES,
   RollbackFailure,
   UserError,
   rollback,
@@ -18,7 +19,7 @@ import { Progress } from '../progress.js';
 import { safe, type Terminal, count } from '../terminal.js';
 
 /** The strategies the engine executes; `auto` lets it choose from the target. */
-export const STRATEGIES = ['auto', 'delete-branch', 'revert-squash', 'revert-range', 'revert-merge', 'bisect'] as const;
+export const STRATEGIES = ['auto', ...ROLLBACK_STRATEGIES] as const;
 
 /**
  * The engine reads the branch from a remote. Locally the remote is this repository itself, under
@@ -52,6 +53,7 @@ function rollbackRequest(args: ParsedArgs, repo: Repo, target: string, branch: s
     // Locally the engine plans and verifies only; --apply makes the branch here, --push pushes it.
     dryRun: true,
     batch: !flag(args, 'one-commit-each'),
+    includeDependent: flag(args, 'include-dependent'),
     branch,
     remote: LOCAL_REMOTE,
     config: repo.config,
@@ -110,6 +112,7 @@ export const rollbackCommand: Command = {
     { name: 'bisect-command', type: 'string', value: 'CMD', description: 'With --strategy bisect: the command that fails on a bad commit (exit 125 skips).' },
     { name: 'retries', type: 'string', value: 'N', description: 'Bisect flake tolerance: a commit is bad only when its failure repeats N more times.' },
     { name: 'branch', type: 'string', value: 'BRANCH', description: 'The branch to roll back on. Default: the current branch.' },
+    { name: 'include-dependent', type: 'boolean', description: 'With --strategy revert-agent: also revert the kept commits that build on the agent\'s commits.' },
     { name: 'one-commit-each', type: 'boolean', description: 'One revert commit per reverted commit (default: one commit for all).' },
     { name: 'apply', type: 'boolean', description: 'Make the revert commits on a new branch rollback/<id>.' },
     { name: 'push', type: 'boolean', description: 'With --apply: push rollback/<id> to origin.' },

@@ -1,5 +1,5 @@
 import { blastRadius, type ImportGraph } from '@rollback-gate/graph';
-import type { CommitInfo } from '../git/commits.js';
+import { commitFiles, type CommitInfo } from '../git/commits.js';
 import type { Git } from '../git/git.js';
 import { importGraphAt } from '../git/tree-files.js';
 import type { CascadeEntry } from './rollback-report.js';
@@ -223,19 +223,52 @@ function mapPosition(hunks: readonly Hunk[], p: number): number {
 const lines = (start: number, end: number): string => (end - start <= 1 ? `line ${start}` : `lines ${start}–${end - 1}`);
 const short = (sha: string): string => sha.slice(0, 12);
 
-export async function findCascade(git: Git, culprit: CommitInfo, later: readonly CommitInfo[], tip: string, maxDepth: number): Promise<CascadeResult> {
-  const culpritDiff = await commitDiff(git, culprit);
-  const culpritFiles = [...new Set(culpritDiff.flatMap((d) => [d.oldPath, d.newPath]).filter((p): p is string => p !== null))];
-  const { graph } = await importGraphAt(git, await git.treeOf(tip));
-  const radius = new Map<string, string[]>();
-  for (const entry of blastRadius(graph, culpritFiles, { maxDepth })) radius.set(entry.file, [...entry.chain]);
-  const visibleFrom = radiusCache(graph, maxDepth);
+/** One piece of evidence that a commit depends on an earlier tracked commit (`origin`). */
+export interface Evidence {
+  origin: string;
+  text: string;
+}
 
-  const label = (origin: string): string => (origin === culprit.sha ? 'the culprit' : `cascade commit ${short(origin)}`);
-  const spans = new Map<string, Span[]>();
-  const names = new Map<string, Name>();
-  const absorb = async (commit: CommitInfo, diffs: readonly FileDiff[]): Promise<void> => {
-    for (const d of diffs) {
+/**
+ * The changes of a set of tracked commits (a culprit and its cascade, or an agent's commits), followed
+ * through the later history: where their lines are now, and the names they added or changed. A later
+ * commit is checked against them (`evidence`); a dependent is tracked in turn (`absorb`), any other
+ * commit only moves the tracked lines (`shift`). The evidence functions of the cascade and of
+ * revert-agent, so both decide "depends on" alike.
+ */
+export class DependencyTracker {
+  readonly spans = new Map<string, Span[]>();
+  readonly names = new Map<string, Name>();
+  private readonly diffs = new Map<string, Promise<FileDiff[]>>();
+  private readonly visibleFrom: (file: string) => Set<string>;
+
+  private constructor(
+    private readonly git: Git,
+    readonly graph: ImportGraph,
+    /** How an origin is named in the evidence: "the culprit", "agent commit 1a2b…". */
+    readonly label: (origin: string) => string,
+    maxDepth: number,
+  ) {
+    this.visibleFrom = radiusCache(graph, maxDepth);
+  }
+
+  /** A tracker over the import graph at `tip`. */
+  static async create(git: Git, tip: string, maxDepth: number, label: (origin: string) => string): Promise<DependencyTracker> {
+    const { graph } = await importGraphAt(git, await git.treeOf(tip));
+    return new DependencyTracker(git, graph, label, maxDepth);
+  }
+
+  /** The commit's diff against its first parent, read once. */
+  diffOf(commit: CommitInfo): Promise<FileDiff[]> {
+    let diff = this.diffs.get(commit.sha);
+    if (!diff) this.diffs.set(commit.sha, (diff = commitDiff(this.git, commit)));
+    return diff;
+  }
+
+  /** Tracks a commit's changed lines and the names it added or changed. */
+  async absorb(commit: CommitInfo): Promise<void> {
+    const { git, spans, names } = this;
+    for (const d of await this.diffOf(commit)) {
       if (!d.newPath) continue;
       const list = spans.get(d.newPath) ?? [];
       for (const h of d.hunks) {
@@ -249,19 +282,18 @@ export async function findCascade(git: Git, culprit: CommitInfo, later: readonly
         if (!known || (declared && !known.declared)) names.set(name, { origin: commit.sha, file: d.newPath, declared });
       }
     }
-  };
-  await absorb(culprit, culpritDiff);
+  }
 
-  const testsOfCulprit = new Set<string>();
-  for (const f of culpritFiles) for (const importer of graph.importers.get(f) ?? []) if (isTest(importer)) testsOfCulprit.add(importer);
+  /**
+   * Why `commit` depends on the tracked commits: its hunks overlap or adjoin a tracked change (the
+   * revert would not apply without it), or its added lines use a name a tracked commit added or changed.
+   */
+  async evidence(commit: CommitInfo): Promise<Evidence[]> {
+    const { git, spans, names, label } = this;
+    const diffs = await this.diffOf(commit);
+    const evidence: Evidence[] = [];
 
-  const cascade: CascadeEntry[] = [];
-  const independent: CascadeEntry[] = [];
-  for (const commit of later) {
-    const diffs = await commitDiff(git, commit);
-    const evidence: string[] = [];
-
-    // 1. Hunks over or next to a tracked span (culprit's or an earlier cascade commit's).
+    // 1. Hunks over or next to a tracked span.
     for (const d of diffs) {
       const path = d.oldPath ?? d.newPath!;
       const tracked = spans.get(path);
@@ -276,15 +308,17 @@ export async function findCascade(git: Git, culprit: CommitInfo, later: readonly
       })();
       if (!hit) continue;
       const where = hit.h ? ` at ${lines(...oldSpan(hit.h))}` : '';
-      evidence.push(
-        d.newPath === null
-          ? `deletes ${path}, which ${label(hit.span.origin)} changed (its revert would not apply without this one)`
-          : `changes ${path}${where}, ${hit.adjoin ? 'next to' : 'over'} ${label(hit.span.origin)}'s change at ${lines(hit.span.start, Math.max(hit.span.end, hit.span.start + 1))} (its revert would not apply without this one)`,
-      );
+      evidence.push({
+        origin: hit.span.origin,
+        text:
+          d.newPath === null
+            ? `deletes ${path}, which ${label(hit.span.origin)} changed (its revert would not apply without this one)`
+            : `changes ${path}${where}, ${hit.adjoin ? 'next to' : 'over'} ${label(hit.span.origin)}'s change at ${lines(hit.span.start, Math.max(hit.span.end, hit.span.start + 1))} (its revert would not apply without this one)`,
+      });
       break;
     }
 
-    // 2. Added lines using a name the culprit (or a cascade commit) added or changed.
+    // 2. Added lines using a name a tracked commit added or changed.
     const used = new Map<string, { name: string; file: string }[]>();
     for (const d of diffs) {
       if (!d.newPath || d.binary) continue;
@@ -295,7 +329,7 @@ export async function findCascade(git: Git, culprit: CommitInfo, later: readonly
         if (!name) continue;
         if (!name.declared && d.newPath !== name.file) {
           // An undeclared new identifier (a field) counts in an importer only as a member, and only when new there too.
-          if (!visibleFrom(name.file).has(d.newPath)) continue;
+          if (!this.visibleFrom(name.file).has(d.newPath)) continue;
           const t = token.replace(/\$/g, '\\$');
           if (!d.hunks.some((h) => h.added.some((l) => new RegExp(`\\.${t}\\b|\\b${t}\\s*:`).test(l)))) continue;
           const before = d.oldPath ? await blobText(git, commit.parents[0] ?? '', d.oldPath) : '';
@@ -311,47 +345,16 @@ export async function findCascade(git: Git, culprit: CommitInfo, later: readonly
       for (const u of uses) byFile.set(u.file, [...(byFile.get(u.file) ?? []), u.name]);
       for (const [file, ns] of byFile) {
         const definedIn = [...new Set(ns.map((n) => names.get(n)!.file))].join(', ');
-        evidence.push(`uses ${ns.slice(0, 5).join(', ')}${ns.length > 5 ? ', …' : ''} in ${file}, which ${label(origin)} added or changed in ${definedIn}`);
+        evidence.push({ origin, text: `uses ${ns.slice(0, 5).join(', ')}${ns.length > 5 ? ', …' : ''} in ${file}, which ${label(origin)} added or changed in ${definedIn}` });
       }
     }
-
-    // 3. A test of the culprit's files, edited.
-    for (const d of diffs) {
-      if (d.newPath && testsOfCulprit.has(d.newPath)) {
-        const target = culpritFiles.find((f) => (graph.importers.get(f) ?? []).includes(d.newPath!));
-        evidence.push(`changes ${d.newPath}, a test that imports ${target} (a test of the culprit's files)`);
-      }
-    }
-
-    if (evidence.length > 0) {
-      cascade.push({ commit: commit.sha, reason: evidence.join('; ') });
-      await shift(diffs);
-      await absorb(commit, diffs);
-      continue;
-    }
-
-    // Independent: say why.
-    const touchedTracked = diffs.filter((d) => d.oldPath && spans.has(d.oldPath));
-    const importers = diffs.map((d) => d.newPath ?? d.oldPath!).filter((f) => radius.has(f));
-    let reason: string;
-    if (touchedTracked.length > 0) {
-      const d = touchedTracked[0]!;
-      const theirs = spans.get(d.oldPath!)!;
-      reason = `changes ${d.oldPath}${d.hunks[0] ? ` at ${lines(...oldSpan(d.hunks[0]))}` : ''}, away from ${label(theirs[0]!.origin)}'s change${theirs.length > 1 ? 's' : ''} at ${theirs.map((s) => lines(s.start, Math.max(s.end, s.start + 1))).join(', ')}, and uses no name it added or changed: shares the file only`;
-    } else if (importers.length > 0) {
-      const chain = radius.get(importers[0]!)!;
-      reason = `changes ${importers[0]}, which imports the culprit's change (${[...chain].reverse().join(' → ')}), but uses no name it added or changed`;
-    } else {
-      reason = `touches none of the culprit's files nor their importers (${diffs.map((d) => d.newPath ?? d.oldPath).slice(0, 3).join(', ')}${diffs.length > 3 ? ', …' : ''})`;
-    }
-    independent.push({ commit: commit.sha, reason });
-    await shift(diffs);
+    return evidence;
   }
-  return { cascade, independent, blastRadius: [...radius].map(([file, chain]) => ({ file, chain })) };
 
   /** Moves the tracked spans through a commit's hunks (to the commit's version of each file). */
-  async function shift(diffs: readonly FileDiff[]): Promise<void> {
-    for (const d of diffs) {
+  async shift(commit: CommitInfo): Promise<void> {
+    const { spans } = this;
+    for (const d of await this.diffOf(commit)) {
       if (!d.oldPath) continue;
       const tracked = spans.get(d.oldPath);
       if (!tracked) continue;
@@ -363,6 +366,61 @@ export async function findCascade(git: Git, culprit: CommitInfo, later: readonly
       );
     }
   }
+
+  /** Why a commit with no evidence is independent of the tracked commits, in words. */
+  async independence(commit: CommitInfo, radius: ReadonlyMap<string, string[]>, what: string): Promise<string> {
+    const diffs = await this.diffOf(commit);
+    const touchedTracked = diffs.filter((d) => d.oldPath && this.spans.has(d.oldPath));
+    const importers = diffs.map((d) => d.newPath ?? d.oldPath!).filter((f) => radius.has(f));
+    if (touchedTracked.length > 0) {
+      const d = touchedTracked[0]!;
+      const theirs = this.spans.get(d.oldPath!)!;
+      return `changes ${d.oldPath}${d.hunks[0] ? ` at ${lines(...oldSpan(d.hunks[0]))}` : ''}, away from ${this.label(theirs[0]!.origin)}'s change${theirs.length > 1 ? 's' : ''} at ${theirs.map((s) => lines(s.start, Math.max(s.end, s.start + 1))).join(', ')}, and uses no name it added or changed: shares the file only`;
+    }
+    if (importers.length > 0) {
+      const chain = radius.get(importers[0]!)!;
+      return `changes ${importers[0]}, which imports ${what} (${[...chain].reverse().join(' → ')}), but uses no name it added or changed`;
+    }
+    return `touches none of ${what === "the culprit's change" ? "the culprit's files" : 'its files'} nor their importers (${diffs.map((d) => d.newPath ?? d.oldPath).slice(0, 3).join(', ')}${diffs.length > 3 ? ', …' : ''})`;
+  }
+}
+
+export async function findCascade(git: Git, culprit: CommitInfo, later: readonly CommitInfo[], tip: string, maxDepth: number): Promise<CascadeResult> {
+  const tracker = await DependencyTracker.create(git, tip, maxDepth, (origin) => (origin === culprit.sha ? 'the culprit' : `cascade commit ${short(origin)}`));
+  const { graph } = tracker;
+  const culpritDiff = await tracker.diffOf(culprit);
+  const culpritFiles = [...new Set(culpritDiff.flatMap((d) => [d.oldPath, d.newPath]).filter((p): p is string => p !== null))];
+  const radius = new Map<string, string[]>();
+  for (const entry of blastRadius(graph, culpritFiles, { maxDepth })) radius.set(entry.file, [...entry.chain]);
+  await tracker.absorb(culprit);
+
+  const testsOfCulprit = new Set<string>();
+  for (const f of culpritFiles) for (const importer of graph.importers.get(f) ?? []) if (isTest(importer)) testsOfCulprit.add(importer);
+
+  const cascade: CascadeEntry[] = [];
+  const independent: CascadeEntry[] = [];
+  for (const commit of later) {
+    const diffs = await tracker.diffOf(commit);
+    const evidence = (await tracker.evidence(commit)).map((e) => e.text);
+
+    // 3. A test of the culprit's files, edited.
+    for (const d of diffs) {
+      if (d.newPath && testsOfCulprit.has(d.newPath)) {
+        const target = culpritFiles.find((f) => (graph.importers.get(f) ?? []).includes(d.newPath!));
+        evidence.push(`changes ${d.newPath}, a test that imports ${target} (a test of the culprit's files)`);
+      }
+    }
+
+    if (evidence.length > 0) {
+      cascade.push({ commit: commit.sha, reason: evidence.join('; ') });
+      await tracker.shift(commit);
+      await tracker.absorb(commit);
+      continue;
+    }
+    independent.push({ commit: commit.sha, reason: await tracker.independence(commit, radius, "the culprit's change") });
+    await tracker.shift(commit);
+  }
+  return { cascade, independent, blastRadius: [...radius].map(([file, chain]) => ({ file, chain })) };
 }
 
 /** The files that import `file` (within `maxDepth`), computed once per file. */
@@ -376,4 +434,97 @@ function radiusCache(graph: ImportGraph, maxDepth: number): (file: string) => Se
     }
     return set;
   };
+}
+
+/** One step of widening the cascade when the checks fail on it. */
+export interface WideningStep {
+  /** `minimal` (the dependents only), `shared-files` (+ commits touching a file the minimal set changed), `file-level` (+ every commit touching the culprit's files or their importers, transitively). */
+  step: 'minimal' | 'shared-files' | 'file-level';
+  /** The commits this step added, with why. */
+  added: CascadeEntry[];
+  /** The checks on the rollback with this step's cascade: `conflict` when its reverts do not apply. */
+  verification: 'passed' | 'failed' | 'conflict' | 'skipped';
+  note: string | null;
+}
+
+export interface CascadeWidening {
+  steps: WideningStep[];
+  /** The step whose cascade made the checks pass; null when none did. */
+  passedAt: WideningStep['step'] | null;
+  /** The cascade of that step (the minimal one when none passed). */
+  cascade: CascadeEntry[];
+}
+
+/**
+ * The checks failed with the minimal cascade: widen it step by step and re-run the checks each time,
+ * stopping at the first step that passes. `check` reverts the culprit and the given cascade and runs
+ * the checks on the result. A step that adds nothing is skipped. The file-level set is the old rule:
+ * every later commit touching a file the culprit changed or one importing it (within `radius`), and,
+ * transitively, any later commit sharing a file with one already in the set.
+ */
+export async function widenCascade(
+  git: Git,
+  options: {
+    culprit: CommitInfo;
+    /** The later commits (oldest first) the cascade was chosen from. */
+    later: readonly CommitInfo[];
+    /** The minimal cascade, already checked and failing. */
+    cascade: readonly CascadeEntry[];
+    /** The files importing the culprit's files. */
+    radius: readonly string[];
+    check: (cascade: readonly CascadeEntry[]) => Promise<{ verification: 'passed' | 'failed' | 'conflict'; note: string | null }>;
+  },
+): Promise<CascadeWidening> {
+  const { culprit, later } = options;
+  const files = new Map<string, string[]>();
+  const filesOf = async (c: CommitInfo): Promise<string[]> => {
+    let list = files.get(c.sha);
+    if (!list) files.set(c.sha, (list = await commitFiles(git, c)));
+    return list;
+  };
+  const widening: CascadeWidening = { steps: [{ step: 'minimal', added: [], verification: 'failed', note: 'the checks failed with the dependents only' }], passedAt: null, cascade: [...options.cascade] };
+  const chosen = new Set([culprit.sha, ...options.cascade.map((c) => c.commit)]);
+  const label = (sha: string): string => (sha === culprit.sha ? 'the culprit' : `cascade commit ${short(sha)}`);
+  let current = [...options.cascade];
+
+  // Step 2: + the later commits touching a file the culprit or a minimal-cascade commit changed (not transitive).
+  const owner = new Map<string, string>();
+  for (const c of [culprit, ...later.filter((l) => chosen.has(l.sha))]) for (const f of await filesOf(c)) if (!owner.has(f)) owner.set(f, c.sha);
+  const shared: CascadeEntry[] = [];
+  for (const c of later) {
+    if (chosen.has(c.sha)) continue;
+    const hit = (await filesOf(c)).find((f) => owner.has(f));
+    if (hit) shared.push({ commit: c.sha, reason: `widened (shared files): touches ${hit}, which ${label(owner.get(hit)!)} changed` });
+  }
+  // Step 3: the file-level set: the culprit's files and their importers, then every file of a commit in the set (transitive).
+  const reached = new Map<string, string>();
+  for (const f of await filesOf(culprit)) reached.set(f, 'the culprit changed it');
+  for (const f of options.radius) if (!reached.has(f)) reached.set(f, "it imports the culprit's files");
+  const fileLevel: CascadeEntry[] = [];
+  const inSet = new Set([...chosen, ...shared.map((s) => s.commit)]);
+  for (const c of later) {
+    const own = await filesOf(c);
+    const hit = own.find((f) => reached.has(f));
+    if (inSet.has(c.sha) || hit) {
+      if (!inSet.has(c.sha)) fileLevel.push({ commit: c.sha, reason: `widened (file-level): touches ${hit}: ${reached.get(hit!)}` });
+      for (const f of own) if (!reached.has(f)) reached.set(f, `${short(c.sha)} in the file-level set changed it too`);
+    }
+  }
+
+  const order = new Map(later.map((c, i) => [c.sha, i]));
+  for (const [step, added] of [['shared-files', shared], ['file-level', fileLevel]] as const) {
+    if (added.length === 0) {
+      widening.steps.push({ step, added: [], verification: 'skipped', note: 'adds no commit' });
+      continue;
+    }
+    current = [...current, ...added].sort((a, b) => (order.get(a.commit) ?? 0) - (order.get(b.commit) ?? 0));
+    const result = await options.check(current);
+    widening.steps.push({ step, added, verification: result.verification, note: result.note });
+    if (result.verification === 'passed') {
+      widening.passedAt = step;
+      widening.cascade = current;
+      break;
+    }
+  }
+  return widening;
 }

@@ -4,7 +4,7 @@
  */
 export const ROLLBACK_REPORT_SCHEMA = 'rollback-gate/rollback-report@1';
 
-export const ROLLBACK_STRATEGIES = ['delete-branch', 'revert-squash', 'revert-range', 'revert-merge', 'bisect'] as const;
+export const ROLLBACK_STRATEGIES = ['delete-branch', 'revert-squash', 'revert-range', 'revert-merge', 'bisect', 'revert-agent'] as const;
 export type RollbackExecutionStrategy = (typeof ROLLBACK_STRATEGIES)[number];
 
 export interface CheckOutcome {
@@ -37,6 +37,27 @@ export interface RollbackReport {
   cascade: CascadeEntry[];
   /** For bisect: the later commits checked and found independent of the culprit, with the reason (not reverted). */
   independent?: CascadeEntry[];
+  /**
+   * revert-agent: the agent's commits (reverted), the target's human commits (kept), and the kept
+   * commits that build on the agent's (reverted only with `include-dependent`), each with the reason.
+   */
+  agentWork?: {
+    agent: CascadeEntry[];
+    kept: CascadeEntry[];
+    dependents: Array<CascadeEntry & { dependsOn: string[]; reverted: boolean }>;
+    includeDependent: boolean;
+    /** What happened, in words (e.g. "no agent commits: nothing to revert"). */
+    note: string | null;
+  } | null;
+  /**
+   * For bisect, when the checks failed with the minimal cascade: each wider cascade tried (+ commits
+   * sharing its files, then the file-level set), with its verdict, and the step that made them pass
+   * (null: none did, and nothing was delivered).
+   */
+  cascadeWidening?: {
+    steps: Array<{ step: 'minimal' | 'shared-files' | 'file-level'; added: CascadeEntry[]; verification: 'passed' | 'failed' | 'conflict' | 'skipped'; note: string | null }>;
+    passedAt: 'minimal' | 'shared-files' | 'file-level' | null;
+  } | null;
   /** For bisect: the files importing what the culprit changed, with the import chain (at the tip). */
   culpritBlastRadius: Array<{ file: string; chain: string[] }>;
   bisect: { runs: number; skipped: number } | null;

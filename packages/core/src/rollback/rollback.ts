@@ -18,6 +18,7 @@ import { readPlan } from '../verify/plan.js';
 import { ScratchStore } from '../sandbox/scratch.js';
 import { readCheckpointManifest } from '../checkpoint/checkpoint.js';
 import { bisect, BisectRangeError, findCascade, type BisectResult } from './bisect.js';
+import { widenCascade } from './cascade.js';
 import { bisectInRounds } from './bisect-probe.js';
 import { commitReverts, revertSteps, type RevertOutcome, type RevertStep } from './revert.js';
 import { resolveTarget, type ResolvedTarget } from './target.js';
@@ -25,6 +26,7 @@ import { linksFromRunUrl, renderRollbackSummary } from './summary.js';
 import { findRolledBack } from './reverted.js';
 import { rollbackBranch } from './branch.js';
 import { createClassifier } from '../git/classify.js';
+import { assertNoDependents } from './revert-agent.js';
 import { releaseLock, takeLock, type Lock } from './lock.js';
 import { checkAttestation, checkTagProtection, manifestDigest, runApprovals } from './provenance.js';
 import { planSchemaOf, readRollbackPlan, ROLLBACK_PLAN_SCHEMA, sealRollbackPlan, writeRollbackPlan, type RollbackPlan } from './rollback-plan.js';
@@ -78,6 +80,8 @@ export interface RollbackRequest {
   workspace?: string;
   /** Caps each command's timeout (for tests and impatient users). */
   maxCommandTimeoutMs?: number;
+  /** revert-agent: also revert the kept commits that build on the agent's commits. */
+  includeDependent?: boolean;
 }
 
 export interface RollbackOutcome {
@@ -145,6 +149,7 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
       await resolveStep(run);
       // A re-run (also after a run killed after its push) finds its own work and changes nothing.
       if (await alreadyRolledBackStep(run)) return outcome();
+      if (agentWorkStep(run)) return outcome();
       if (run.phase === 'all' && !request.dryRun) run.lock = await lockStep(run);
       if (run.target!.strategy !== 'delete-branch') {
         await bisectStep(run);
@@ -295,6 +300,43 @@ function setTarget(run: Run, target: ResolvedTarget): void {
   run.report.sessionId = target.sessionId;
   run.reportPath = join(run.request.tempDir, `rollback-${target.id.replace(/\//g, '_')}.json`);
   run.deps.log.info(`target: ${target.resolution}; strategy: ${target.strategy}`);
+  const work = target.agentWork;
+  if (!work) return;
+  const revert = new Set(work.revert.map((c) => c.sha));
+  run.report.agentWork = {
+    agent: work.agent.map((a) => ({ commit: a.commit.sha, reason: a.reason })),
+    kept: work.kept.map((k) => ({ commit: k.commit.sha, reason: k.reason })),
+    dependents: work.dependents.map((d) => ({ commit: d.commit.sha, reason: d.reason, dependsOn: d.dependsOn, reverted: revert.has(d.commit.sha) })),
+    includeDependent: work.includeDependent,
+    note: null,
+  };
+  for (const a of work.agent) run.reasons.set(a.commit.sha, `agent commit: ${a.reason}`);
+  for (const d of work.dependents) run.reasons.set(d.commit.sha, `builds on ${d.dependsOn.map((s) => s.slice(0, 12)).join(', ')} (include-dependent): ${d.reason}`);
+}
+
+/** revert-agent: nothing to do without agent commits (said plainly); nothing applied while a kept commit builds on them, unless include-dependent. */
+function agentWorkStep(run: Run): boolean {
+  const target = run.target!;
+  const work = target.agentWork;
+  if (!work || !run.report.agentWork) return false;
+  const classify = createClassifier(run.request.config.agents);
+  if (work.agent.length === 0) {
+    const note = `${target.id} has no agent commits (by the \`agents\` config: trailers and authors): nothing to revert; its ${work.kept.length} human commit(s) are kept. Nothing was pushed.`;
+    run.report.agentWork.note = note;
+    run.report.verificationNote = 'not verified: nothing was reverted';
+    run.report.outcome = run.request.dryRun ? 'dry-run' : 'succeeded';
+    run.deps.log.info(note);
+    return true;
+  }
+  try {
+    assertNoDependents(work, classify);
+  } catch (error) {
+    run.report.agentWork.note = (error as Error).message;
+    throw error;
+  }
+  const n = work.dependents.length;
+  run.report.agentWork.note = `reverts the ${work.agent.length} agent commit(s) newest first and keeps ${work.kept.length} human commit(s)${n ? `; include-dependent: ${n} kept commit(s) that build on the agent's work are reverted too` : ''}`;
+  return false;
 }
 
 /** What to roll back: the target resolved afresh, or the steps of a verify-rollback plan. */
@@ -329,7 +371,7 @@ async function resolveStep(run: Run): Promise<void> {
 
 function targetContext(run: Run, tip: string): Parameters<typeof resolveTarget>[0] {
   const { deps, request } = run;
-  return { git: deps.git, github: deps.github, owner: request.owner, repo: request.repo, remote: run.remote, branch: run.branch, tip, checkpointPrefix: request.config.checkpoint.prefix, classify: createClassifier(request.config.agents) };
+  return { git: deps.git, github: deps.github, owner: request.owner, repo: request.repo, remote: run.remote, branch: run.branch, tip, checkpointPrefix: request.config.checkpoint.prefix, classify: createClassifier(request.config.agents), includeDependent: request.includeDependent ?? false, maxDepth: request.config.blastRadius.maxDepth };
 }
 
 /** True (and the report says by which commit) when every commit of the target is already proven undone, on the branch or its pending rollback branch. */
@@ -425,25 +467,13 @@ async function revertStep(run: Run): Promise<void> {
 async function checkStep(run: Run): Promise<void> {
   const { deps, request, report } = run;
   const target = run.target!;
-  const outcome = run.outcome!;
   const commands = request.config.verify.commands;
   if (commands.length > 0) {
-    const worktree = await ThrowawayWorktree.create(run.store!);
-    try {
-      await worktree.checkout(outcome.tree, run.tip, `rollback of ${target.id}`);
-      const checks = await runChecks(worktree.dir, {
-        commands,
-        timeoutMinutes: request.config.verify.timeoutMinutes,
-        maxTimeoutMs: request.maxCommandTimeoutMs,
-        env: deps.env,
-        log: deps.log,
-      });
-      report.checks = toOutcomes(checks, commands);
-      report.verification = checks.every((c) => c.passed) ? 'passed' : 'failed';
-    } finally {
-      worktree.remove();
-    }
+    report.checks = await checksOn(run, run.outcome!.tree);
+    report.verification = report.checks.every((c) => c.exitCode === 0 && !c.timedOut) ? 'passed' : 'failed';
+    if (report.verification === 'failed' && target.strategy === 'bisect' && run.bisected) await widenStep(run);
   }
+  const outcome = run.outcome!;
   let treeNote: string | null = null;
   if (target.checkpoint && target.strategy === 'revert-range') {
     const sinceCheckpoint = await deps.git.text(['rev-list', '--first-parent', '--count', `${target.checkpoint.commit}..${run.tip}`]);
@@ -460,6 +490,73 @@ async function checkStep(run: Run): Promise<void> {
         : treeNote
           ? `not verified: ${treeNote}`
           : null;
+}
+
+/** The project's checks on `tree`, in a throwaway worktree. */
+async function checksOn(run: Run, tree: string): Promise<CheckOutcome[]> {
+  const { deps, request } = run;
+  const commands = request.config.verify.commands;
+  const worktree = await ThrowawayWorktree.create(run.store!);
+  try {
+    await worktree.checkout(tree, run.tip, `rollback of ${run.target!.id}`);
+    const checks = await runChecks(worktree.dir, { commands, timeoutMinutes: request.config.verify.timeoutMinutes, maxTimeoutMs: request.maxCommandTimeoutMs, env: deps.env, log: deps.log });
+    return toOutcomes(checks, commands);
+  } finally {
+    worktree.remove();
+  }
+}
+
+/**
+ * The checks failed with the minimal cascade: widen it step by step (cascade.ts widenCascade), re-running
+ * the checks, and keep the first step that passes. When none does, nothing is delivered.
+ */
+async function widenStep(run: Run): Promise<void> {
+  const { deps, report } = run;
+  const bisected = run.bisected!;
+  const culprit = bisected.culprit;
+  const later = bisected.commits.slice(bisected.commits.indexOf(culprit) + 1);
+  let passed: { steps: RevertStep[]; outcome: RevertOutcome; checks: CheckOutcome[] } | undefined;
+  const widening = await widenCascade(deps.git, {
+    culprit,
+    later,
+    cascade: report.cascade,
+    radius: report.culpritBlastRadius.map((r) => r.file),
+    check: async (cascade) => {
+      const set = new Set(cascade.map((c) => c.commit));
+      const steps = stepsOf([culprit, ...later.filter((c) => set.has(c.sha))].reverse());
+      let outcome: RevertOutcome;
+      try {
+        outcome = await revertSteps(deps.git, run.tip, run.tipTree, steps, { classify: createClassifier(run.request.config.agents), branch: run.branch });
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        return { verification: 'conflict', note: error.problem };
+      }
+      const checks = await checksOn(run, outcome.tree);
+      const failed = checks.filter((c) => c.exitCode !== 0 || c.timedOut).map((c) => c.name);
+      if (failed.length > 0) return { verification: 'failed', note: `${failed.join(', ')} failed` };
+      passed = { steps, outcome, checks };
+      return { verification: 'passed', note: null };
+    },
+  });
+  report.cascadeWidening = { steps: widening.steps, passedAt: widening.passedAt };
+  if (!passed) {
+    const tried = widening.steps.map((s) => `${s.step}: ${s.verification}${s.note ? ` (${s.note})` : ''}`).join('; ');
+    deps.log.warning(`the checks fail with every cascade tried: ${tried}`);
+    throw new UserError(
+      `the checks fail on the rollback of culprit ${culprit.sha.slice(0, 12)} with its minimal cascade and with every wider one tried (${tried}). Nothing was pushed.`,
+      'The culprit may not be the only cause: read the checks\' output in the report, or roll back a range by hand.',
+    );
+  }
+  deps.log.info(`the checks pass with the ${widening.passedAt} cascade (${widening.cascade.length} commit(s))`);
+  report.cascade = widening.cascade;
+  report.independent = (report.independent ?? []).filter((c) => !widening.cascade.some((w) => w.commit === c.commit));
+  for (const c of widening.cascade) if (!run.reasons.has(c.commit)) run.reasons.set(c.commit, `cascade: ${c.reason}`);
+  run.steps = passed.steps;
+  run.outcome = passed.outcome;
+  report.commits = passed.outcome.applied.map((s) => s.commit.sha);
+  report.files = passed.outcome.files;
+  report.checks = passed.checks;
+  report.verification = 'passed';
 }
 
 /** What the rollback brings back: secrets in the lines it adds, irreversible paths, non-git state. */
@@ -582,7 +679,7 @@ async function loadPlanForApply(run: Run): Promise<void> {
   const allowed = new Set(
     target.strategy === 'bisect' && target.range
       ? (await readCommits(deps.git, [`${target.range.good}..${run.tip}`], { firstParent: true })).map((c) => c.sha)
-      : target.commits.map((c) => c.sha),
+      : [...target.commits, ...(target.agentWork?.dependents.map((d) => d.commit) ?? [])].map((c) => c.sha),
   );
   const outside = plan.commits.filter((c) => !allowed.has(c.sha));
   if (outside.length > 0) {
@@ -647,7 +744,12 @@ async function commitStep(run: Run): Promise<void> {
   const { deps, request } = run;
   const target = run.target!;
   const culprit = run.report.culprit;
-  const title = target.strategy === 'bisect' && culprit ? `Roll back ${target.id}: revert culprit ${culprit.slice(0, 12)} and its cascade` : `Roll back ${target.id}`;
+  const title =
+    target.strategy === 'bisect' && culprit
+      ? `Roll back ${target.id}: revert culprit ${culprit.slice(0, 12)} and its cascade`
+      : target.strategy === 'revert-agent'
+        ? `Roll back ${target.id}: revert the agent's commits, keep the human's`
+        : `Roll back ${target.id}`;
   const batch = run.plan ? run.plan.batch : request.batch;
   run.report.rollbackSha = await commitReverts(deps.git, { tip: run.tip, tipTree: run.tipTree, outcome: run.outcome!, batch, title, id: target.id, env: await deps.git.identityEnv() });
 }

@@ -28,6 +28,8 @@ export function renderRollbackSummary(
 ): string {
   const known = new Map<string, CommitInfo>();
   for (const c of [...(target?.commits ?? []), ...(target?.later ?? [])]) known.set(c.sha, c);
+  const agentWork = target?.agentWork;
+  if (agentWork) for (const c of [...agentWork.agent, ...agentWork.kept, ...agentWork.dependents]) known.set(c.commit.sha, c.commit);
   const listed = (sha: string): ListedCommit => {
     const c = known.get(sha);
     return { sha, subject: c?.subject ?? '', author: c?.authorName ?? '', kind: c && lists.classify ? lists.classify(c).kind : null };
@@ -71,11 +73,32 @@ export function renderRollbackSummary(
       commitTable(kept.slice(0, 50).map((c) => listed(c.sha)), lists) + (kept.length > 50 ? `\n\nand ${kept.length - 50} more.` : ''),
     );
   }
+  const work = report.agentWork;
+  if (work) {
+    const known2 = (c: { commit: string }): ListedCommit => listed(c.commit);
+    parts.push('### The agent\'s work');
+    if (work.note) parts.push(markdownText(work.note));
+    if (work.agent.length > 0) parts.push(`#### Agent commits (${work.agent.length}), reverted newest first`, commitTable(work.agent.map(known2), { ...lists, extra: { header: 'why agent', cell: (_c, i) => markdownText(work.agent[i]!.reason) } }));
+    if (work.kept.length > 0) parts.push(`#### Human commits kept (${work.kept.length})`, commitTable(work.kept.slice(0, 100).map(known2), lists));
+    if (work.dependents.length > 0) {
+      parts.push(
+        `#### Kept commits that build on the agent's work (${work.dependents.length}): ${work.includeDependent ? 'reverted too (`include-dependent: true`)' : '**nothing was applied**; `include-dependent: true` reverts them too'}`,
+        markdownTable(['commit', 'depends on', 'why', 'reverted'], work.dependents.map((d) => [markdownCode(d.commit.slice(0, 12)), d.dependsOn.map((s) => markdownCode(s.slice(0, 12))).join(', '), markdownText(d.reason), d.reverted ? 'yes' : 'no'])),
+      );
+    }
+  }
   if (report.culpritBlastRadius.length > 0) {
     parts.push('### The culprit\'s blast radius (files importing what it changed)', markdownTable(['file', 'import chain'], report.culpritBlastRadius.slice(0, 100).map((r) => [markdownCode(r.file), r.chain.map(markdownCode).join(' ← ')])));
   }
   if (report.cascade.length > 0) {
     parts.push('### Cascade pulled in with the culprit', markdownTable(['commit', 'why'], report.cascade.map((c) => [markdownCode(c.commit.slice(0, 12)), markdownText(c.reason)])));
+  }
+  const widening = report.cascadeWidening;
+  if (widening) {
+    parts.push(
+      `### Cascade widened: the checks failed with the minimal cascade; ${widening.passedAt ? `they pass with the **${widening.passedAt}** step` : '**no step made them pass**: nothing was delivered'}`,
+      markdownTable(['step', 'commits added', 'checks', 'note'], widening.steps.map((w) => [markdownCode(w.step), w.added.length ? w.added.map((a) => markdownCode(a.commit.slice(0, 12))).join(', ') : '—', w.verification, markdownText(w.note ?? '')])),
+    );
   }
   if (report.independent && report.independent.length > 0) {
     parts.push('### Checked, independent (kept)', markdownTable(['commit', 'why'], report.independent.slice(0, 100).map((c) => [markdownCode(c.commit.slice(0, 12)), markdownText(c.reason)])));

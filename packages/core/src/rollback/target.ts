@@ -9,6 +9,7 @@ import type { GitHubClient, GitHubPullRequest } from '../github/github.js';
 import { describeCommitLine } from '../output/commit-list.js';
 import { branchLanding, sessionCommits } from './landed.js';
 import { listed } from './revert.js';
+import { selectAgentCommits, type AgentSelection } from './revert-agent.js';
 import type { RollbackExecutionStrategy } from './rollback-report.js';
 
 export type TargetKind = 'session' | 'checkpoint' | 'pr' | 'commit' | 'range' | 'branch';
@@ -38,6 +39,8 @@ export interface ResolvedTarget {
   notes?: string[];
   /** Commits on the branch after the target that are not reverted (kept), newest first. */
   later?: CommitInfo[];
+  /** revert-agent: the agent's commits, the kept ones, and the kept commits that build on the agent's. */
+  agentWork?: AgentSelection;
 }
 
 /** What reverting a merge means for the branch it merged (git-revert's documented consequence). */
@@ -58,6 +61,10 @@ export interface TargetContext {
   checkpointPrefix: string;
   /** Agent or human (config \`agents\`); default: the built-in agent trailers and authors. */
   classify?: (commit: CommitInfo) => Classification;
+  /** revert-agent: also revert the kept commits that build on the agent's (input `include-dependent`). */
+  includeDependent?: boolean;
+  /** How far the import graph is followed for "uses a name the agent added" (config `blast-radius.max-depth`). */
+  maxDepth?: number;
 }
 
 const PR_NUMBER = /^(?:#|pr-)?(\d{1,9})$/i;
@@ -123,6 +130,7 @@ export async function resolveTarget(context: TargetContext, input: string, force
     later: [],
   };
   const resolved = await resolveKind(context, text, forced, base);
+  if (resolved.strategy === 'revert-agent') await agentWork(context, resolved);
   if (resolved.commits.some((c) => c.parents.length > 1) || resolved.strategy === 'revert-merge') resolved.notes = [...(resolved.notes ?? []), MERGE_REVERT_NOTE];
   return resolved;
 }
@@ -222,6 +230,16 @@ async function resolveKind(
     commits: [commit!],
     range: strategy === 'bisect' ? { good: commit!.parents[0]!, bad: context.tip } : null,
   };
+}
+
+/** revert-agent: only the agent's commits of the target are reverted; the resolution says how many of each. */
+async function agentWork(context: TargetContext, resolved: ResolvedTarget): Promise<void> {
+  const classify = context.classify ?? defaultClassify;
+  const work = await selectAgentCommits(context.git, { commits: resolved.commits, tip: context.tip, classify, includeDependent: context.includeDependent ?? false, maxDepth: context.maxDepth ?? 3, branch: context.branch });
+  resolved.agentWork = work;
+  resolved.commits = work.revert;
+  const dependents = work.dependents.length ? `; ${work.dependents.length} kept commit(s) build on them${work.includeDependent ? ', reverted too (include-dependent)' : ''}` : '';
+  resolved.resolution += `; revert-agent: ${work.agent.length} agent commit(s) reverted, ${work.kept.length} human commit(s) kept${dependents}`;
 }
 
 /** A commit that is not on the branch fails before any write, saying which branches hold it. */
