@@ -8,7 +8,7 @@ import { actionStep, fmt, git, median, ratio, repoWithRemote, report } from './l
 
 const AGENT = 'Claude <noreply@anthropic.com>';
 
-function buildSession() {
+export function buildSession() {
   const { root, dir } = repoWithRemote();
   mkdirSync(join(dir, 'src'), { recursive: true });
   mkdirSync(join(dir, 'docs'), { recursive: true });
@@ -23,7 +23,7 @@ function buildSession() {
   for (let i = 0; i < 50; i++) {
     const byAgent = i % 2 === 0;
     if (i % 5 === 0) {
-      blocks[i] = `// block ${i}\nexport const value${i} = ${i * 10};\n${'\n'.repeat(3)}`;
+      blocks[i] = `// block ${i}\nexport const value${i} = ${i * 10 + 1};\n${'\n'.repeat(3)}`;
       writeFileSync(join(dir, 'src/shared.ts'), blocks.join(''));
     } else if (byAgent) {
       writeFileSync(join(dir, `src/agent${i}.ts`), `export function agent${i}() {\n  return ${i};\n}\n`);
@@ -54,6 +54,18 @@ export default function revertAgentBench() {
   const actionTree = git(session.dir, ['rev-parse', `${outputs['rollback-sha']}^{tree}`]);
   const reverted = JSON.parse(outputs.commits);
 
+  // The same engine reverting every commit of the range (no classification, no dependency evidence).
+  const rangeStep = actionStep('rollback', {
+    workspace: session.dir,
+    inputs: { target: `${session.base}..${session.tip}`, strategy: 'revert-range', 'dry-run': 'true' },
+  });
+  const rangeSamples = [];
+  for (let i = 0; i < 3; i++) {
+    const start = process.hrtime.bigint();
+    rangeStep.run();
+    rangeSamples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+
   const plainSamples = [];
   let plainTree = '';
   for (let i = 0; i < 3; i++) {
@@ -70,6 +82,7 @@ export default function revertAgentBench() {
   report('revert-agent: 50-commit session, 25 agent commits interleaved with 25 human ones (dry run, median of 3)', [
     ['git worktree add + git revert --no-edit (25 agent commits)', fmt(plainMs)],
     ['dist/rollback strategy: revert-agent (whole action run)', `${fmt(actionMs)} (${ratio(actionMs, plainMs)} plain)`],
+    ['dist/rollback strategy: revert-range, all 50 (same engine)', `${fmt(median(rangeSamples))} (revert-agent: ${ratio(actionMs, median(rangeSamples))} of it)`],
     ['agent commits reverted', `${reverted.length} of ${session.agent.length}${JSON.stringify(reverted) === JSON.stringify(session.agent) ? ', the same, newest first' : ': NOT the agent commits'}`],
     ['same tree as plain git', actionTree === plainTree ? 'yes' : `NO: ${actionTree} vs ${plainTree}`],
   ]);
