@@ -186,6 +186,33 @@ describe('rollback bundle: strategy revert-agent', () => {
     expect(git(r.remote, ['show', `${pushed}:CHANGELOG.md`])).toBe('- strings');
   });
 
+  it('a pull request merged with a merge commit: its agent commits are reverted, its human commit and the merge are kept', async () => {
+    const r = createRepo({ initial: { 'lib/math.js': LIB(), 'README.md': '# app\n' } });
+    repos.push(r);
+    r.git(['checkout', '--quiet', '-b', 'feature']);
+    const a1 = r.commit('feat: log helper', { 'lib/log.js': 'module.exports = console.log;\n' }, AGENT);
+    const h1 = r.commit('docs: usage', { 'docs/usage.md': 'use it\n' });
+    const a2 = r.commit('feat: multiply', { 'lib/math.js': LIB('\nfunction mul(a, b) {\n  return a * b;\n}\n') }, AGENT);
+    r.git(['checkout', '--quiet', 'main']);
+    r.commit('chore: readme', { 'README.md': '# app\n\nby a human\n' });
+    r.git(['merge', '--quiet', '--no-ff', '-m', 'Merge pull request #7 from octo-org/feature', 'feature']);
+    const later = r.commit('docs: changelog', { 'CHANGELOG.md': '- multiply\n' });
+    const tip = r.head();
+    r.git(['push', '--quiet', 'origin', 'main']);
+
+    const run = await rollback(r, { target: '#7', 'dry-run': 'true' });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.outputs.commits!)).toEqual([a2, a1]);
+    const rep = report(run.outputs['report-path']);
+    expect(rep.agentWork.kept.map((k) => k.commit)).toEqual([h1]);
+    expect(r.git(['rev-parse', `${run.outputs['rollback-sha']}^{tree}`])).toBe(oracleTree(r, tip, [a2, a1]));
+    expect(r.git(['show', `${run.outputs['rollback-sha']}:docs/usage.md`])).toBe('use it');
+    expect(r.git(['show', `${run.outputs['rollback-sha']}:CHANGELOG.md`])).toBe('- multiply');
+    expect(rep.commits).not.toContain(later);
+    expect(remoteMain(r)).toBe(tip);
+  });
+
   it('a human commit using a function the agent added in another file: dependent by name', async () => {
     const r = createRepo({ initial: { 'lib/math.js': LIB(), 'lib/page.js': "var math = require('./math');\nmodule.exports = function page(n) { return math.add(n, 1); };\n" } });
     repos.push(r);
