@@ -213,6 +213,28 @@ describe('rollback bundle: strategy revert-agent', () => {
     expect(remoteMain(r)).toBe(tip);
   });
 
+  it('plan and apply: the plan job decides (include-dependent), the apply job re-derives the tree and pushes it', async () => {
+    const r = createRepo({ initial: { 'lib/math.js': LIB() } });
+    repos.push(r);
+    const base = r.head();
+    const agent = r.commit('feat: strings helper', { 'lib/strings.js': 'exports.upper = (s) => s.toUpperCase();\n' }, AGENT);
+    const human = r.commit('feat: lower too', { 'lib/strings.js': 'exports.upper = (s) => s.toUpperCase();\nexports.lower = (s) => s.toLowerCase();\n' });
+    const tip = r.head();
+    r.git(['push', '--quiet', 'origin', 'main']);
+
+    const plan = await rollback(r, { target: `${base}..${tip}`, phase: 'plan', 'include-dependent': 'true' });
+    expect(plan.stderr).toBe('');
+    expect(plan.exitCode).toBe(0);
+    expect(remoteMain(r)).toBe(tip);
+    const apply = await rollback(r, { phase: 'apply', plan: plan.outputs['plan-path']!, direct: 'true' });
+    expect(apply.stderr).toBe('');
+    expect(apply.exitCode).toBe(0);
+    expect(JSON.parse(apply.outputs.commits!)).toEqual([human, agent]);
+    const rep = report(apply.outputs['report-path']);
+    expect(rep.agentWork.dependents).toEqual([expect.objectContaining({ commit: human, dependsOn: [agent], reverted: true })]);
+    expect(git(r.remote, ['rev-parse', 'refs/heads/main^{tree}'])).toBe(oracleTree(r, tip, [human, agent]));
+  });
+
   it('a human commit using a function the agent added in another file: dependent by name', async () => {
     const r = createRepo({ initial: { 'lib/math.js': LIB(), 'lib/page.js': "var math = require('./math');\nmodule.exports = function page(n) { return math.add(n, 1); };\n" } });
     repos.push(r);

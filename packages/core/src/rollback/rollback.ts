@@ -688,6 +688,12 @@ async function loadPlanForApply(run: Run): Promise<void> {
       'A seal proves a plan was not changed after sealing, not who sealed it. Make a new plan from the target.',
     );
   }
+  if (report.agentWork) {
+    // revert-agent: the plan decided which dependents go (include-dependent in the plan job).
+    const planned = new Set(plan.commits.map((c) => c.sha));
+    for (const d of report.agentWork.dependents) d.reverted = planned.has(d.commit);
+    report.agentWork.includeDependent = report.agentWork.dependents.some((d) => d.reverted);
+  }
   run.steps = [];
   for (const c of plan.commits) {
     const [commit] = await readCommits(deps.git, [c.sha], { newestFirst: true, maxCount: 1 });
