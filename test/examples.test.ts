@@ -445,6 +445,7 @@ describe('the workflows, played', () => {
       'inputs.root-cause': 'unit 2 broke the <b>build</b>\n## not a heading',
       'inputs.prevention': 'a test',
       'inputs.labels': '',
+      'inputs.include-dependent': 'false',
     };
     const event = { name: 'workflow_dispatch', payload: webhookPayload('workflow_dispatch', undefined, { repository: { default_branch: 'main' } }) };
     const remoteBefore = git(r.remote, ['for-each-ref', '--format=%(refname) %(objectname)']);
