@@ -65,6 +65,16 @@ describe('defaults', () => {
       slo: { timeToRestoreMinutes: 60, successRate: 0.95 },
     });
     expect(config.checkpoint).toEqual({ prefix: 'checkpoint/', keep: 100, maxAgeDays: 180 });
+    expect(config.triggers).toEqual({
+      enabled: false,
+      confirm: 2,
+      maxPerDay: 3,
+      maxAgeHours: 72,
+      lookback: 100,
+      pauseVariable: 'ROLLBACK_GATE_PAUSED',
+      pauseLabel: 'rollback-gate:pause',
+      delivery: 'pr',
+    });
   });
 
   it('reads the default path and hands back a copy the caller may change', () => {
@@ -152,6 +162,17 @@ checkpoint:
 rollback:
   allow-secrets-label: secret-approved
   lock-timeout-minutes: 90
+triggers:
+  enabled: true
+  workflow: ci.yml
+  bisect-command: npm test
+  confirm: 3
+  max-per-day: 2
+  max-age-hours: 24
+  lookback: 50
+  pause-variable: RG_PAUSED
+  pause-label: rollback-pause
+  delivery: direct
 `;
     expect(parseConfig(text, FILE)).toEqual({
       scope: {
@@ -180,6 +201,18 @@ rollback:
       postmortem: { securityLog: 'SECURITY.md', decisionsLog: 'docs/adr/LOG.md', slo: { timeToRestoreMinutes: 30, successRate: 0.99 } },
       checkpoint: { prefix: 'cp/', keep: 10, maxAgeDays: 30 },
       rollback: { allowSecretsLabel: 'secret-approved', lockTimeoutMinutes: 90 },
+      triggers: {
+        enabled: true,
+        workflow: 'ci.yml',
+        bisectCommand: 'npm test',
+        confirm: 3,
+        maxPerDay: 2,
+        maxAgeHours: 24,
+        lookback: 50,
+        pauseVariable: 'RG_PAUSED',
+        pauseLabel: 'rollback-pause',
+        delivery: 'direct',
+      },
       architecture: { rules: [] },
     });
   });
@@ -270,6 +303,12 @@ describe('wrong types', () => {
     ['a layer without globs', 'scope:\n  layers:\n    api: []\n', 3, 10, 'scope.layers.api: expected a list of glob patterns (at least one), found a list'],
     ['a label too long', `verify:\n  irreversible: [{ paths: [db/**], require-label: ${'x'.repeat(51)} }]\n`, 2, 51, 'verify.irreversible[0].require-label: expected a label name of at most 50 characters'],
     ['a log outside the repository', 'postmortem: { decisions-log: ../DECISIONS.md }\n', 1, 30, 'postmortem.decisions-log: expected a file path inside the repository (no ".."), found the string "../DECISIONS.md"'],
+    ['triggers.enabled quoted', 'triggers:\n  enabled: "true"\n', 2, 12, 'triggers.enabled: expected true or false, found the string "true"'],
+    ['triggers.enabled as yes', 'triggers:\n  enabled: yes\n', 2, 12, 'triggers.enabled: expected true or false, found the string "yes"'],
+    ['a confirm of zero', 'triggers:\n  enabled: true\n  confirm: 0\n', 3, 12, 'triggers.confirm: expected a whole number >= 1, found the number 0'],
+    ['an unknown delivery', 'triggers:\n  delivery: push\n', 2, 13, 'triggers.delivery: expected one of "pr", "direct", found the string "push"'],
+    ['a pause variable with a dash', 'triggers:\n  pause-variable: RG-PAUSED\n', 2, 19, 'triggers.pause-variable: expected a variable name (letters, digits and _, not starting with a digit), found the string "RG-PAUSED"'],
+    ['a misspelt max-per-day', 'triggers:\n  max-per-days: 2\n', 2, 3, 'unknown key "max-per-days" in triggers; did you mean "max-per-day"?'],
     ['an SLO time of zero', 'postmortem:\n  slo: { time-to-restore-minutes: 0 }\n', 2, 35, 'postmortem.slo.time-to-restore-minutes: expected a whole number >= 1, found the number 0'],
     ['a success rate above 1', 'postmortem:\n  slo:\n    success-rate: 1.5\n', 3, 19, 'postmortem.slo.success-rate: expected a number greater than 0 and at most 1 (0.95 for 95%), found the number 1.5'],
     ['a success rate of 0', 'postmortem:\n  slo: { success-rate: 0 }\n', 2, 24, 'postmortem.slo.success-rate: expected a number greater than 0 and at most 1 (0.95 for 95%), found the number 0'],

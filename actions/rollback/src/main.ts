@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROLLBACK_PHASES, ROLLBACK_PLAN_SCHEMA, ROLLBACK_STRATEGIES, RollbackFailure, UserError, checkTimeoutCapMs, parseIsoTime, planSchemaOf, loadConfigForEvent, renderRollbackSummary, rollback, systemClock, type RollbackReport, createClassifier } from '@rollback-gate/core';
+import { ROLLBACK_PHASES, ROLLBACK_PLAN_SCHEMA, ROLLBACK_STRATEGIES, RollbackFailure, UserError, checkTimeoutCapMs, parseIsoTime, planSchemaOf, loadConfigForEvent, renderRollbackSummary, rollback, systemClock, type RollbackReport, createClassifier, askAuthors, branchTip, isTriggerEvent, notifyCulprits, readRollbackPlan, recheckBeforeApply, renderTriggerSummary, startTrigger, triggerOnlyReport, vetCulprits, type TriggerReport } from '@rollback-gate/core';
 import { ActionIO, actionLogger, eventContext, githubClient, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
 import { rollbackSpec } from './spec.js';
 
@@ -40,7 +40,9 @@ export async function run(): Promise<void> {
     const target = io.text('target');
     const plan = io.text('plan');
     const phase = io.choice('phase', ROLLBACK_PHASES, 'all');
-    if (!target && !plan) {
+    // A red default branch (workflow_run) or an alert (repository_dispatch) chooses the target itself.
+    const triggered = !target && !plan && phase !== 'apply' && isTriggerEvent(context.eventName);
+    if (!target && !plan && !triggered) {
       throw new UserError('give `target` (a session id, checkpoint tag, PR number, commit or range) or a sealed `plan` file.');
     }
     if (phase === 'apply' && !plan) throw new UserError('`phase: apply` needs `plan`, the rollback plan file written by `phase: plan`.');
@@ -50,16 +52,43 @@ export async function run(): Promise<void> {
     const tempDir = join(runnerTemp(), 'rollback-gate');
     const maxCommandTimeoutMs = checkTimeoutCapMs(process.env);
     let report: RollbackReport | undefined;
+    const deps = { git, log: actionLogger, clock: systemClock, github: githubClient(io.text('token')), env: process.env };
+    const startedAt = systemClock().toISOString();
+    let trigger: TriggerReport | undefined;
+    if (triggered) {
+      trigger = await startTrigger(deps, { eventName: context.eventName, payload: context.payload, owner: context.owner, repo: context.repo, remote: 'origin', branchInput: io.text('branch'), config, phase: phase === 'plan' ? 'plan' : 'all', tempDir, maxCommandTimeoutMs });
+    } else if (phase === 'apply' && plan) {
+      const sealed = readRollbackPlan(planFile(existsSync(plan) ? plan : join(git.cwd, plan)));
+      if (sealed.trigger) {
+        trigger = structuredClone(sealed.trigger);
+        const held = await recheckBeforeApply(deps, { owner: context.owner, repo: context.repo, remote: 'origin', tip: await branchTip(git, 'origin', sealed.branch), config }, trigger);
+        if (held) trigger = held;
+      }
+    }
+    if (trigger && trigger.verdict !== 'rollback') {
+      const reportPath = join(tempDir, `rollback-trigger-${trigger.verdict}.json`);
+      mkdirSync(tempDir, { recursive: true });
+      writeFileSync(reportPath, `${JSON.stringify(triggerOnlyReport(trigger, phase, startedAt, systemClock().toISOString()), null, 2)}\n`);
+      io.output('report-path', reportPath);
+      io.output('commits', []);
+      io.output('verified', false);
+      io.output('verification', 'none');
+      summary.push(renderTriggerSummary(trigger));
+      if (trigger.verdict === 'refused') throw new UserError(`the ${trigger.event} trigger was refused: ${trigger.reason}`);
+      if (trigger.verdict === 'ignored') actionLogger.info(`ignored: ${trigger.reason}`);
+      else actionLogger.warning(`no automatic rollback (${trigger.verdict}): ${trigger.reason}`);
+      return;
+    }
     const lists = { serverUrl: process.env.GITHUB_SERVER_URL || 'https://github.com', repository: context.repository, classify: createClassifier(config.agents) };
     try {
       const outcome = await rollback(
-        { git, log: actionLogger, clock: systemClock, github: githubClient(io.text('token')), env: process.env },
+        deps,
         {
-          target,
-          strategy: io.choice('strategy', STRATEGIES, 'auto'),
+          target: trigger?.target ?? target,
+          strategy: trigger?.strategy ?? io.choice('strategy', STRATEGIES, 'auto'),
           phase,
           labels: io.text('labels').split(/[,\n]/).map((l) => l.trim()).filter(Boolean),
-          bisectCommand: io.text('bisect-command'),
+          bisectCommand: trigger?.strategy === 'bisect' ? (config.triggers.bisectCommand ?? '') : io.text('bisect-command'),
           retries: wholeNumber(io.text('retries'), 'retries', 0),
           parallel,
           bisectVerdicts: io.text('bisect-verdicts'),
@@ -67,9 +96,10 @@ export async function run(): Promise<void> {
           replan: io.flag('replan', false),
           branch: io.text('branch'),
           batch: io.flag('batch', true),
-          direct: io.flag('direct', false),
+          direct: trigger ? trigger.delivery === 'direct' : io.flag('direct', false),
           dryRun: io.flag('dry-run', false),
-          detectedAt: isoTime(io.text('detected-at'), 'detected-at'),
+          detectedAt: trigger ? trigger.detectedAt : isoTime(io.text('detected-at'), 'detected-at'),
+          trigger: trigger && { report: trigger, vet: (commits) => vetCulprits(trigger!, commits, config, systemClock()) },
           owner: context.owner,
           repo: context.repo,
           runUrl: context.runUrl,
@@ -83,6 +113,10 @@ export async function run(): Promise<void> {
         },
       );
       report = outcome.report;
+      if (trigger && phase !== 'plan' && (report.prUrl || report.rollbackSha)) {
+        await notifyCulprits({ github: deps.github, owner: context.owner, repo: context.repo, runUrl: context.runUrl }, trigger, { prUrl: report.prUrl, branch: report.branch });
+        writeFileSync(outcome.reportPath, `${JSON.stringify(report, null, 2)}\n`);
+      }
       io.output('report-path', outcome.reportPath);
       if (outcome.planPath) io.output('plan-path', outcome.planPath);
       summary.push(renderRollbackSummary(outcome.report, outcome.target, outcome.skipped, lists));
@@ -91,10 +125,18 @@ export async function run(): Promise<void> {
       if (error instanceof RollbackFailure) {
         report = error.outcome.report;
         io.output('report-path', error.outcome.reportPath);
+        if (error.declined && trigger) {
+          // A guardrail on the culprit (its age, its opt-out) held the rollback: a decision, not a failure.
+          if (error.declined.verdict === 'report-only') await askAuthors({ github: deps.github, owner: context.owner, repo: context.repo, runUrl: context.runUrl }, trigger);
+          writeFileSync(error.outcome.reportPath, `${JSON.stringify(report, null, 2)}\n`);
+          actionLogger.warning(`no automatic rollback (${error.declined.verdict}): ${error.declined.problem}`);
+          return;
+        }
         summary.push(renderRollbackSummary(report, error.outcome.target, error.outcome.skipped, lists));
       }
       throw error;
     } finally {
+      if (trigger) summary.unshift(renderTriggerSummary(trigger));
       if (report) {
         io.output('strategy', report.strategy ?? '');
         io.output('commits', report.commits);

@@ -143,6 +143,7 @@ export {
   type PostmortemConfig,
   type ScopeConfig,
   type SloConfig,
+  type TriggersConfig,
   type VerifyCommand,
   type VerifyConfig,
 } from './config/config.js';
@@ -447,6 +448,7 @@ export {
 export {
   rollback,
   ROLLBACK_PHASES,
+  RollbackDeclined,
   type RollbackDeps,
   RollbackFailure,
   type RollbackOutcome,
@@ -462,6 +464,13 @@ export {
   type TargetContext,
   type TargetKind,
 } from './rollback/target.js';
+
+// Capability: triggers
+export { type ConfirmRun, TRIGGER_EVENTS, type TriggerDecision, type TriggerEvent, type TriggerReport, type TriggerVerdict } from './triggers/types.js';
+export { branchTip, DISPATCH_TYPE, evaluateTrigger, startTrigger, type StartTriggerRequest, triggerOnlyReport, isTriggerEvent, NO_AUTO_REVERT, recheckBeforeApply, type TriggerDeps, type TriggerRequest, vetCulprits } from './triggers/trigger.js';
+export { askAuthors, notifyCulprits, type NotifyContext } from './triggers/notify.js';
+export { renderTriggerSummary } from './triggers/summary.js';
+export { isSafeTarget, untrustedText, UNTRUSTED_MAX } from './triggers/untrusted.js';
 
 // Capability: postmortem
 export {

@@ -131,6 +131,32 @@ export interface ArchitectureConfig {
   rules: ArchitectureRule[];
 }
 
+/**
+ * Rollbacks that start themselves (`triggers`): a red default branch (`workflow_run`) or an alert
+ * (`repository_dispatch`), held by guardrails. Off unless `enabled: true`.
+ */
+export interface TriggersConfig {
+  enabled: boolean;
+  /** The CI workflow whose red runs count: its file name (`ci.yml`), path or name. Absent: the workflow that sent the event. */
+  workflow?: string;
+  /** Fails on a bad commit: confirms the failure on the failing head, then bisects a range of several units. */
+  bisectCommand?: string;
+  /** How many times the failure is confirmed on the failing head before anything is blamed (a pass among them: flaky). */
+  confirm: number;
+  /** The most automatic rollbacks a day (counted from the rollback commits and rollback branches, not from memory). */
+  maxPerDay: number;
+  /** A culprit older than this is not rolled back automatically. */
+  maxAgeHours: number;
+  /** How many of the workflow's green runs are searched for the last green commit (the range is never unbounded). */
+  lookback: number;
+  /** The kill switch: this repository variable set to true... */
+  pauseVariable: string;
+  /** ...or an open issue carrying this label. */
+  pauseLabel: string;
+  /** `pr` (default) or `direct` (pushes to the branch). */
+  delivery: 'pr' | 'direct';
+}
+
 export interface Config {
   scope: ScopeConfig;
   architecture: ArchitectureConfig;
@@ -140,6 +166,7 @@ export interface Config {
   postmortem: PostmortemConfig;
   checkpoint: CheckpointConfig;
   rollback: RollbackConfig;
+  triggers: TriggersConfig;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,13 +245,26 @@ export const DEFAULT_CONFIG: Config = deepFreeze({
   },
   checkpoint: { prefix: 'checkpoint/', keep: 100, maxAgeDays: 180 },
   rollback: { allowSecretsLabel: 'rollback-gate:secret-ok', lockTimeoutMinutes: 360 },
+  triggers: {
+    enabled: false,
+    confirm: 2,
+    maxPerDay: 3,
+    maxAgeHours: 72,
+    lookback: 100,
+    pauseVariable: 'ROLLBACK_GATE_PAUSED',
+    pauseLabel: 'rollback-gate:pause',
+    delivery: 'pr',
+  },
 });
 
 // ---------------------------------------------------------------------------------------------
 // Schema: one declarative description of the file, used to validate and to suggest keys.
 
-type Schema = IntegerSchema | FractionSchema | EnumSchema | StringSchema | ListSchema | MapSchema | ObjectSchema;
+type Schema = BooleanSchema | IntegerSchema | FractionSchema | EnumSchema | StringSchema | ListSchema | MapSchema | ObjectSchema;
 
+interface BooleanSchema {
+  kind: 'boolean';
+}
 interface IntegerSchema {
   kind: 'integer';
   min: number;
@@ -267,6 +307,7 @@ interface ObjectSchema {
   defaults: object;
 }
 
+const boolean: BooleanSchema = { kind: 'boolean' };
 const integer = (min: number): IntegerSchema => ({ kind: 'integer', min });
 const fraction: FractionSchema = { kind: 'fraction' };
 const oneOf = (...values: string[]): EnumSchema => ({ kind: 'enum', values });
@@ -376,6 +417,21 @@ const CONFIG_SCHEMA: ObjectSchema = object(
     rollback: object(
       { 'allow-secrets-label': text('a label name'), 'lock-timeout-minutes': integer(1) },
       DEFAULT_CONFIG.rollback,
+    ),
+    triggers: object(
+      {
+        enabled: boolean,
+        workflow: text('a workflow file name (ci.yml), path or name'),
+        'bisect-command': text('a shell command'),
+        confirm: integer(1),
+        'max-per-day': integer(1),
+        'max-age-hours': integer(1),
+        lookback: integer(1),
+        'pause-variable': text('a variable name', (v) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(v) ? undefined : 'a variable name (letters, digits and _, not starting with a digit)')),
+        'pause-label': label,
+        delivery: oneOf('pr', 'direct'),
+      },
+      DEFAULT_CONFIG.triggers,
     ),
   },
   DEFAULT_CONFIG,
@@ -633,6 +689,14 @@ class ConfigValidator {
   /** Checks `value` against `schema` and returns it converted: camelCase keys, defaults filled in. */
   validate(value: unknown, schema: Schema, path: Path): unknown {
     switch (schema.kind) {
+      case 'boolean':
+        if (typeof value === 'boolean') return value;
+        throw this.mismatch(
+          path,
+          'true or false',
+          value,
+          typeof value === 'string' && /^\s*(true|false|yes|no|on|off)\s*$/i.test(value) ? 'Write true or false without quotes.' : undefined,
+        );
       case 'integer':
         if (typeof value === 'number' && Number.isInteger(value) && value >= schema.min) return value;
         throw this.mismatch(

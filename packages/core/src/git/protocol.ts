@@ -26,6 +26,8 @@ export const TRAILERS = {
   postmortemId: 'Postmortem-Id',
   /** Allows a change across layers, with the reason. */
   crossLayer: 'Cross-Layer',
+  /** `Rollback-Gate: no-auto-revert` on a commit: a trigger only reports it and asks its author. */
+  rollbackGate: 'Rollback-Gate',
   /** Co-authors, carried over into a squash commit. */
   coAuthoredBy: 'Co-authored-by',
 } as const;

@@ -11,6 +11,7 @@ import { UserError } from '../base/errors.js';
 import { seal, verifySealed } from '../seal/seal.js';
 import type { SecretFinding } from '../sandbox/secrets.js';
 import type { CheckOutcome, RollbackExecutionStrategy, RollbackReport } from './rollback-report.js';
+import type { TriggerReport } from '../triggers/types.js';
 
 export const ROLLBACK_PLAN_SCHEMA = 'rollback-gate/rollback-plan@1';
 
@@ -63,6 +64,8 @@ export interface RollbackPlan {
   labels: string[];
   createdAt: string;
   runUrl: string | null;
+  /** A rollback a trigger started: what it decided and why (apply re-reads the kill switch and the cap, and delivers as it says). */
+  trigger?: TriggerReport;
   seal: string;
 }
 

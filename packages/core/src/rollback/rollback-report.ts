@@ -1,3 +1,5 @@
+import type { TriggerReport } from '../triggers/types.js';
+
 /**
  * The rollback report (`report-path` of the rollback action, JSON), which the postmortem action
  * reads. Shared here so both sides use one definition. Times are ISO 8601 strings.
@@ -93,8 +95,10 @@ export interface RollbackReport {
   };
   /** A stale lock this run took over. */
   lockTakenOver?: { runId: string | null; runUrl: string | null; startedAt: string | null; reason: string } | null;
-  /** `planned` (phase plan: the plan is sealed, nothing pushed); `succeeded` when the rollback was delivered; `failed` (with `error`) otherwise. */
-  outcome: 'succeeded' | 'failed' | 'dry-run' | 'planned';
+  /** A rollback a trigger started (a red branch, an alert): every decision, taken or declined, and why. */
+  trigger?: TriggerReport | null;
+  /** `planned` (phase plan: the plan is sealed, nothing pushed); `succeeded` when the rollback was delivered; `declined` (a trigger's guardrail held it; nothing pushed); `failed` (with `error`) otherwise. */
+  outcome: 'succeeded' | 'failed' | 'dry-run' | 'planned' | 'declined';
   error: string | null;
   rollbackSha: string | null;
   branch: string | null;

@@ -29,6 +29,7 @@ import { createClassifier } from '../git/classify.js';
 import { assertNoDependents } from './revert-agent.js';
 import { releaseLock, takeLock, type Lock } from './lock.js';
 import { checkAttestation, checkTagProtection, manifestDigest, runApprovals } from './provenance.js';
+import type { TriggerReport } from '../triggers/types.js';
 import { planSchemaOf, readRollbackPlan, ROLLBACK_PLAN_SCHEMA, sealRollbackPlan, writeRollbackPlan, type RollbackPlan } from './rollback-plan.js';
 
 
@@ -82,6 +83,8 @@ export interface RollbackRequest {
   maxCommandTimeoutMs?: number;
   /** revert-agent: also revert the kept commits that build on the agent's commits. */
   includeDependent?: boolean;
+  /** A rollback a trigger started: its record (the report's `trigger` section), and its guardrails on the commits about to be reverted. */
+  trigger?: { report: TriggerReport; vet?: (commits: readonly CommitInfo[]) => { verdict: 'declined' | 'report-only'; reason: string } | null };
 }
 
 export interface RollbackOutcome {
@@ -153,6 +156,7 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
       if (run.phase === 'all' && !request.dryRun) run.lock = await lockStep(run);
       if (run.target!.strategy !== 'delete-branch') {
         await bisectStep(run);
+        vetStep(run);
         await revertStep(run);
         if (run.outcome!.applied.length > 0) {
           await checkStep(run);
@@ -186,7 +190,7 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
     run.report.outcome = 'succeeded';
     return outcome();
   } catch (error) {
-    run.report.outcome = 'failed';
+    run.report.outcome = error instanceof RollbackDeclined ? 'declined' : 'failed';
     run.report.error = run.target ? (error as Error).message : `failed before resolving the target: ${(error as Error).message}`;
     await closeRun(run);
     if (error instanceof UserError) throw new RollbackFailure(error, failed());
@@ -248,6 +252,7 @@ async function openRun(deps: RollbackDeps, request: RollbackRequest): Promise<Ru
     rollbackSha: null,
     branch: null,
     prUrl: null,
+    ...(request.trigger ? { trigger: request.trigger.report } : {}),
   };
   return {
     deps,
@@ -273,7 +278,7 @@ async function openRun(deps: RollbackDeps, request: RollbackRequest): Promise<Ru
  * phase plan runs the project's commands; a credential that actions/checkout persisted in the
  * repository's git config (an `http.<url>.extraheader`) would be theirs to read. Refuse before any runs.
  */
-async function assertNoPersistedCredential(git: Git): Promise<void> {
+export async function assertNoPersistedCredential(git: Git): Promise<void> {
   const found = await git.test(['config', '--includes', '--name-only', '--get-regexp', '^http\\..*\\.extraheader$']);
   if (found.exitCode === 0 && found.stdout.trim()) {
     throw new UserError(
@@ -449,6 +454,14 @@ async function bisectStep(run: Run): Promise<void> {
   for (const [sha, reason] of cascade) run.reasons.set(sha, `cascade: ${reason}`);
   run.steps = stepsOf([bisected.culprit, ...later.filter((c) => cascade.has(c.sha))].reverse());
   deps.log.info(`culprit ${bisected.culprit.sha} after ${bisected.runs} run(s); cascade: ${report.cascade.length} later commit(s)`);
+}
+
+/** A trigger's guardrails on what is about to be reverted (the culprit found by bisect, or the target's commits). */
+function vetStep(run: Run): void {
+  const vet = run.request.trigger?.vet;
+  if (!vet) return;
+  const stopped = vet(run.bisected ? [run.bisected.culprit] : run.steps.map((s) => s.commit));
+  if (stopped) throw new RollbackDeclined(stopped.verdict, stopped.reason);
 }
 
 /** The reverts, in memory, newest first, onto the tip. */
@@ -635,6 +648,7 @@ function writePlanStep(run: Run): void {
     labels: [...(request.labels ?? [])],
     createdAt: run.deps.clock().toISOString(),
     runUrl: request.runUrl ?? null,
+    ...(request.trigger ? { trigger: request.trigger.report } : {}),
   });
   run.planPath = join(request.tempDir, `rollback-plan-${target.id.replace(/\//g, '_')}.json`);
   writeRollbackPlan(run.planPath, plan);
@@ -812,14 +826,28 @@ async function stepsFromPlan(git: Git, path: string, tip: string, replan: boolea
 /** What a rollback that stopped leaves: the report, and the target when it was resolved. */
 export type FailedOutcome = Omit<RollbackOutcome, 'target'> & { target: ResolvedTarget | undefined };
 
+/** A trigger's guardrail held the rollback (nothing pushed): not a failure, a decision. */
+export class RollbackDeclined extends UserError {
+  constructor(
+    readonly verdict: 'declined' | 'report-only',
+    reason: string,
+  ) {
+    super(reason);
+    this.name = 'RollbackDeclined';
+  }
+}
+
 /** A rollback that stopped: the user's error, with the report written for it. */
 export class RollbackFailure extends UserError {
+  /** Set when a trigger's guardrail stopped it (a decision, not an error). */
+  readonly declined: RollbackDeclined | null;
   constructor(
     cause: UserError,
     readonly outcome: FailedOutcome,
   ) {
     super(cause.problem, cause.hint);
     this.name = 'RollbackFailure';
+    this.declined = cause instanceof RollbackDeclined ? cause : null;
   }
 }
 
