@@ -257,11 +257,16 @@ export function stepPermissions(step: Step): { needs: Perms; optional: Perms } {
     case 'rollback':
       if (is(step, 'dry-run', 'false', 'true') || is(step, 'phase', 'all', 'plan')) {
         need('contents', 'read');
-        if (is(step, 'phase', 'all', 'plan')) optional['pull-requests'] = 'read'; // a PR target
+        if (is(step, 'phase', 'all', 'plan')) {
+          optional['pull-requests'] = 'read'; // a PR target
+          optional.actions = 'read'; // triggers: the CI workflow's green runs
+          optional.issues = 'read'; // triggers: the kill switch (an issue with the pause label)
+        }
       } else {
         need('contents', 'write');
         need('pull-requests', 'write');
         if (maybe(step, 'phase', 'all', 'apply')) optional.actions = 'read'; // who approved the run
+        optional.issues = 'read'; // triggers: the kill switch, read again before pushing
       }
       break;
     case 'postmortem': {

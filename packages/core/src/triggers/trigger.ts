@@ -297,7 +297,8 @@ async function dailyCap(trail: Trail, deps: TriggerDeps, request: Pick<TriggerRe
   const { git } = deps;
   const since = deps.clock().getTime() - 24 * 3_600_000;
   const recent = (c: CommitInfo): boolean => Date.parse(c.committerDate) >= since && isRollbackCommit(c);
-  const landed = (await readCommits(git, [request.tip], { firstParent: true, newestFirst: true, maxCount: 500 })).filter(recent);
+  // Not first-parent only: a rollback PR merged with a merge commit brings the rollback commit in as its second parent.
+  const landed = (await readCommits(git, [request.tip], { newestFirst: true, maxCount: 500 })).filter(recent);
   const counted = new Map<string, string>();
   for (const c of landed) counted.set(trailerValue(c, TRAILERS.rollbackOf) ?? c.sha, `${short(c.sha)} on the branch`);
   const branches = await git.lsRemote(request.remote, [`refs/heads/${ROLLBACK_BRANCH_PREFIX}*`]);
@@ -345,7 +346,16 @@ async function busy(trail: Trail, deps: TriggerDeps, request: TriggerRequest): P
 async function dispatchTarget(trail: Trail, deps: TriggerDeps, request: TriggerRequest): Promise<TriggerReport> {
   if (trail.report.target) return trail.go(`the alert names the target ${JSON.stringify(trail.report.target)}`);
   const history = await readCommits(deps.git, [request.tip], { firstParent: true, newestFirst: true, maxCount: 200 });
-  const newest = history.find((c) => !isRollbackCommit(c) && trailerValue(c, TRAILERS.postmortemId) === undefined);
+  const ours = (c: CommitInfo): boolean => isRollbackCommit(c) || trailerValue(c, TRAILERS.postmortemId) !== undefined;
+  let newest: CommitInfo | undefined;
+  for (const c of history) {
+    if (ours(c)) continue;
+    // A merged rollback or record PR: its merge commit is ours too.
+    const merged = c.parents[1] ? (await readCommits(deps.git, [c.parents[1]], { newestFirst: true, maxCount: 1 }))[0] : undefined;
+    if (merged && ours(merged)) continue;
+    newest = c;
+    break;
+  }
   if (!newest || newest.parents.length === 0) {
     return trail.stop('target', 'declined', `no landed unit to roll back on ${request.branch}: its newest commits are rollbacks or records, or the root commit.`);
   }
