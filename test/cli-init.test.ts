@@ -54,7 +54,7 @@ describe('init', () => {
     expect(parseConfig(config, 'x.yml')).toEqual(DEFAULT_CONFIG);
     const body = config.slice(config.indexOf('\n\n') + 2).split('\n').map((l) => l.replace(/^# /, '')).join('\n');
     expect(parseConfig(body, 'x.yml')).toEqual(DEFAULT_CONFIG);
-    for (const key of ['max-files', 'ignore', 'layers', 'cross-layer', 'protected', 'mode', 'trailers', 'authors', 'max-depth', 'commands', 'timeout-minutes', 'window', 'commits', 'days', 'irreversible', 'entanglement', 'security-log', 'decisions-log', 'prefix', 'keep', 'max-age-days']) {
+    for (const key of ['max-files', 'ignore', 'layers', 'cross-layer', 'protected', 'mode', 'trailers', 'authors', 'max-depth', 'commands', 'timeout-minutes', 'window', 'commits', 'days', 'irreversible', 'entanglement', 'security-log', 'decisions-log', 'prefix', 'keep', 'max-age-days', 'enabled', 'confirm', 'max-per-day', 'max-age-hours', 'lookback', 'pause-variable', 'pause-label', 'delivery']) {
       expect(config).toMatch(new RegExp(`^#\\s+${key}:`, 'm'));
     }
     // The workflows are the project's examples, byte for byte.

@@ -168,6 +168,8 @@ describe('a red default branch (workflow_run)', () => {
     expect(JSON.parse(apply.outputs.commits!)).toEqual([units[1]]);
     expect(git(r.remote, ['rev-parse', 'refs/heads/main'])).toBe(units[2]); // a PR, not a push
     const prNumber = Number(prUrl.split('/').pop());
+    // The rollback PR's body carries the trigger's decisions too.
+    expect(loopback.server.store.issue(OWNER, REPO, prNumber)!.body).toContain('### Trigger: rollback started');
     const review = apiCalls('POST', new RegExp(`/pulls/${prNumber}/requested_reviewers$`));
     expect(review.map((q) => q.body)).toEqual([{ reviewers: ['ada-human'] }]);
     const told = loopback.server.store.comments(OWNER, REPO, culpritPr.number);

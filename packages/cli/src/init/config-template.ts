@@ -25,7 +25,7 @@ function list(indent: string, key: string, values: readonly string[]): string[] 
 
 /** The YAML body (uncommented); `configTemplate` comments it out line by line. */
 export function configBody(config: Config = DEFAULT_CONFIG): string[] {
-  const { scope, agents, blastRadius, verify, postmortem, checkpoint } = config;
+  const { scope, agents, blastRadius, verify, postmortem, checkpoint, triggers } = config;
   return [
     '# What one change may touch (scope-guard; `rollback-gate status`).',
     'scope:',
@@ -90,6 +90,26 @@ export function configBody(config: Config = DEFAULT_CONFIG): string[] {
     `  prefix: ${yamlScalar(checkpoint.prefix)}`,
     `  keep: ${checkpoint.keep}`,
     `  max-age-days: ${checkpoint.maxAgeDays}`,
+    '',
+    '# Rollbacks that start themselves: a red default branch or an alert (examples/workflows/auto-rollback.yml, alert-rollback.yml).',
+    'triggers:',
+    '  # Off unless true.',
+    `  enabled: ${triggers.enabled}`,
+    '  # The CI workflow whose red runs count, and the command that fails on a bad commit (it confirms the failure, then bisects). Example:',
+    '  # workflow: ci.yml',
+    '  # bisect-command: npm ci && npm test',
+    '  # How many times the failure is confirmed on the failing head first (a pass among them: flaky, nothing is rolled back).',
+    `  confirm: ${triggers.confirm}`,
+    '  # Guardrails: automatic rollbacks a day, and the oldest culprit rolled back automatically.',
+    `  max-per-day: ${triggers.maxPerDay}`,
+    `  max-age-hours: ${triggers.maxAgeHours}`,
+    '  # How many green CI runs are searched for the last green commit.',
+    `  lookback: ${triggers.lookback}`,
+    '  # The kill switch: this repository variable set to true, or an open issue with this label.',
+    `  pause-variable: ${yamlScalar(triggers.pauseVariable)}`,
+    `  pause-label: ${yamlScalar(triggers.pauseLabel)}`,
+    '  # pr (a rollback pull request) or direct (a push to the branch).',
+    `  delivery: ${triggers.delivery}`,
   ];
 }
 

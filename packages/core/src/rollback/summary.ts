@@ -4,6 +4,7 @@ import type { CommitInfo } from '../git/commits.js';
 import { commitTable, type ListedCommit } from '../output/commit-list.js';
 import { markdownCode, markdownTable, markdownText } from '../output/report.js';
 import { type RollbackReport } from './rollback-report.js';
+import { renderTriggerSummary } from '../triggers/summary.js';
 import { type ResolvedTarget } from './target.js';
 
 /** How commit lists are shown: linked to the server when its URL and the repository are known, classified agent/human. */
@@ -62,6 +63,8 @@ export function renderRollbackSummary(
   if (report.prUrl) rows.push(['pull request', report.prUrl]);
   rows.push(['started / finished', `${report.startedAt} / ${report.finishedAt}`]);
   const parts = [`## Rollback of ${markdownCode(target?.id ?? report.target.input)}`, markdownTable(['', ''], rows)];
+  // A rollback a trigger started: every decision, taken or declined, and why (also in the PR's body).
+  if (report.trigger) parts.push(renderTriggerSummary(report.trigger));
   if (report.commits.length > 0) {
     parts.push('### Reverted, newest first', commitTable(report.commits.map(listed), lists));
   }
