@@ -369,6 +369,34 @@ describe('an alert (repository_dispatch)', () => {
     expect(run.outputs['pr-url']).toBeFalsy();
   });
 
+  it('the cap: a pending rollback branch (a rollback PR not merged yet) counts too', async () => {
+    const r = repo(config('  max-per-day: 1'));
+    landed(r);
+    r.git(['switch', '--quiet', '-c', 'rollback/pr-8']);
+    r.commit(`Roll back pr-8\n\nRollback-Of: pr-8\nReverts: ${'d'.repeat(40)}\n`, { 'undo8.txt': 'u\n' });
+    r.git(['push', '--quiet', 'origin', 'rollback/pr-8']);
+    r.git(['switch', '--quiet', 'main']);
+    const run = await rollback(r, alert({ reason: 'x' }), { phase: 'plan' });
+    expect(run.exitCode).toBe(0);
+    expect(readJson(run.outputs['report-path']!).trigger.reason).toContain('the cap is reached: 1 rollback(s) in the last 24 hours (rollback/pr-8 (pending))');
+  });
+
+  it('never two at once: another run\'s fresh rollback lock stops it; a stale one does not', async () => {
+    const r = repo();
+    const [, b] = landed(r);
+    const lock = r.git(['commit-tree', '-m', 'rollback-gate lock\n\nrun: 77', `${b}^{tree}`]);
+    r.git(['push', '--quiet', 'origin', `${lock}:refs/rollback-gate/lock/pr-77`]);
+    const held = await rollback(r, alert({ reason: 'x' }), { phase: 'plan' });
+    expect(held.exitCode).toBe(0);
+    expect(readJson(held.outputs['report-path']!).trigger).toMatchObject({ verdict: 'declined', reason: expect.stringContaining('another rollback is running (refs/rollback-gate/lock/pr-77') });
+    const old = '2020-01-01T00:00:00Z';
+    const stale = r.git(['commit-tree', '-m', 'rollback-gate lock', `${b}^{tree}`], { env: { GIT_COMMITTER_DATE: old, GIT_AUTHOR_DATE: old } });
+    r.git(['push', '--quiet', '--force', 'origin', `${stale}:refs/rollback-gate/lock/pr-77`]);
+    const run = await rollback(r, alert({ reason: 'x' }), { phase: 'plan' });
+    expect(run.exitCode).toBe(0);
+    expect(readJson(run.outputs['plan-path']!).trigger.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'lock', result: 'note', reason: expect.stringContaining('left by a killed run') })]));
+  });
+
   it('the age: a culprit older than max-age-hours is not rolled back', async () => {
     const r = repo(config('  max-age-hours: 2'));
     const old = new Date(Date.now() - 5 * 3_600_000).toISOString();
