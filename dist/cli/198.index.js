@@ -668,13 +668,13 @@ module.exports = setup;
 if (typeof process === 'undefined' || process.type === 'renderer' || process.browser === true || process.__nwjs) {
 	module.exports = __webpack_require__(110);
 } else {
-	module.exports = __webpack_require__(727);
+	module.exports = __webpack_require__(108);
 }
 
 
 /***/ }),
 
-/***/ 727:
+/***/ 108:
 /***/ ((module, exports, __webpack_require__) => {
 
 /**
