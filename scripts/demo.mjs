@@ -1,7 +1,7 @@
 // `npm run demo`: the whole story, played through the committed bundles exactly as GitHub's runner
 // runs them, in a throwaway repository with a bare remote. Nothing outside a temporary folder is touched.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,15 +103,74 @@ function commit(dir, message, files, who = HUMAN, date) {
   return gitIn(dir, ['rev-parse', 'HEAD']);
 }
 
-function pullRequestEvent(number, base, head) {
+function pullRequestEvent(number, base, head, ref = 'agent/session-1') {
   return {
     name: 'pull_request',
     payload: {
       action: 'synchronize',
       number,
-      pull_request: { number, labels: [], base: { sha: base, ref: 'main' }, head: { sha: head, ref: 'agent/session-1' } },
+      pull_request: { number, labels: [], base: { sha: base, ref: 'main' }, head: { sha: head, ref } },
       repository: { full_name: 'acme/shop', default_branch: 'main' },
     },
+  };
+}
+
+/**
+ * A small stand-in for the GitHub API, in its own process (the bundles run synchronously): it keeps
+ * the comments the gate posts and answers the apply job's question of who approved it. Every
+ * comment body it receives is written to `comments.json` for the demo to show.
+ */
+const API_SERVER = `
+import { createServer } from 'node:http';
+import { writeFileSync } from 'node:fs';
+const [portFile, commentsFile] = process.argv.slice(2);
+const comments = [];
+const send = (res, status, body) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+createServer((req, res) => {
+  let raw = '';
+  req.on('data', (c) => (raw += c));
+  req.on('end', () => {
+    const path = new URL(req.url, 'http://x').pathname;
+    const body = raw ? JSON.parse(raw) : {};
+    let m;
+    if (req.method === 'GET' && /\\/issues\\/\\d+\\/labels$/.test(path)) return send(res, 200, []);
+    if ((m = /\\/issues\\/(\\d+)\\/comments$/.exec(path))) {
+      if (req.method === 'GET') return send(res, 200, comments.filter((c) => c.issue === Number(m[1])));
+      const comment = { id: comments.length + 1, issue: Number(m[1]), body: body.body, html_url: 'https://github.com/acme/shop/pull/' + m[1] + '#issuecomment-' + (comments.length + 1) };
+      comments.push(comment);
+      writeFileSync(commentsFile, JSON.stringify(comments));
+      return send(res, 201, comment);
+    }
+    if ((m = /\\/issues\\/comments\\/(\\d+)$/.exec(path)) && req.method === 'PATCH') {
+      const comment = comments.find((c) => c.id === Number(m[1]));
+      comment.body = body.body;
+      writeFileSync(commentsFile, JSON.stringify(comments));
+      return send(res, 200, comment);
+    }
+    if (req.method === 'GET' && /\\/actions\\/runs\\/\\d+\\/approvals$/.test(path)) {
+      return send(res, 200, [{ state: 'approved', comment: 'Prices are 10x off in production: roll back.', user: { login: 'ada' }, environments: [{ name: 'rollback' }] }]);
+    }
+    send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+  });
+}).listen(0, '127.0.0.1', function () { writeFileSync(portFile, String(this.address().port)); });
+`;
+
+/** Starts the stand-in API; returns its URL, the comments posted so far, and a stop function. */
+function startApi(root) {
+  const script = join(root, 'api-server.mjs');
+  const portFile = join(root, 'api-port');
+  const commentsFile = join(root, 'comments.json');
+  writeFileSync(script, API_SERVER);
+  const child = spawn(process.execPath, [script, portFile, commentsFile], { stdio: 'ignore' });
+  const until = Date.now() + 10_000;
+  while (!existsSync(portFile) || readFileSync(portFile, 'utf8') === '') {
+    if (Date.now() > until) throw new Error('the demo API server did not start');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+  return {
+    url: `http://127.0.0.1:${readFileSync(portFile, 'utf8')}`,
+    comments: () => (existsSync(commentsFile) ? JSON.parse(readFileSync(commentsFile, 'utf8')) : []),
+    stop: () => child.kill(),
   };
 }
 
@@ -119,6 +178,15 @@ function pullRequestEvent(number, base, head) {
  * Plays the story and returns each step's outcome (the test asserts them). `say` prints for people.
  */
 export function playDemo({ say = () => {}, root = mkdtempSync(join(tmpdir(), 'rollback-gate-demo-')) } = {}) {
+  const api = startApi(root);
+  try {
+    return playStory({ say, root, api });
+  } finally {
+    api.stop();
+  }
+}
+
+function playStory({ say, root, api }) {
   const temp = join(root, 'runner');
   mkdirSync(temp);
   const remote = join(root, 'shop.git');
@@ -130,11 +198,16 @@ export function playDemo({ say = () => {}, root = mkdtempSync(join(tmpdir(), 'ro
   commit(dir, 'feat: the shop', PROJECT, HUMAN, at(-3, 9));
   gitIn(dir, ['push', '--quiet', 'origin', 'main']);
   const steps = {};
-  const step = (name, title, run) => {
+  /** What each step showed, in order, as Markdown: for the HTML page of `--open`. */
+  const pages = [];
+  const step = (name, title, run, shown = (outcome) => outcome.summary) => {
     say(`\n━━ ${title}`);
     const outcome = run();
     steps[name] = outcome;
-    if (outcome.summary) say(terminal(outcome.summary));
+    if (shown(outcome)) {
+      say(terminal(shown(outcome)));
+      pages.push({ title, markdown: shown(outcome) });
+    }
     if (outcome.errors?.length) say(`  ✗ ${outcome.errors.join('\n    ')}`);
     return outcome;
   };
@@ -186,6 +259,30 @@ export function playDemo({ say = () => {}, root = mkdtempSync(join(tmpdir(), 'ro
   gitIn(dir, ['push', '--quiet', 'origin', 'main']);
   say('  → the squashed PR lands on main (fast-forward).');
 
+  // 6. The next agent change edits what the session just added: once landed, the session could no
+  // longer be rolled back alone. The gate catches it on the pull request and says so in its comment.
+  gitIn(dir, ['switch', '--quiet', '-c', 'agent/session-3']);
+  const entangling = commit(
+    dir,
+    `feat(api): member discounts\n\n${CLAUDE_TRAILER}`,
+    { 'src/api/discounts.ts': 'export const discounts = [0, 1, 2, 3, 4];\nexport const memberDiscount = 5;\n' },
+    AGENT,
+    at(-2, 16),
+  );
+  gitIn(dir, ['push', '--quiet', 'origin', 'agent/session-3']);
+  const gateEvent = pullRequestEvent(2, gitIn(dir, ['rev-parse', 'main']), entangling, 'agent/session-3');
+  step(
+    'gate',
+    '5. the gate on pull request #2: it would entangle the session that just landed (its comment)',
+    () => {
+      const run = runBundle('gate', { workspace: dir, temp, event: gateEvent, inputs: { token: 'demo-token' }, env: { GITHUB_API_URL: api.url } });
+      return { ...run, comment: api.comments().filter((c) => c.issue === 2).at(-1)?.body ?? '' };
+    },
+    (outcome) => outcome.comment,
+  );
+  gitIn(dir, ['switch', '--quiet', 'main']);
+  say('  → the gate fails the pull request; it is not merged.');
+
   // 6. A second session works straight on main; one commit plants a bug, two later ones build on it.
   const checkpoint2 = runBundle('checkpoint', { workspace: dir, temp, inputs: { 'session-id': 'session-2' } });
   steps.checkpoint2 = checkpoint2;
@@ -200,19 +297,30 @@ export function playDemo({ say = () => {}, root = mkdtempSync(join(tmpdir(), 'ro
   gitIn(dir, ['push', '--quiet', 'origin', 'main']);
   say('\n  → a second agent session (16 commits) lands on main; customers report prices 10x too high.');
 
-  // 7. The rollback: bisect to the culprit, revert it and its cascade, verified.
+  // 7. The rollback, planned then applied: the plan job bisects to the culprit, picks only what
+  // depends on it, runs the checks and seals the plan; after approval, the apply job re-checks the
+  // plan against main and pushes it, running no command.
   const detectedAt = at(-1, 12);
   const recoveredAt = at(-1, 12, 14);
-  const rollback = step('rollback', '5. rollback: bisect session-2 to the culprit, revert it and only what depends on it', () =>
+  const plan = step('rollbackPlan', '6. rollback, plan job: bisect session-2 to the culprit and its cascade, check, seal a plan (nothing pushed)', () =>
     runBundle('rollback', {
       workspace: dir,
       temp,
-      inputs: { target: 'session-2', strategy: 'bisect', 'bisect-command': 'node check.mjs', direct: 'true', 'detected-at': detectedAt },
+      inputs: { target: 'session-2', strategy: 'bisect', 'bisect-command': 'node check.mjs', phase: 'plan', 'detected-at': detectedAt },
+    }),
+  );
+  say("\n  → the apply job waits for the reviewers of the `rollback` environment; ada approves it.");
+  const rollback = step('rollback', '7. rollback, apply job (approved): re-check the sealed plan against main and push it', () =>
+    runBundle('rollback', {
+      workspace: dir,
+      temp,
+      inputs: { plan: plan.outputs['plan-path'] ?? '', phase: 'apply', direct: 'true', token: 'demo-token', 'detected-at': detectedAt },
+      env: { GITHUB_API_URL: api.url },
     }),
   );
 
   // 8. The postmortem record, with time to recovery and MTTR.
-  const postmortem = step('postmortem', '6. postmortem: the recovery record lands in docs/DECISIONS.md', () =>
+  const postmortem = step('postmortem', '8. postmortem: the recovery record lands in docs/DECISIONS.md', () =>
     runBundle('postmortem', {
       workspace: dir,
       temp,
@@ -231,7 +339,7 @@ export function playDemo({ say = () => {}, root = mkdtempSync(join(tmpdir(), 'ro
 
   const expected = { culprit: session2[5], cascade: [session2[8], session2[11]] };
   say(`\n━━ Where to look\n  repository: ${dir}\n  remote:     ${remote}\n  try: git -C ${dir} log --oneline --graph --all | head -30`);
-  return { root, dir, remote, steps, expected, postmortem, recoveredAt };
+  return { root, dir, remote, steps, expected, postmortem, recoveredAt, pages };
 }
 
 /** Markdown to something readable in a terminal: tables kept (long ones cut), code blocks kept, HTML and mermaid dropped. */
@@ -246,7 +354,7 @@ function terminal(markdown) {
       continue;
     }
     if (fenced) continue;
-    if (/^```|^<\/?details|^<summary|^<sub>|^\s*classDef|^\s*(graph LR|xychart-beta)|^\s+n\d+/.test(line) || /^\|\s*-+/.test(line)) continue;
+    if (/^```|^<!--|^<\/?details|^<summary|^<sub>|^\s*classDef|^\s*(graph LR|xychart-beta)|^\s+n\d+/.test(line) || /^\|\s*-+/.test(line)) continue;
     tableRows = line.startsWith('|') ? tableRows + 1 : 0;
     if (tableRows > 13) {
       if (tableRows === 14) out.push('  | …');
@@ -264,7 +372,44 @@ function terminal(markdown) {
   return out.join('\n').replace(/(\n\s*){3,}/g, '\n\n');
 }
 
+/**
+ * The Markdown each step showed, rendered as GitHub renders it (GitHub-flavoured Markdown through
+ * `marked`, a devDependency; mermaid blocks drawn by mermaid in the browser), on one HTML page.
+ */
+export async function renderPage(pages) {
+  const { marked } = await import('marked');
+  const escape = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const sections = pages.map(({ title, markdown }) => {
+    const html = marked.parse(markdown, { gfm: true }).replace(/<pre><code class="language-mermaid">([\s\S]*?)<\/code><\/pre>/g, '<pre class="mermaid">$1</pre>');
+    return `<section><p class="step">${escape(title)}</p><div class="markdown-body">${html}</div></section>`;
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>rollback-gate demo</title>
+<style>
+body { font: 14px/1.5 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328; max-width: 980px; margin: 2em auto; padding: 0 1em; }
+section { border: 1px solid #d1d9e0; border-radius: 6px; padding: 0 1.5em 1em; margin-bottom: 2em; }
+.step { color: #59636e; border-bottom: 1px solid #d1d9e0; padding: .5em 0; margin: 0 0 1em; }
+table { border-collapse: collapse; display: block; overflow: auto; } th, td { border: 1px solid #d1d9e0; padding: 6px 13px; } tr:nth-child(2n) { background: #f6f8fa; }
+code { background: #eff1f3; border-radius: 6px; padding: .2em .4em; font-size: 85%; } pre { background: #f6f8fa; padding: 16px; overflow: auto; border-radius: 6px; } pre code { background: none; padding: 0; }
+blockquote { color: #59636e; border-left: .25em solid #d1d9e0; margin: 0; padding: 0 1em; } a { color: #0969da; }
+</style></head><body>
+<h1>rollback-gate: the demo, as GitHub shows it</h1>
+${sections.join('\n')}
+<script type="module">import mermaid from 'https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs'; mermaid.initialize({ startOnLoad: false }); await mermaid.run({ querySelector: 'pre.mermaid' });</script>
+</body></html>
+`;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { dir } = playDemo({ say: (text) => console.log(text) });
+  const { dir, root, pages } = playDemo({ say: (text) => console.log(text) });
   console.log(`\nDone. The demo repository is at ${dir}`);
+  if (process.argv.includes('--open')) {
+    const file = join(root, 'demo.html');
+    try {
+      writeFileSync(file, await renderPage(pages));
+      console.log(`The summaries and the gate's comment, rendered as on GitHub: ${file} (open it in a browser; mermaid is loaded from jsDelivr).`);
+    } catch (error) {
+      console.log(`No HTML page: ${error.message}. It needs the devDependencies (npm ci).`);
+    }
+  }
 }

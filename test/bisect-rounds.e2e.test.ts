@@ -103,7 +103,7 @@ describe('actions/bisect-round: bad inputs and faults', () => {
     expect((await run({ mode: 'probe', commit: s.commits[4]!, 'bisect-command': COMMAND, verdicts })).outputs.verdict).toBe('skip');
     const goodEnd = await run({ mode: 'probe', commit: s.good, 'bisect-command': COMMAND, verdicts });
     expect(goodEnd.outputs.verdict).toBe('good');
-    expect(goodEnd.summary).toContain(`### Bisect probe: \`${s.good.slice(0, 12)}\` is ✅ good`);
+    expect(goodEnd.summary).toContain(`## Bisect probe: \`${s.good.slice(0, 12)}\` is ✅ good`);
   });
 });
 

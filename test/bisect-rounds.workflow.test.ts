@@ -124,7 +124,7 @@ describe('examples/workflows/bisect.yml, played', () => {
     expect(matrices[1]!.map((p) => commits.indexOf(p.commit))).toEqual([2, 3, 5]);
     // The third round concludes: the culprit, found without probing anything more.
     expect(plan!.outputs).toMatchObject({ status: 'culprit', culprit: commits[6], candidates: '1', matrix: '{"include":[]}' });
-    expect(plan!.summary).toContain('### Bisect, round 3 of 6');
+    expect(plan!.summary).toContain('## 🎯 Bisect, round 3 of 6: the culprit is');
     expect(plan!.summary).toContain(`**Culprit: \`${commits[6]!.slice(0, 12)}\`** feat: step 6 (commit 7 of 10).`);
     expect(plan!.summary).toContain('| 6 of 10 | `' + commits[5]!.slice(0, 12) + '` | feat: step 5 | ✅ good |');
     // Every verdict file is ours, for this range.

@@ -209,7 +209,7 @@ describe('drill and log', () => {
     const r = await session();
     const run = await cli(['drill'], { cwd: r.dir });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/^✗ drill on [0-9a-f]{12}: 1 unit\(s\) can only be rolled back together with later units\n/);
+    expect(run.stdout).toMatch(/^✗ drill on [0-9a-f]{12}: 1 unit can only be rolled back together with later units\n/);
     expect(run.stdout).toMatch(/commit\tunit\trollback\twith\tinverse\tchecks\tage \(days\)/);
     const fix = r.git(['rev-parse', 'HEAD']);
     const feat = r.git(['rev-parse', 'HEAD~2']);

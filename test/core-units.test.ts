@@ -135,9 +135,10 @@ describe('commit classification', () => {
 describe('reporting', () => {
   it('escapes untrusted text for Markdown and HTML', () => {
     expect(markdownText('<img src=x onerror=alert(1)> | [link](http://e) # h')).toBe(
-      '&lt;img src=x onerror=alert\\(1\\)&gt; \\| \\[link\\]\\(http://e\\) \\# h',
+      '&lt;img src=x onerror=alert\\(1\\)&gt; \\| \\[link\\]\\(http:&#8203;//e\\) \\# h',
     );
-    expect(markdownCode('a`b|c\nd')).toBe('``a`b\\|c d``');
+    expect(markdownCode('a`b|c\nd')).toBe('``a`b|c d``');
+    expect(markdownTable(['a'], [[markdownCode('b|c')]])).toBe('| a |\n| --- |\n| `b\\|c` |');
     expect(markdownTable(['a'], [['x\ny']])).toBe('| a |\n| --- |\n| x y |');
   });
   it('wraps text with workflow-command lines in stop-commands the text cannot end', () => {

@@ -3,7 +3,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from '@jest/globals';
 // @ts-expect-error: a plain JavaScript module (scripts/ is not type-checked)
-import { playDemo } from '../scripts/demo.mjs';
+import { playDemo, renderPage } from '../scripts/demo.mjs';
+import { checkMarkdown } from './harness/markdown-check.js';
 import { git } from './harness/repo.js';
 
 interface Step {
@@ -11,6 +12,7 @@ interface Step {
   outputs: Record<string, string>;
   summary: string;
   errors: string[];
+  comment?: string;
 }
 interface Demo {
   root: string;
@@ -19,6 +21,7 @@ interface Demo {
   steps: Record<string, Step>;
   expected: { culprit: string; cascade: string[] };
   recoveredAt: string;
+  pages: Array<{ title: string; markdown: string }>;
 }
 
 let demo: Demo | undefined;
@@ -26,7 +29,7 @@ afterAll(() => {
   if (demo) rmSync(demo.root, { recursive: true, force: true });
 });
 
-it('plays the whole story: checkpoint, scope-guard, verify-rollback, squash, bisect rollback, postmortem', () => {
+it('plays the whole story: checkpoint, scope-guard, verify-rollback, squash, the gate catching an entangling change, bisect rollback planned then applied after approval, postmortem', () => {
   const printed: string[] = [];
   demo = playDemo({ say: (text: string) => printed.push(text) }) as Demo;
   const { steps, expected, dir, remote } = demo;
@@ -45,11 +48,26 @@ it('plays the whole story: checkpoint, scope-guard, verify-rollback, squash, bis
   expect(steps.squashSession).toMatchObject({ exitCode: 0, outputs: { status: 'squashed', 'commits-squashed': '40', 'tree-matches': 'true', 'backup-ref': 'refs/rollback-gate/backup/pr-1' } });
   expect(git(remote, ['rev-list', '--count', 'checkpoint/pr-1..refs/rollback-gate/backup/pr-1'])).toBe('40');
 
+  // The gate on the next pull request: it would entangle the squashed session, and its comment says so.
+  const gate = steps.gate!;
+  expect(gate.exitCode).toBe(1);
+  expect(gate.outputs).toMatchObject({ passed: 'false', 'rollback-ready': 'false' });
+  expect(gate.comment).toContain('## ❌ rollback-gate: failed');
+  expect(gate.comment).toContain('### ❌ verify-rollback: not rollback-ready');
+  expect(gate.comment).toMatch(/\| `pr-1` \| .* \| `src\/api\/discounts.ts` lines 1–2 \(modify\/delete\) \| this change \|/);
+  expect(gate.comment).not.toContain('#### ❌ verify-rollback');
+
+  // The rollback: planned (bisect, checks, sealed; nothing pushed), then applied after approval.
+  const plan = steps.rollbackPlan!;
+  expect(plan.exitCode).toBe(0);
+  expect(plan.outputs).toMatchObject({ strategy: 'bisect', culprit: expected.culprit, verified: 'true' });
+  expect(plan.summary).toContain('## 📝 Rollback of `session-2`: planned and sealed, nothing pushed');
   const rollback = steps.rollback!;
   expect(rollback.exitCode).toBe(0);
   expect(rollback.outputs).toMatchObject({ strategy: 'bisect', culprit: expected.culprit, verified: 'true', branch: 'main' });
   expect(JSON.parse(rollback.outputs.commits!)).toEqual([...expected.cascade].reverse().concat(expected.culprit));
-  const report = JSON.parse(readFileSync(rollback.outputs['report-path']!, 'utf8')) as { bisect: { runs: number } };
+  expect(rollback.summary).toContain('| approved by | ada (approved for `rollback`');
+  const report = JSON.parse(readFileSync(plan.outputs['report-path']!, 'utf8')) as { bisect: { runs: number } };
   expect(report.bisect.runs).toBeLessThanOrEqual(5); // ceil(log2(16)) + 1
   expect(git(remote, ['show', 'refs/heads/main:src/core/prices.ts'])).not.toContain('cents / 10)');
   expect(git(remote, ['show', 'refs/heads/main:notes/n16.md'])).toBe('16');
@@ -65,5 +83,23 @@ it('plays the whole story: checkpoint, scope-guard, verify-rollback, squash, bis
 
   const text = printed.join('\n');
   expect(text).toContain('Where to look');
+  // The gate's comment is printed, without its hidden marker.
+  expect(text).toContain('▸ ❌ rollback-gate: failed');
+  expect(text).not.toContain('<!-- rollback-gate');
   expect(text).not.toMatch(/^::/m);
+});
+
+it('every summary and comment the demo shows reads well on GitHub, and `--open` renders them on one page', async () => {
+  expect(demo).toBeDefined();
+  const { pages } = demo!;
+  expect(pages.length).toBeGreaterThanOrEqual(8);
+  for (const page of pages) {
+    const kind = page.markdown.startsWith('<!-- rollback-gate:') ? 'comment' : 'summary';
+    expect({ title: page.title, problems: await checkMarkdown(page.markdown, { kind }) }).toEqual({ title: page.title, problems: [] });
+  }
+  const html = (await renderPage(pages)) as string;
+  expect(html.match(/<section>/g)).toHaveLength(pages.length);
+  expect(html).toContain('<pre class="mermaid">');
+  expect(html).toContain('<h2>❌ rollback-gate: failed</h2>');
+  expect(html).not.toContain('<pre><code class="language-mermaid">');
 });

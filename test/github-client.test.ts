@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import { UserError } from '../packages/core/src/base/errors.js';
 import { GitHubApiError, GitHubClient, type GitHubClientOptions } from '../packages/core/src/github/github.js';
+import { checkMarkdown } from './harness/markdown-check.js';
 import { useGitHubApi } from './harness/loopback-api.js';
 
 const TOKEN = 'ghs_test_token';
@@ -214,5 +215,49 @@ describe('calls that get no response', () => {
       flaky.closeAllConnections();
       await new Promise((resolve) => flaky.close(resolve));
     }
+  });
+});
+
+describe("every body is held under GitHub's 65,536 characters", () => {
+  const OWNER = 'octo-org';
+  const REPO = 'octo-repo';
+  const LIMIT = 65_536;
+  const rows = Array.from({ length: 3000 }, (_, i) => `| \`src/file-${i}.ts\` | a row of a long table, ${i} |`).join('\n');
+  const long = `## ❌ a long report\n\n| file | note |\n| --- | --- |\n${rows}\n\n<details><summary>more</summary>\n\n\`\`\`sh\n${Array.from({ length: 500 }, (_, i) => `echo ${i}`).join('\n')}\n\`\`\`\n\n</details>`;
+
+  it('a comment of exactly 65,536 characters is sent as it is; one character more is cut at a line, closed, and says where the rest is', async () => {
+    expect(long.length).toBeGreaterThan(LIMIT);
+    const { client } = recordingClient();
+    const pr = api.server.store.createPull(OWNER, REPO, { title: 'limit', head: 'feature', base: 'main' });
+    const exact = `${long.slice(0, LIMIT - 1)}x`;
+    expect(exact.length).toBe(LIMIT);
+    await client.createIssueComment(OWNER, REPO, pr.number, exact);
+    expect(api.server.store.comments(OWNER, REPO, pr.number).at(-1)?.body).toBe(exact);
+
+    const over = await client.createIssueComment(OWNER, REPO, pr.number, `${exact}y`);
+    expect(over.body!.length).toBeLessThanOrEqual(LIMIT);
+    expect(over.body).toMatch(/\n\n…cut here: GitHub keeps at most 65,536 characters\. The whole report is in the job summary of the run that wrote this\.$/);
+    expect(over.body!.slice(0, 1000)).toBe(exact.slice(0, 1000));
+    expect(await checkMarkdown(over.body!, { kind: 'comment' })).toEqual([]);
+  });
+
+  it('a pull request body, an issue body and a sticky comment over the limit are cut too; a sticky comment is not rewritten when nothing changed', async () => {
+    const { client } = recordingClient();
+    const pull = await client.createPull(OWNER, REPO, { title: 'big body', head: 'rollback/big', base: 'main', body: long });
+    expect(pull.body!.length).toBeLessThanOrEqual(LIMIT);
+    const updated = await client.updatePull(OWNER, REPO, pull.number, { body: `${long}\nmore` });
+    expect(updated.body!.length).toBeLessThanOrEqual(LIMIT);
+    const issue = await client.createIssue(OWNER, REPO, { title: 'big issue', body: long });
+    expect(issue.body!.length).toBeLessThanOrEqual(LIMIT);
+
+    const first = await client.upsertStickyComment(OWNER, REPO, pull.number, 'gate', long);
+    expect(first.created).toBe(true);
+    const stored = api.server.store.comments(OWNER, REPO, pull.number).at(-1)!.body;
+    expect(stored.length).toBeLessThanOrEqual(LIMIT);
+    expect(stored.startsWith('<!-- rollback-gate:gate -->\n## ❌ a long report')).toBe(true);
+    const patches = (): number => api.server.requests.filter((q) => q.method === 'PATCH' && q.path.includes('/issues/comments/')).length;
+    const before = patches();
+    expect((await client.upsertStickyComment(OWNER, REPO, pull.number, 'gate', long)).created).toBe(false);
+    expect(patches()).toBe(before);
   });
 });

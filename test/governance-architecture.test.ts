@@ -114,7 +114,7 @@ describe('scope-guard: forbidden-import', () => {
     const annotation = run.annotations.find((a) => a.properties.title === 'scope-guard: forbidden-import')!;
     expect(annotation).toMatchObject({ level: 'error', properties: expect.objectContaining({ file: 'src/silver/a.ts', line: '3' }) });
     expect(run.annotations.filter((a) => a.properties.title === 'scope-guard: forbidden-import')).toHaveLength(1);
-    expect(run.summary).toContain('1 import(s) added against a rule; 1 already there in the changed files (not counted)');
+    expect(run.summary).toContain('1 import added against a rule; 1 import already there in the changed files (not counted)');
   });
 
   it('a forbid rule, a new file, and a renamed file that keeps its old import', async () => {
@@ -215,9 +215,9 @@ describe('scope-guard report: drift', () => {
     expect(run.exitCode).toBe(0);
     expect(run.outputs.passed).toBe('false');
     expectTheAgenda(JSON.parse(run.outputs.drift!) as Drift, r);
-    expect(run.summary).toContain('## Architecture drift: 5 import(s) break the rules');
-    expect(run.summary).toContain('| \\#12 | 1 |');
-    expect(run.summary).toContain('| \\#13 | 2 |');
+    expect(run.summary).toContain('## ⚠️ Architecture drift: 5 imports break the rules');
+    expect(run.summary).toContain('| #12 | 1 |');
+    expect(run.summary).toContain('| #13 | 2 |');
     expect(run.summary).toMatch(/\| session s9 \| 1 \|/);
     const warnings = run.annotations.filter((a) => a.properties.title === 'architecture drift: forbidden-import');
     expect(warnings).toHaveLength(5);

@@ -122,7 +122,7 @@ describe('squash-session run-checks', () => {
     expect(run.outputs).toMatchObject({ status: 'squashed', checks: 'passed' });
     const trailers = git(r.remote, ['log', '-1', '--format=%(trailers:unfold,only)', run.outputs.sha!]).split('\n');
     expect(trailers).toContain('Checks: passed (1 of 1)');
-    expect(run.summary).toContain('passed (1)');
+    expect(run.summary).toContain('| checks on the old head | passed (1 check) |');
     // Without run-checks nothing runs and no Checks trailer is written.
     const r2 = await session(config([{ name: 'api-test', run: API_IS_ONE }]));
     const plain = await squash(r2);

@@ -124,7 +124,9 @@ describe('postmortem bundle: the record and the figures', () => {
     // commit: none touches no git state.
     expect(r.head()).toBe(head);
     expect(status(r)).toBe('?? docs/DECISIONS.md');
-    expect(run.summary).toContain('xychart-beta');
+    // One event: a table, not a chart of one bar.
+    expect(run.summary).not.toContain('xychart-beta');
+    expect(run.summary).toContain('| `2026-03-01-run-4242` | 2026-03-01T10:00:00Z | 14 minutes |');
     expect(run.summary).toContain('| MTTR (minutes) | 14 | ');
   });
 
@@ -411,7 +413,7 @@ describe('postmortem bundle: delivering the record', () => {
     expect(calls[0]!.body).toMatchObject({ title: 'Postmortem: recovery event 2026-03-01-s1', head: branch, base: 'main' });
     expect((calls[0]!.body as { body: string }).body).toContain('- **Root cause**: a typo');
     const pr = [...api.store.repo('octo-org', 'octo-repo').issues.values()].find((i) => i.pull?.head === branch)!;
-    expect(run.summary).toContain(`#${pr.number}: https://github.com/octo-org/octo-repo/pull/${pr.number}`);
+    expect(run.summary).toContain(`| pull request | [#${pr.number}](https://github.com/octo-org/octo-repo/pull/${pr.number}) |`);
   });
 
   it('an existing postmortem/<id> branch holding other work is left as it is; the record goes to postmortem/<id>-2', async () => {
@@ -438,7 +440,7 @@ describe('postmortem bundle: delivering the record', () => {
     const report = writeReport(r, rollbackReport({ sessionId: 'rerun' }));
     const first = await pm(r, { report, type: 'other', commit: 'branch' });
     expect(first.exitCode).toBe(0);
-    expect(first.summary).toContain('No pull request: no \\`token\\`; the branch postmortem/2026-03-01-rerun is pushed. Open it by hand: compare main...postmortem/2026-03-01-rerun.');
+    expect(first.summary).toContain('No pull request: no `token`; the branch postmortem/2026-03-01-rerun is pushed. Open it by hand: compare main...postmortem/2026-03-01-rerun.');
     expect(first.annotations).toEqual([]);
     const refs = remoteRefs(r);
     expect(refs).toContain('refs/heads/postmortem/2026-03-01-rerun ');
@@ -532,13 +534,13 @@ describe('postmortem bundle: delivering the record', () => {
     expect(body.title).toBe('Recovery event 2026-03-01-run-4242: rollback due to logic error');
     expect(body.body).toContain('- **Root cause**: cache key collision');
     expect(body.body).toContain('**MTTR**: 14 minutes over 1 recovery');
-    expect(run.summary).toMatch(/\| issue \| #\d+: https:\/\/github.com\/octo-org\/octo-repo\/issues\/\d+ \|/);
+    expect(run.summary).toMatch(/\| issue \| \[#\d+\]\(https:\/\/github.com\/octo-org\/octo-repo\/issues\/\d+\) \|/);
 
     const r2 = repo();
     const noToken = await pm(r2, { ...manual('2026-03-01T10:00:00Z', '2026-03-01T10:14:00Z'), issue: 'true' });
     expect(noToken.exitCode).toBe(0);
     expect(existsSync(join(r2.dir, 'docs/DECISIONS.md'))).toBe(true);
-    expect(noToken.summary).toContain('| issue | No issue opened: no \\`token\\`. |');
+    expect(noToken.summary).toContain('| issue | No issue opened: no `token`. |');
   });
 });
 

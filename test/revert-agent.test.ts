@@ -78,8 +78,8 @@ describe('rollback bundle: strategy revert-agent', () => {
     // The session runs through its newest agent commit; h3 came after it (kept as a later commit).
     expect(rep.agentWork.kept.map((k) => k.commit)).toEqual([h2, h1]);
     expect(rep.agentWork.dependents).toEqual([]);
-    expect(run.summary).toContain("Agent commits (3), reverted newest first");
-    expect(run.summary).toContain('Human commits kept (2)');
+    expect(run.summary).toContain('3 agent commits, reverted newest first');
+    expect(run.summary).toContain('2 human commits kept');
     expect(run.summary).toContain(h3.slice(0, 12));
 
     // The oracle: plain git revert of the same agent commits, newest first, on the same tip.
@@ -147,7 +147,7 @@ describe('rollback bundle: strategy revert-agent', () => {
     expect(run.outputs.verified).toBe('false');
     expect(remoteMain(r)).toBe(tip);
     expect(run.stdout).toContain('has no agent commits');
-    expect(run.summary.replace(/\\/g, '')).toMatch(/has no agent commits .*nothing to revert; its 2 human commit\(s\) are kept\. Nothing was pushed\./);
+    expect(run.summary.replace(/\\/g, '')).toMatch(/has no agent commits .*nothing to revert; its 2 human commits are kept\. Nothing was pushed\./);
     expect(report(run.outputs['report-path']).outcome).toBe('succeeded');
   });
 

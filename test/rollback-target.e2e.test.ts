@@ -67,7 +67,7 @@ describe('item 1: a session is its own commits, not everything after its checkpo
     expect(remoteFile(r, 'src/core.ts')).toBe('export const core = 1;');
     expect(remoteFile(r, 'src/agent1.ts')).toBeNull();
     for (const i of [1, 2, 3]) expect(remoteFile(r, `docs/note${i}.md`)).toBe(String(i));
-    expect(run.summary).toContain('3 later commit(s)');
+    expect(run.summary).toContain('3 later commits');
     expect(run.summary).toMatch(/human note 3 \| Grace Human \| human/);
     expect(run.summary).toMatch(/agent step 2 \| Ada Human \| agent/);
     // Every listed sha links to the commit on the server.
@@ -439,7 +439,7 @@ describe('squash-session keep-human-commits and signatures', () => {
     r.git(['push', '--quiet', 'origin', 'feature']);
     const run = await runAction('squash-session', { workspace: r.dir, inputs: { 'session-id': 'sig', branch: 'feature', 'keep-human-commits': 'true' } });
     expect(run.exitCode).toBe(0);
-    expect(run.summary).toContain('2 signed commit(s) lose their signature');
+    expect(run.summary).toContain('2 signed commits lose their signature');
     expect(run.summary).toMatch(new RegExp(`${agent.slice(0, 12)}.*signed agent work.*agent.*squashed into the unsigned squash commit`));
     expect(run.summary).toMatch(new RegExp(`${human.slice(0, 12)}.*signed human note.*Grace Human.*human.*replayed unsigned`));
   });

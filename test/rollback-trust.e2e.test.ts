@@ -340,7 +340,7 @@ describe('9. verified only for what was checked', () => {
     r.git(['push', '--quiet', 'origin', 'main']);
     const none = await rollback(r, { target: bad, 'dry-run': 'true' });
     expect(none.outputs).toMatchObject({ verified: 'false', verification: 'none' });
-    expect(plain(none.summary)).toContain('not verified: no checks configured (verify.commands)');
+    expect(plain(none.summary)).toContain('| verified | **no**: no checks configured (verify.commands) |');
 
     r.git(['revert', '--no-edit', bad]);
     r.git(['push', '--quiet', 'origin', 'main']);
@@ -369,7 +369,7 @@ describe('9. verified only for what was checked', () => {
     r.git(['push', '--quiet', 'origin', 'main']);
     const failed = await rollback(r, { target: bad, 'dry-run': 'true' });
     expect(failed.outputs).toMatchObject({ verified: 'false', verification: 'failed' });
-    expect(plain(failed.summary)).toContain('not verified: needs-oops failed on the rolled-back tree');
+    expect(plain(failed.summary)).toContain('| verified | **no**: needs-oops failed on the rolled-back tree');
   });
 });
 

@@ -50,7 +50,7 @@ describe('rollback bundle: strategies', () => {
     expect(run.exitCode).toBe(0);
     // No verify.commands: nothing checked the rolled-back tree, so it is not claimed verified.
     expect(run.outputs).toMatchObject({ strategy: 'revert-squash', branch: 'rollback/s1', verified: 'false', verification: 'none' });
-    expect(run.summary).toContain('not verified: no checks configured \\(verify.commands\\)'); // Markdown-escaped
+    expect(run.summary).toContain('| verified | **no**: no checks configured \\(verify.commands\\) |'); // Markdown-escaped
     expect(JSON.parse(run.outputs.commits!)).toEqual([r.head()]);
     expect(remoteTree(r, 'refs/heads/rollback/s1')).toBe(remoteTree(r, base));
     expect(git(r.remote, ['rev-parse', 'refs/heads/main'])).toBe(r.head());
@@ -60,6 +60,39 @@ describe('rollback bundle: strategies', () => {
     const rep = report(run.outputs['report-path']!);
     expect(rep).toMatchObject({ strategy: 'revert-squash', commits: [r.head()], detectedAt: '2026-03-01T10:00:00.000Z', verified: false, verification: 'none', outcome: 'succeeded', sessionId: 's1' });
     expect(git(r.remote, ['for-each-ref', 'refs/rollback-gate/lock'])).toBe('');
+  });
+
+  it('the pull request body is rendered after the outcome and the finish time are known: read back from the API, it says succeeded and the report\'s times', async () => {
+    const r = repo();
+    await checkpoint(r, 's9');
+    r.commit(`feat: agent session\n\nSession-Id: s9\n${CLAUDE}\n`, { 'src/feature.ts': 'export const f = 9;\n' });
+    r.git(['push', '--quiet', 'origin', 'main']);
+    const run = await rollback(r, { target: 's9', token: 'ghs_test' });
+    expect(run.exitCode).toBe(0);
+    const number = Number(/\/pull\/(\d+)$/.exec(run.outputs['pr-url']!)?.[1]);
+    const response = await fetch(`${loopback.server.url}/repos/octo-org/octo-repo/pulls/${number}`, { headers: { authorization: 'Bearer ghs_test', accept: 'application/vnd.github+json' } });
+    expect(response.status).toBe(200);
+    const body = ((await response.json()) as { body: string }).body;
+    const rep = report(run.outputs['report-path']!) as { outcome: string; startedAt: string; finishedAt: string };
+    expect(rep.outcome).toBe('succeeded');
+    expect(Date.parse(rep.finishedAt)).toBeGreaterThan(Date.parse(rep.startedAt));
+    const stamp = (iso: string): string => iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC');
+    expect(body.startsWith('<!-- rollback-gate:rollback -->\n## ⚠️ Rollback of `s9`: succeeded, not verified')).toBe(true);
+    expect(body).toContain('| outcome | succeeded |');
+    expect(body).not.toContain('| outcome | **failed** |');
+    expect(body).toContain(`| started | ${stamp(rep.startedAt)} |`);
+    expect(body).toContain(`| finished | ${stamp(rep.finishedAt)}`);
+    // The PR links itself and the run once it exists: opened first, then its body updated once.
+    expect(body).toContain(`| pull request | [#${number}](https://github.com/octo-org/octo-repo/pull/${number}) |`);
+    expect(body).toMatch(/\| run \| \[the workflow run \(log and report artifact\)\]\(https:\/\/github\.com\/octo-org\/octo-repo\/actions\/runs\/\d+/);
+    const opened = loopback.server.requests.filter((q) => q.method === 'POST' && q.path === '/repos/octo-org/octo-repo/pulls' && (q.body as { head?: string }).head === 'rollback/s9');
+    const updated = loopback.server.requests.filter((q) => q.method === 'PATCH' && q.path === `/repos/octo-org/octo-repo/pulls/${number}`);
+    expect(opened).toHaveLength(1);
+    expect(updated).toHaveLength(1);
+    expect((updated[0]!.body as { body: string }).body).toBe(body);
+    expect((opened[0]!.body as { body: string }).body).not.toContain('| outcome | **failed** |');
+    // The job summary is the same report (without the marker).
+    expect(run.summary).toContain('| outcome | succeeded |');
   });
 
   it('revert-range: a session that landed as several commits, newest first, back to the checkpoint tree', async () => {

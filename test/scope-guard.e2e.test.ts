@@ -107,8 +107,8 @@ describe('scope-guard bundle', () => {
     expect(over.exitCode).toBe(1);
     expect(JSON.parse(over.outputs.violations!)).toEqual([expect.objectContaining({ rule: 'max-files' })]);
     // It fails as every action does: the message once, and the "Failed" part of the summary.
-    expect(over.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toContain('scope-guard: 1 violation(s); see the job summary.');
-    expect(over.summary).toContain('### Failed\n\n> scope-guard: 1 violation(s); see the job summary.');
+    expect(over.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toContain('scope-guard: 1 violation; see the job summary.');
+    expect(over.summary).toContain('### Failed\n\n> scope-guard: 1 violation; see the job summary.');
     const warned = await guard(r, { base, mode: 'warn', comment: 'false' });
     expect(warned.exitCode).toBe(0);
     expect(warned.outputs.passed).toBe('false');
@@ -196,7 +196,7 @@ describe('scope-guard bundle', () => {
     const comments = loopback.server.store.comments('octo-org', 'octo-repo', pr.number);
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain('<!-- rollback-gate:scope-guard -->');
-    expect(comments[0]!.body).toContain('2 counted');
+    expect(comments[0]!.body).toContain('2 files of a budget of 5');
 
     loopback.server.on('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', { status: 403, body: { message: 'Resource not accessible by integration' } });
     try {

@@ -75,8 +75,8 @@ describe('scope-guard on a workspace monorepo publishing .mjs / .d.mts / .cjs (w
     const run = await guard(r, { base, head: 'HEAD' });
     expect(run.exitCode).toBe(0);
     expect(run.outputs['passed']).toBe('true');
-    expect(run.summary).toContain('## scope-guard: ✅ within scope (2 unresolved import(s): the blast radius may be larger)');
-    expect(run.summary).toMatch(/\| unresolved imports \| \*\*2\*\* in 1 file\(s\), 2 distinct module\(s\)/);
+    expect(run.summary).toContain('## ✅ scope-guard: within scope (2 unresolved imports: the blast radius may be larger)');
+    expect(run.summary).toMatch(/\| unresolved imports \| \*\*2\*\* in 1 file, 2 distinct modules/);
     expect(run.summary).toContain('### Imports that resolved to no file');
     expect(run.summary).toContain('| `examples/app/src/broken.ts:1` | `@m/p1/nope` |');
     expect(run.summary).toContain('| `examples/app/src/broken.ts:2` | `./gone.js` |');
@@ -87,7 +87,7 @@ describe('scope-guard on a workspace monorepo publishing .mjs / .d.mts / .cjs (w
     // Fixed: the caveat and the section are gone, and the row says 0.
     r.commit('fix the broken imports', { 'examples/app/src/broken.ts': "import { one } from '@m/p1';\nexport const x = one;\n" });
     const fixed = await guard(r, { base, head: 'HEAD' });
-    expect(fixed.summary).toContain('## scope-guard: ✅ within scope\n');
+    expect(fixed.summary).toContain('## ✅ scope-guard: within scope\n');
     expect(fixed.summary).toContain('| unresolved imports | 0 |');
     expect(fixed.summary).not.toContain('### Imports that resolved to no file');
   });

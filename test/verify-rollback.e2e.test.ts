@@ -115,8 +115,8 @@ describe('verify-rollback on a generated history with known answers', () => {
     expect(soft?.level).toBe('warning');
     expect(soft?.message).toContain('src/util.js');
     expect(run.annotations.some((a) => a.properties.file === 'src/config.js')).toBe(false);
-    expect(run.summary).toContain('## verify-rollback: not rollback-ready');
-    expect(run.summary).toContain('`src/greet.js` lines 3 (modify/delete)');
+    expect(run.summary).toContain('## ❌ verify-rollback: not rollback-ready');
+    expect(run.summary).toContain('`src/greet.js` line 3 (modify/delete)');
     expect(run.summary).toContain('| `sess-42` |');
 
     // The sealed plan: verifiable independently, rolling this change back to the base tip.
@@ -157,9 +157,9 @@ describe('verify-rollback on a generated history with known answers', () => {
     const checks = JSON.parse(run.outputs.checks!) as Array<Record<string, unknown>>;
     expect(checks).toHaveLength(6);
     expect(checks.find((c) => c.unit === '#5')).toMatchObject({ commit: u.util, name: 'load', 'exit-code': 1, passed: false, 'timed-out': false });
-    expect(run.summary).toContain('## verify-rollback drill: not rollback-ready');
+    expect(run.summary).toContain('## ❌ verify-rollback drill: not rollback-ready');
     expect(run.summary).toContain("Cannot find module './util.js'");
-    expect(run.summary).toMatch(/\| `#3` \| `[0-9a-f]{12}` \| today \| Tune limits \\\(\\#3\\\) \| only with `#4` \|/);
+    expect(run.summary).toMatch(/\| `#3` \| `[0-9a-f]{12}` \| today \| Tune limits \\\(\\#&#8203;3\\\) \| only with `#4` \|/);
 
     // The window plan: #3 rolls back by reverting #4 then #3, to the tree real git makes.
     const plan = JSON.parse(readFileSync(run.outputs['plan-path']!, 'utf8')) as {
@@ -190,7 +190,7 @@ describe('verify-rollback on a generated history with known answers', () => {
     expect(run.exitCode).toBe(0);
     expect(run.outputs['rollback-ready']).toBe('true');
     expect(run.outputs.entangled).toBe('[]');
-    expect(run.summary).toContain('## verify-rollback: rollback-ready');
+    expect(run.summary).toContain('## ✅ verify-rollback: rollback-ready');
   });
 
   it('with `verify.entanglement: warn`, an entangled unit is a warning and the check passes', async () => {

@@ -64,7 +64,7 @@ describe('verify-rollback pr mode', () => {
       expect.objectContaining({ level: 'error', properties: expect.objectContaining({ file: 'README.md', line: '2', title: 'verify-rollback: landing conflict' }) }),
     );
     expect(run.summary).toContain('### Landing conflicts');
-    expect(run.summary).toContain('| `README.md` lines 2 | content |');
+    expect(run.summary).toContain('| `README.md` line 2 | content |');
     expect(readSealed(run.outputs['plan-path']!)).toMatchObject({ strategy: 'none', steps: [] });
   });
 
@@ -241,7 +241,7 @@ describe('verify-rollback pr mode', () => {
     expect(JSON.parse(second.outputs.irreversible!)).toEqual([expect.objectContaining({ acknowledged: true })]);
     const after = server.store.comments('octo-org', 'octo-repo', pull.number);
     expect(after).toHaveLength(1);
-    expect(after[0]!.body).toContain('## verify-rollback: rollback-ready');
+    expect(after[0]!.body).toContain('## ✅ verify-rollback: rollback-ready');
     expect(readSealed(second.outputs['plan-path']!)).toMatchObject({ irreversible: [{ file: 'migrations/001_users.sql', reason: 'schema change' }] });
     expect(server.violations).toEqual([]);
   });
@@ -262,7 +262,7 @@ describe('verify-rollback pr mode', () => {
     expect(run.outputs['rollback-ready']).toBe('false');
     // Subjects are escaped text; names and paths are code spans (where GitHub renders no HTML).
     expect(run.summary).not.toContain('<img');
-    expect(run.summary).toContain('&lt;img src=x onerror=alert\\(1\\)&gt; \\| \\[x\\]\\(http://e\\)');
+    expect(run.summary).toContain('&lt;img src=x onerror=alert\\(1\\)&gt; \\| \\[x\\]\\(http:&#8203;//e\\)');
     expect(run.summary).toContain('| `evil\\|<b>id</b>` |');
     expect(run.summary.split('\n').filter((line) => line.includes('<b>')).every((line) => /`[^`]*<b>id<\/b>[^`]*`/.test(line))).toBe(true);
   });

@@ -16,6 +16,8 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { assertReadsWell, CHECKED_REPORTS, GITHUB_BODY_LIMIT, type MarkdownKind } from './markdown-check.js';
+import { recordMarkdown } from './markdown-record.js';
 
 // ---------------------------------------------------------------------------------------------
 // The OpenAPI description
@@ -336,6 +338,9 @@ export interface GitHubApiServer {
   close(): Promise<void>;
 }
 
+/** The operations whose `body` is Markdown GitHub renders: comments, pull request and issue bodies. */
+const MARKDOWN_BODIES = new Set(['issues/create-comment', 'issues/update-comment', 'pulls/create', 'pulls/update', 'issues/create', 'issues/update']);
+
 const NOT_FOUND = { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' };
 
 export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<GitHubApiServer> {
@@ -376,6 +381,26 @@ export async function startGitHubApi(options: GitHubApiOptions = {}): Promise<Gi
 
     if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
       return send(res, { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' } });
+    }
+
+    const markdown = (recorded.body as { body?: unknown } | undefined)?.body;
+    if (typeof markdown === 'string' && MARKDOWN_BODIES.has(validators.operationId)) {
+      recordMarkdown('api', validators.operationId.replace('/', '-'), markdown);
+      if (markdown.length > GITHUB_BODY_LIMIT) {
+        // As GitHub answers: the body is not stored.
+        return reject(422, [`body is too long (maximum is ${GITHUB_BODY_LIMIT} characters; it is ${markdown.length})`], validators.operationId);
+      }
+      // Every comment, pull request and issue body is checked as GitHub would render it; a report
+      // marker names a report that is not (yet) checked.
+      const report = /<!-- rollback-gate:([\w.-]+)/.exec(markdown)?.[1];
+      if (!report || CHECKED_REPORTS.has(report) || report === 'record') {
+        const kind: MarkdownKind = validators.operationId.includes('comment') ? 'comment' : validators.operationId.startsWith('pulls/') ? 'pr-body' : 'issue-body';
+        try {
+          await assertReadsWell(markdown, `${method} ${target.pathname}`, { kind, forbiddenPaths: ['/rg-runner-'], allowMentions: !report });
+        } catch (error) {
+          return reject(422, [(error as Error).message], validators.operationId);
+        }
+      }
     }
 
     const request: HandledRequest = {

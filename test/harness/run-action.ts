@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { ROOT, node24, parseCommands, parseOutputFile, prepareRun, runPrepared, type ActionRun } from '../../scripts/runner.mjs';
+import { assertReadsWell, CHECKED_REPORTS } from './markdown-check.js';
+import { recordMarkdown } from './markdown-record.js';
 import { GIT_TEST_ENV, tempDir } from './repo.js';
 
 const require = createRequire(import.meta.url);
@@ -69,5 +71,7 @@ export async function runAction(name: string, options: RunOptions): Promise<Acti
   const declared = declaredOutputs(name);
   const undeclared = Object.keys(run.outputs).filter((o) => !declared.includes(o));
   if (undeclared.length > 0) throw new Error(`dist/${name} set outputs its action.yml does not declare: ${undeclared.join(', ')}`);
+  recordMarkdown('summary', name, run.summary);
+  if (CHECKED_REPORTS.has(name)) await assertReadsWell(run.summary, `the job summary of dist/${name}`, { kind: 'summary' });
   return run;
 }

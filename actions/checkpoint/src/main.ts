@@ -1,4 +1,4 @@
-import { PRUNE_MODES, createCheckpoint, loadConfigForEvent, pruneCheckpoints, renderCheckpointSummary, systemClock } from '@rollback-gate/core';
+import { PRUNE_MODES, createCheckpoint, loadConfigForEvent, markdown, pruneCheckpoints, renderCheckpointSummary, systemClock } from '@rollback-gate/core';
 import { ActionIO, actionLogger, eventContext, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
 import { attestManifest } from './attest.js';
 import { checkpointSpec } from './spec.js';
@@ -45,7 +45,7 @@ export async function run(): Promise<void> {
             { push, dryRun: prune === 'dry-run', protect: [result.tag] },
           );
     io.output('pruned', (pruned?.deleted ?? []).map((d) => d.tag));
-    summary.push(renderCheckpointSummary(result, pruned));
+    summary.push(renderCheckpointSummary(result, pruned, markdown.contextLinks(context)));
 
     if (attest) {
       const attestation = await attestManifest({ token: io.text('token'), context, result });

@@ -4,7 +4,10 @@ import {
   UserError,
   checkScope,
   loadConfigForEvent,
+  markdown,
+  renderScopeComment,
   renderScopeSummary,
+  renderVerifyComment,
   renderVerifySummary,
   scopeAnnotations,
   verifyAnnotations,
@@ -49,13 +52,21 @@ export async function run(): Promise<void> {
     io.output('plan-path', verifyOut['plan-path']);
     annotate([...scopeAnnotations(scope), ...verifyAnnotations(verify)]);
 
-    const verdict = passed ? '## rollback-gate: ✅ passed' : '## rollback-gate: ❌ not passed';
-    const report = [verdict, renderScopeSummary(scope, config), renderVerifySummary(verify)].join('\n\n');
-    summary.push(report);
-    if (io.flag('comment', true)) summary.push(await postStickyComment(token, context, 'gate', report));
+    // One headline with the verdict; each check's report is a section under it.
+    const links = markdown.contextLinks(context);
+    const headline = passed ? '## ✅ rollback-gate: passed' : '## ❌ rollback-gate: failed';
+    summary.push([headline, renderScopeSummary(scope, config, { links, level: 3 }), renderVerifySummary(verify, { level: 3 })].join('\n\n'));
+    if (io.flag('comment', true)) {
+      // The two compact comments under the one headline, held under GitHub's limit; the rest is in the run's summary.
+      const comment = markdown.fit(
+        markdown.trusted([headline, renderScopeComment(scope, config, { links, level: 3 }), renderVerifyComment(verify, { level: 3, runUrl: context.runUrl })].join('\n\n')),
+        markdown.md`…cut here: both whole reports are in ${markdown.runLink(links, "the run's summary")}.`,
+      );
+      summary.push(await postStickyComment(token, context, 'gate', comment));
+    }
     if (!passed) {
       const reasons = [
-        ...(scopePassed ? [] : [`${scope.violations.length} scope violation(s)`]),
+        ...(scopePassed ? [] : [markdown.plural(scope.violations.length, 'scope violation')]),
         ...(verify.rollbackReady ? [] : verify.problems),
       ];
       throw new UserError(`rollback-gate: ${reasons.join('; ')}.`, 'The job summary has both reports.');

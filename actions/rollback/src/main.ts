@@ -79,7 +79,7 @@ export async function run(): Promise<void> {
       else actionLogger.warning(`no automatic rollback (${trigger.verdict}): ${trigger.reason}`);
       return;
     }
-    const lists = { serverUrl: process.env.GITHUB_SERVER_URL || 'https://github.com', repository: context.repository, classify: createClassifier(config.agents) };
+    const lists = { serverUrl: process.env.GITHUB_SERVER_URL || 'https://github.com', repository: context.repository, runUrl: context.runUrl, classify: createClassifier(config.agents) };
     try {
       const outcome = await rollback(
         deps,

@@ -5,7 +5,9 @@ import {
   driftAnnotations,
   driftReport,
   loadConfigForEvent,
+  markdown,
   renderDriftSummary,
+  renderScopeComment,
   renderScopeSummary,
   scopeAnnotations,
 } from '@rollback-gate/core';
@@ -46,11 +48,11 @@ export async function run(): Promise<void> {
     io.output('blast-radius', result.blastRadius);
     io.output('passed', result.passed);
     annotate(scopeAnnotations(result));
-    const report = renderScopeSummary(result, config);
-    summary.push(report);
-    if (io.flag('comment', true)) summary.push(await postStickyComment(token, context, 'scope-guard', report));
+    const links = markdown.contextLinks(context);
+    summary.push(renderScopeSummary(result, config, { links }));
+    if (io.flag('comment', true)) summary.push(await postStickyComment(token, context, 'scope-guard', renderScopeComment(result, config, { links })));
     // Fails like every action: through the one top-level catch (message, and the Failed summary).
-    if (!result.passed && mode === 'fail') throw new UserError(`scope-guard: ${result.violations.length} violation(s); see the job summary.`);
+    if (!result.passed && mode === 'fail') throw new UserError(`scope-guard: ${markdown.plural(result.violations.length, 'violation')}; see the job summary.`);
   });
 }
 

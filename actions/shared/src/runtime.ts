@@ -9,6 +9,7 @@ import {
   Git,
   GitHubClient,
   UserError,
+  markdown,
   outputValue,
   protectFromWorkflowCommands,
   resolveEventContext,
@@ -129,12 +130,12 @@ export async function runAction(main: (summary: string[]) => Promise<void>): Pro
   } catch (error) {
     if (error instanceof UserError) {
       core.setFailed(error.message);
-      summary.push(`### Failed\n\n${error.message.split('\n').map((l) => `> ${l.replace(/</g, '&lt;')}`).join('\n')}`);
+      summary.push(`### Failed\n\n${error.message.split('\n').map((l) => `> ${markdown.prose(l)}`).join('\n')}`);
     } else {
       const err = error as Error;
       core.setFailed(`internal error: ${err.message}. Please report it with the log of this step.`);
       core.info(protectFromWorkflowCommands(err.stack ?? String(err)));
-      summary.push(`### Failed\n\ninternal error: ${String(err.message).replace(/</g, '&lt;')}`);
+      summary.push(`### Failed\n\ninternal error: ${markdown.prose(String(err.message))}`);
     }
   } finally {
     if (summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {

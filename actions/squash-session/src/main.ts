@@ -1,4 +1,4 @@
-import { UserError, checkTimeoutCapMs, loadConfigForEvent, renderSquashSummary, squashSession, systemClock, type SquashChecks } from '@rollback-gate/core';
+import { UserError, checkTimeoutCapMs, loadConfigForEvent, markdown, renderSquashComment, renderSquashSummary, squashSession, systemClock, type SquashChecks } from '@rollback-gate/core';
 import { ActionIO, actionLogger, eventContext, postStickyComment, runAction, runnerTemp, workspaceGit } from '../../shared/src/runtime.js';
 import { squashSessionSpec } from './spec.js';
 
@@ -52,8 +52,8 @@ export async function run(): Promise<void> {
     io.output('commits-squashed', result.commitsSquashed);
     io.output('tree-matches', result.treeMatches);
     io.output('checks', result.checks === undefined ? 'not-run' : result.checks.every((c) => c.passed) ? 'passed' : 'failed');
-    const report = renderSquashSummary(result);
-    summary.push(report);
+    const links = markdown.contextLinks(context);
+    summary.push(renderSquashSummary(result, { links }));
     if (result.status === 'checks-failed') {
       const failed = (result.checks ?? []).filter((c) => !c.passed).map((c) => c.name);
       throw new UserError(
@@ -62,7 +62,7 @@ export async function run(): Promise<void> {
       );
     }
     if (result.status === 'squashed' && result.pushed) {
-      summary.push(await postStickyComment(io.text('token'), context, 'squash-session', report));
+      summary.push(await postStickyComment(io.text('token'), context, 'squash-session', renderSquashComment(result, { links })));
     }
   });
 }

@@ -42,7 +42,7 @@ export async function run(): Promise<void> {
     annotate(verifyAnnotations(result));
     summary.push(renderVerifySummary(result));
     if (mode === 'pr' && comment) {
-      summary.push(await postStickyComment(token, context, 'verify-rollback', renderVerifyComment(result, context.runUrl)));
+      summary.push(await postStickyComment(token, context, 'verify-rollback', renderVerifyComment(result, { runUrl: context.runUrl })));
     }
     if (!result.rollbackReady) {
       throw new UserError(`not rollback-ready: ${result.problems.join('; ')}.`, 'The job summary lists the units, files and lines.');

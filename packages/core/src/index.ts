@@ -173,6 +173,10 @@ export {
   shellCommand,
   shellQuote,
 } from './output/shell.js';
+/** Markdown building blocks (`markdown.md`, `markdown.text`, `markdown.fit`, …): trusted and untrusted text kept apart by type. */
+import * as markdown from './output/markdown.js';
+export { markdown };
+export { type GitHubLinks, GITHUB_BODY_LIMIT, type Md } from './output/markdown.js';
 
 // Foundations: canonical JSON and seals
 export {
@@ -249,7 +253,9 @@ export {
 } from './scope/scope.js';
 export {
   blastRadiusMermaid,
+  renderScopeComment,
   renderScopeSummary,
+  type ReportOptions,
 } from './scope/summary.js';
 export {
   brokenRule,
@@ -290,7 +296,9 @@ export {
   type SquashStatus,
 } from './squash/squash.js';
 export {
+  renderSquashComment,
   renderSquashSummary,
+  type SquashReportOptions,
 } from './squash/summary.js';
 
 // Capability: verify
@@ -329,6 +337,7 @@ export {
   formatLines,
   renderVerifyComment,
   renderVerifySummary,
+  type VerifyReportOptions,
   type UnitOutput,
   verifyAnnotations,
   type VerifyOutputs,
@@ -456,6 +465,7 @@ export {
   type RollbackRequest,
 } from './rollback/rollback.js';
 export {
+  renderRollbackPullBody,
   renderRollbackSummary,
 } from './rollback/summary.js';
 export {

@@ -7,6 +7,8 @@ export interface EventContext {
   owner: string | undefined;
   repo: string | undefined;
   actor: string | undefined;
+  /** GITHUB_SERVER_URL, e.g. https://github.com: for links to commits, pull requests and files. */
+  serverUrl?: string;
   runUrl: string | undefined;
   /** GITHUB_SHA: the commit the run is for. */
   sha: string | undefined;
@@ -71,6 +73,7 @@ export function resolveEventContext(env: Env, readFile: (path: string) => string
     owner,
     repo,
     actor: env.GITHUB_ACTOR ?? str(obj(payload.sender).login),
+    serverUrl: server,
     runUrl,
     sha: env.GITHUB_SHA,
     ref: env.GITHUB_REF,

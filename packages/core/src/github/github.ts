@@ -12,6 +12,7 @@
  * what GitHub found invalid, that GitHub did not answer in time.
  */
 import { UserError } from '../base/errors.js';
+import { fit, GITHUB_BODY_LIMIT, trusted } from '../output/markdown.js';
 
 export interface GitHubClientOptions {
   /** The REST API root, as in GITHUB_API_URL: https://api.github.com, or https://ghes.example/api/v3. */
@@ -276,6 +277,20 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'])
 /** Network error codes that mean the request never reached the server: safe to retry any method. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
 
+/**
+ * A comment, pull request or issue body as GitHub stores it: at most 65,536 characters. A longer
+ * one is cut at a line (a fence or `<details>` left open is closed) and says so; the renderers keep
+ * theirs shorter and point at the run's summary, this is the last guard.
+ */
+export function fitBody(body: string): string {
+  if (body.length <= GITHUB_BODY_LIMIT) return body;
+  return fit(trusted(body), trusted(`…cut here: GitHub keeps at most ${GITHUB_BODY_LIMIT.toLocaleString('en-US')} characters. The whole report is in the job summary of the run that wrote this.`));
+}
+
+function withBody<T extends { body?: string }>(input: T): T {
+  return input.body === undefined ? input : { ...input, body: fitBody(input.body) };
+}
+
 /** What one attempt came to. */
 type Attempt =
   | { kind: 'response'; response: Response; data: unknown }
@@ -351,11 +366,11 @@ export class GitHubClient {
   }
 
   createPull(owner: string, repo: string, input: CreatePullInput): Promise<GitHubPullRequest> {
-    return this.data('POST', '/repos/{owner}/{repo}/pulls', { owner, repo }, input, 'pull-requests: write');
+    return this.data('POST', '/repos/{owner}/{repo}/pulls', { owner, repo }, withBody(input), 'pull-requests: write');
   }
 
   updatePull(owner: string, repo: string, pull_number: number, input: UpdatePullInput): Promise<GitHubPullRequest> {
-    return this.data('PATCH', '/repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number }, input, 'pull-requests: write');
+    return this.data('PATCH', '/repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number }, withBody(input), 'pull-requests: write');
   }
 
   listPullLabels(owner: string, repo: string, pull_number: number): Promise<GitHubLabel[]> {
@@ -372,15 +387,15 @@ export class GitHubClient {
   }
 
   createIssueComment(owner: string, repo: string, issue_number: number, body: string): Promise<GitHubIssueComment> {
-    return this.data('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number }, { body }, COMMENT_WRITE);
+    return this.data('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number }, { body: fitBody(body) }, COMMENT_WRITE);
   }
 
   updateIssueComment(owner: string, repo: string, comment_id: number, body: string): Promise<GitHubIssueComment> {
-    return this.data('PATCH', '/repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id }, { body }, COMMENT_WRITE);
+    return this.data('PATCH', '/repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id }, { body: fitBody(body) }, COMMENT_WRITE);
   }
 
   createIssue(owner: string, repo: string, input: CreateIssueInput): Promise<GitHubIssue> {
-    return this.data('POST', '/repos/{owner}/{repo}/issues', { owner, repo }, input, 'issues: write');
+    return this.data('POST', '/repos/{owner}/{repo}/issues', { owner, repo }, withBody(input), 'issues: write');
   }
 
   /**
@@ -395,7 +410,7 @@ export class GitHubClient {
     body: string,
   ): Promise<{ id: number; created: boolean }> {
     const tag = stickyMarker(marker);
-    const text = body.includes(tag) ? body : `${tag}\n${body}`;
+    const text = fitBody(body.includes(tag) ? body : `${tag}\n${body}`);
     const comments = await this.listIssueComments(owner, repo, issueNumber);
     const existing = comments.find((comment) => comment.body?.includes(tag));
     if (!existing) {

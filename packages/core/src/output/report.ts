@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { code, codeBlock, type Md, table, text } from './markdown.js';
 
 /** An annotation on a file and line, shown in the PR's "Files changed" view. */
 export interface Annotation {
@@ -12,38 +13,26 @@ export interface Annotation {
 
 /**
  * Escapes untrusted text (commit subjects, branch names, titles) for Markdown and HTML in a job
- * summary or comment: no tags, no links, no table breaks, no headings, one line.
+ * summary or comment: no tags, no links, no mentions, no table breaks, no headings, one line.
+ * The same escaping as `text` in markdown.ts (one implementation), for renderers built on strings.
  */
-export function markdownText(text: string): string {
-  return text
-    .replace(/\r?\n|\r/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([\\`*_{}[\]()#+!|~])/g, '\\$1')
-    .replace(/^(\s*)-/, '$1\\-');
+export function markdownText(value: string): string {
+  return text(value);
 }
 
-/** Inline code for untrusted text: a fence longer than any backtick run inside it. */
-export function markdownCode(text: string): string {
-  const single = text.replace(/\r?\n|\r/g, ' ').replace(/\|/g, '\\|');
-  const longest = Math.max(0, ...(single.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = single.startsWith('`') || single.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${single}${pad}${fence}`;
+/** Inline code for untrusted text: a fence longer than any backtick run inside it (`code` in markdown.ts). */
+export function markdownCode(value: string): string {
+  return code(value);
 }
 
-/** A Markdown table; cells are already-escaped Markdown. */
+/** A Markdown table; cells are already-escaped Markdown (`table` in markdown.ts: every column needs a header). */
 export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]): string => `| ${cells.map((c) => c.replace(/\n/g, ' ')).join(' | ')} |`;
-  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+  return table(headers, rows as readonly (readonly Md[])[]);
 }
 
-/** A fenced code block that untrusted text cannot close. */
-export function markdownBlock(text: string, language = ''): string {
-  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}${language}\n${text}\n${fence}`;
+/** A fenced code block that untrusted text cannot close, with no blank line inside (`codeBlock` in markdown.ts). */
+export function markdownBlock(value: string, language = ''): string {
+  return codeBlock(value, language);
 }
 
 /** Lines the runner would read as workflow commands (`::set-output`, `::add-mask::`, legacy `##[...]`). */

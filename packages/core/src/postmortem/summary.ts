@@ -3,6 +3,7 @@ import { formatRecoveryMinutes, recordText, recoveryChart, renderRecordLines, ty
 import type { SloWindow } from './slo.js';
 import type { PostmortemDelivery, PostmortemResult } from './types.js';
 import { markdownCode, markdownTable, markdownText } from '../output/report.js';
+import { link, plural, prose, text, trusted } from '../output/markdown.js';
 
 /** The body of the pull request or issue: the record as people read it, and the figures. */
 export function recordBody(record: RecoveryRecord, stats: RecoveryStats, logPath: string, delivery: PostmortemDelivery | undefined): string {
@@ -47,7 +48,9 @@ function sloRows(all: SloWindow, recent: SloWindow, minutes: number, rate: numbe
 /** The job summary of a postmortem run. */
 export function renderPostmortemSummary(result: PostmortemResult): string {
   const { record, stats, delivery, slo } = result;
-  const parts: string[] = [`## Postmortem: recovery event ${markdownCode(record.id)}`];
+  const verdict =
+    record.outcome === 'failed' ? '❌ Postmortem: failed recovery' : slo.eventMet ? '✅ Postmortem: recovered' : `⚠️ Postmortem: recovered, beyond the ${slo.objective.timeToRestoreMinutes}-minute objective`;
+  const parts: string[] = [`## ${verdict}, event ${markdownCode(record.id)} recorded`];
   if (record.outcome === 'failed') {
     parts.push(`> [!WARNING]\n> The rollback failed (${recordText(record.error, 'no reason given')}). This is recorded as a **failed recovery**: it has no time to recovery and is not counted in MTTR.`);
   }
@@ -69,26 +72,26 @@ export function renderPostmortemSummary(result: PostmortemResult): string {
     ['detected at', `${record.detectedAt} (${record.detectedAtSource.replace('-', ' ')})`],
     [record.outcome === 'failed' ? 'failed at' : 'recovered at', record.recoveredAt ? `${record.recoveredAt} (${record.recoveredAtSource?.replace('-', ' ')})` : (record.failedAt ?? '—')],
     [`SLO (restore within ${slo.objective.timeToRestoreMinutes} min)`, slo.eventMet ? 'met' : record.outcome === 'failed' ? '**missed**: the rollback failed' : '**missed**'],
-    ['MTTR (all)', stats.mttrMinutes === null ? '—' : `${formatRecoveryMinutes(stats.mttrMinutes)} over ${stats.recoveries}`],
-    ['MTTR (last 30 days)', stats.last30Days.mttrMinutes === null ? '—' : `${formatRecoveryMinutes(stats.last30Days.mttrMinutes)} over ${stats.last30Days.recoveries}`],
+    ['MTTR (all)', stats.mttrMinutes === null ? '—' : `${formatRecoveryMinutes(stats.mttrMinutes)} over ${plural(stats.recoveries, 'recovery', 'recoveries')}`],
+    ['MTTR (last 30 days)', stats.last30Days.mttrMinutes === null ? '—' : `${formatRecoveryMinutes(stats.last30Days.mttrMinutes)} over ${plural(stats.last30Days.recoveries, 'recovery', 'recoveries')}`],
     ['record', deliveryText()],
   ];
   if (delivery.mode === 'branch') {
-    rows.push(['pull request', delivery.pr ? `#${delivery.pr.number}${delivery.pr.existed ? ' (already open)' : ''}: ${delivery.pr.url}` : markdownText(delivery.prSkipped ?? '—')]);
+    rows.push(['pull request', delivery.pr ? `${link(trusted(`#${delivery.pr.number}`), delivery.pr.url)}${delivery.pr.existed ? ' (already open)' : ''}` : prose(delivery.prSkipped ?? '—')]);
   }
-  if (result.issue || result.issueSkipped) rows.push(['issue', result.issue ? `#${result.issue.number}: ${result.issue.url}` : markdownText(result.issueSkipped ?? '')]);
-  parts.push(markdownTable(['', ''], rows));
+  if (result.issue || result.issueSkipped) rows.push(['issue', result.issue ? link(trusted(`#${result.issue.number}`), result.issue.url) : prose(result.issueSkipped ?? '')]);
+  parts.push(markdownTable(['record', 'value'], rows));
   if (delivery.skippedBranches.length > 0) {
     parts.push(`Existing branches that hold something else were left as they are: ${delivery.skippedBranches.map(markdownCode).join(', ')}.`);
   }
-  if (result.notes.length > 0) parts.push(result.notes.map((n) => `- ${markdownText(n)}`).join('\n'));
+  if (result.notes.length > 0) parts.push(result.notes.map((n) => `- ${prose(n)}`).join('\n'));
 
   parts.push('### The record', renderRecordLines(record).slice(1).join('\n'));
 
   parts.push(
     '### Recovery figures',
     markdownTable(
-      ['', 'all records', 'last 30 days'],
+      ['figure', 'all records', 'last 30 days'],
       [
         ['recoveries', String(stats.recoveries), String(stats.last30Days.recoveries)],
         ['failed recoveries (not in MTTR)', String(stats.failed), String(stats.last30Days.failed)],
@@ -113,8 +116,19 @@ export function renderPostmortemSummary(result: PostmortemResult): string {
       ),
     );
   }
-  const chart = recoveryChart(result.records);
+  // A chart of one or two bars says nothing a table does not: below three recoveries, the table only.
+  const recovered = result.records.filter((r) => r.outcome === 'recovered' && r.ttrMinutes !== null);
+  const chart = recovered.length >= 3 ? recoveryChart(result.records) : undefined;
   if (chart) parts.push('### Time to recovery per event', chart);
+  else if (recovered.length > 0) {
+    parts.push(
+      '### Time to recovery per event',
+      markdownTable(
+        ['event', 'detected at', 'time to recovery'],
+        recovered.map((r) => [markdownCode(r.id), text(r.detectedAt), formatRecoveryMinutes(r.ttrMinutes!)]),
+      ),
+    );
+  }
 
   if (result.parsed.handWritten.length > 0) {
     parts.push(

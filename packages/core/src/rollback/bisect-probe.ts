@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, relative } from 'node:path';
 import { UserError } from '../base/errors.js';
 import { markdownCode, markdownTable, markdownText } from '../output/report.js';
+import { plural, prose } from '../output/markdown.js';
 import { readCommits, type CommitInfo } from '../git/commits.js';
 import type { Git } from '../git/git.js';
 import { runChecks, ThrowawayWorktree, type CheckResult } from '../sandbox/checks.js';
@@ -198,24 +199,26 @@ export function renderBisectPlanSummary(options: {
   const subject = new Map(range.commits.map((c) => [c.sha, c.subject]));
   const label = (sha: string): string => (sha === range.good ? 'good end' : `${(index.get(sha) ?? 0) + 1} of ${range.commits.length}`);
   const parts = [
-    `### Bisect, round ${options.round}${options.rounds > 0 ? ` of ${options.rounds}` : ''}`,
-    `${range.commits.length} commit(s) between ${markdownCode(range.good.slice(0, 12))} (good) and ${markdownCode(range.bad.slice(0, 12))} (bad); ${options.parallel} probe(s) per round: at most ${bisectRoundBound(range.commits.length, options.parallel)} rounds without skips.`,
+    `## ${plan.status === 'probe' ? '🔎' : plan.status === 'culprit' ? '🎯' : '❌'} Bisect, round ${options.round}${options.rounds > 0 ? ` of ${options.rounds}` : ''}: ${
+      plan.status === 'probe' ? `probing ${plural(plan.probes.length, 'commit')}` : plan.status === 'culprit' ? `the culprit is ${markdownCode(plan.culprit.slice(0, 12))}` : 'cannot tell the culprit'
+    }`,
+    `${plural(range.commits.length, 'commit')} between ${markdownCode(range.good.slice(0, 12))} (good) and ${markdownCode(range.bad.slice(0, 12))} (bad); ${plural(options.parallel, 'probe')} per round: at most ${plural(bisectRoundBound(range.commits.length, options.parallel), 'round')} without skips.`,
   ];
   if (options.recorded.length > 0) {
     const rows = [...options.recorded]
       .sort((a, b) => (index.get(a.commit) ?? -1) - (index.get(b.commit) ?? -1))
       .map((v) => [label(v.commit), markdownCode(v.commit.slice(0, 12)), markdownText(subject.get(v.commit) ?? ''), ICON[v.verdict], (v.exitCodes ?? []).map(String).join(', ')]);
-    parts.push('#### Verdicts so far', markdownTable(['position', 'commit', 'subject', 'verdict', 'exit codes'], rows));
+    parts.push('### Verdicts so far', markdownTable(['position', 'commit', 'subject', 'verdict', 'exit codes'], rows));
   }
   if (plan.overridden.length > 0) {
     parts.push(`Not believed (a later commit passed, so these failures were flakes beyond \`retries\`): ${plan.overridden.map((o) => markdownCode(o.commit.slice(0, 12))).join(', ')}.`);
   }
   if (plan.status === 'probe') {
-    parts.push(`#### Probing ${plan.probes.length} commit(s) now (${plan.candidates} candidate(s) left)`, markdownTable(['position', 'commit', 'subject', 'role'], plan.probes.map((p) => [label(p.commit), markdownCode(p.commit.slice(0, 12)), markdownText(subject.get(p.commit) ?? ''), p.role])));
+    parts.push(`### Probing ${plural(plan.probes.length, 'commit')} now (${plural(plan.candidates, 'candidate')} left)`, markdownTable(['position', 'commit', 'subject', 'role'], plan.probes.map((p) => [label(p.commit), markdownCode(p.commit.slice(0, 12)), markdownText(subject.get(p.commit) ?? ''), p.role])));
   } else if (plan.status === 'culprit') {
     parts.push(`**Culprit: ${markdownCode(plan.culprit.slice(0, 12))}** ${markdownText(subject.get(plan.culprit) ?? '')} (commit ${plan.index + 1} of ${range.commits.length}).`);
   } else {
-    parts.push(`**Cannot tell the culprit**: ${markdownText(plan.message)}`);
+    parts.push(`**Cannot tell the culprit**: ${prose(plan.message)}`);
     if (plan.candidates.length > 0) parts.push(`It is one of: ${plan.candidates.map((c) => markdownCode(c.slice(0, 12))).join(', ')}.`);
   }
   return parts.join('\n\n');
@@ -224,7 +227,7 @@ export function renderBisectPlanSummary(options: {
 /** The job summary of one probe. */
 export function renderBisectProbeSummary(outcome: ProbeOutcome, subject: string): string {
   return [
-    `### Bisect probe: ${markdownCode(outcome.commit.slice(0, 12))} is ${ICON[outcome.verdict]}`,
+    `## Bisect probe: ${markdownCode(outcome.commit.slice(0, 12))} is ${ICON[outcome.verdict]}`,
     markdownTable(['commit', 'subject', 'runs (exit codes)', 'time'], [[markdownCode(outcome.commit), markdownText(subject), outcome.exitCodes.map(String).join(', '), `${(outcome.durationMs / 1000).toFixed(1)} s`]]),
   ].join('\n\n');
 }

@@ -10,6 +10,7 @@ import type { Git } from '../git/git.js';
 import { ARCHIVE_PREFIX, ROLLBACK_BRANCH_PREFIX } from '../git/protocol.js';
 import { GitHubApiError, type GitHubClient } from '../github/github.js';
 import { shellCommand } from '../output/shell.js';
+import { code, commands, md } from '../output/markdown.js';
 import { ROLLBACK_REPORT_SCHEMA, type CheckOutcome, type FullRollbackReport, type RollbackExecutionStrategy, type RollbackReport } from './rollback-report.js';
 import { ensureHistory } from '../git/shallow.js';
 import { runChecks, ThrowawayWorktree } from '../sandbox/checks.js';
@@ -22,7 +23,7 @@ import { widenCascade } from './cascade.js';
 import { bisectInRounds } from './bisect-probe.js';
 import { commitReverts, revertSteps, type RevertOutcome, type RevertStep } from './revert.js';
 import { resolveTarget, type ResolvedTarget } from './target.js';
-import { linksFromRunUrl, renderRollbackSummary } from './summary.js';
+import { linksFromRunUrl, renderRollbackPullBody, type CommitListOptions } from './summary.js';
 import { findRolledBack } from './reverted.js';
 import { rollbackBranch } from './branch.js';
 import { createClassifier } from '../git/classify.js';
@@ -120,6 +121,8 @@ interface Run {
   store?: ScratchStore;
   /** The rollback plan being applied (phase apply). */
   plan?: RollbackPlan;
+  /** Set when the run was closed: its finish time is then final. */
+  closed?: boolean;
 }
 
 function toOutcomes(checks: Awaited<ReturnType<typeof runChecks>>, commands: Config['verify']['commands']): CheckOutcome[] {
@@ -186,8 +189,10 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
       run.report.outcome = 'dry-run';
       return outcome();
     }
-    await deliver(deps, request, run.target!, run.remote, run.branch, run.tip, run.report);
+    const openedWith = await deliver(deps, request, run.target!, run.remote, run.branch, run.tip, run.report);
     run.report.outcome = 'succeeded';
+    await closeRun(run);
+    await refreshPullBody(run, openedWith);
     return outcome();
   } catch (error) {
     run.report.outcome = error instanceof RollbackDeclined ? 'declined' : 'failed';
@@ -294,7 +299,8 @@ async function closeRun(run: Run): Promise<void> {
   run.store = undefined;
   if (run.lock) await releaseLock(run.deps.git, run.remote, run.lock, run.deps.log);
   run.lock = undefined;
-  run.report.finishedAt = run.deps.clock().toISOString();
+  if (!run.closed) run.report.finishedAt = run.deps.clock().toISOString();
+  run.closed = true;
   writeFileSync(run.reportPath, `${JSON.stringify(run.report, null, 2)}\n`);
 }
 
@@ -891,12 +897,36 @@ async function deleteBranch(deps: RollbackDeps, request: RollbackRequest, target
   report.rollbackSha = current ?? head;
   if (pr && deps.github && request.owner && request.repo && pr.state === 'open') {
     const restore = `${shellCommand(['git', 'fetch', 'origin', archive])} && ${shellCommand(['git', 'push', 'origin', `FETCH_HEAD:refs/heads/${branch}`])}`;
-    await deps.github.createIssueComment(request.owner, request.repo, pr.number, `Rolled back by rollback-gate: the branch \`${branch}\` was archived as \`${archive}\` and deleted.\n\nRestore it with:\n\n${'```'}sh\n${restore}\n${'```'}`);
+    await deps.github.createIssueComment(request.owner, request.repo, pr.number, md`Rolled back by rollback-gate: the branch ${code(branch)} was archived as ${code(archive)} and deleted. Restore it with:\n\n${commands([restore])}`);
     await deps.github.updatePull(request.owner, request.repo, pr.number, { state: 'closed' });
   }
 }
 
-async function deliver(deps: RollbackDeps, request: RollbackRequest, target: ResolvedTarget, remote: string, branch: string, tip: string, report: RollbackReport): Promise<void> {
+/** How the pull request's body links: the server, the repository and the run, from the run's URL. */
+function pullLists(request: RollbackRequest): CommitListOptions {
+  return { ...linksFromRunUrl(request.runUrl), classify: createClassifier(request.config.agents) };
+}
+
+/**
+ * The pull request's body, rendered again once the outcome and the finish time are known (and with
+ * the PR's own link); updated when it differs from the body the PR was opened with. A failed update
+ * leaves the rollback as it is: the PR exists and is right, only its body is the first one.
+ */
+async function refreshPullBody(run: Run, openedWith: string | undefined): Promise<void> {
+  const { deps, request, report } = run;
+  const number = Number(/\/pull\/(\d+)$/.exec(report.prUrl ?? '')?.[1]);
+  if (!openedWith || !number || !deps.github || !request.owner || !request.repo) return;
+  const body = renderRollbackPullBody(report, run.target, run.skipped, pullLists(request));
+  if (body === openedWith) return;
+  try {
+    await deps.github.updatePull(request.owner, request.repo, number, { body });
+  } catch (error) {
+    deps.log.warning(`the pull request ${report.prUrl} keeps the body it was opened with: updating it failed (${(error as Error).message.split('\n')[0]}).`);
+  }
+}
+
+/** Pushes the rollback (directly, or as a branch with its pull request); returns the body the pull request was opened with. */
+async function deliver(deps: RollbackDeps, request: RollbackRequest, target: ResolvedTarget, remote: string, branch: string, tip: string, report: RollbackReport): Promise<string | undefined> {
   const { git } = deps;
   const sha = report.rollbackSha!;
   if (request.direct) {
@@ -909,7 +939,7 @@ async function deliver(deps: RollbackDeps, request: RollbackRequest, target: Res
       );
     }
     report.branch = branch;
-    return;
+    return undefined;
   }
   const rollbackBranch = `${ROLLBACK_BRANCH_PREFIX}${target.id}`;
   const pushed = await git.test(['push', '--porcelain', '--atomic', `--force-with-lease=refs/heads/${rollbackBranch}:`, '--end-of-options', remote, `${sha}:refs/heads/${rollbackBranch}`]);
@@ -922,16 +952,19 @@ async function deliver(deps: RollbackDeps, request: RollbackRequest, target: Res
   report.branch = rollbackBranch;
   if (!deps.github || !request.owner || !request.repo) {
     deps.log.info(`pushed ${rollbackBranch}; no token, so no pull request was opened.`);
-    return;
+    return undefined;
   }
+  // Opened with the outcome it has if nothing fails after this; rendered again once the run is closed.
+  const body = renderRollbackPullBody({ ...report, outcome: 'succeeded', finishedAt: deps.clock().toISOString() }, target, [], pullLists(request));
   try {
     const pr = await deps.github.createPull(request.owner, request.repo, {
       title: `Roll back ${target.id}`,
       head: rollbackBranch,
       base: branch,
-      body: renderRollbackSummary(report, target, [], { ...linksFromRunUrl(request.runUrl), classify: createClassifier(request.config.agents) }),
+      body,
     });
     report.prUrl = pr.html_url;
+    return body;
   } catch (error) {
     if (error instanceof GitHubApiError && (error.status === 403 || error.status === 401)) {
       throw new UserError(

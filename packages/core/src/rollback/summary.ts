@@ -1,8 +1,28 @@
-/** The rollback's job summary (also the body of its pull request). */
+/** The rollback's job summary, and the body of its pull request. */
 import type { Classification } from '../git/classify.js';
 import type { CommitInfo } from '../git/commits.js';
 import { commitTable, type ListedCommit } from '../output/commit-list.js';
-import { markdownCode, markdownTable, markdownText } from '../output/report.js';
+import {
+  bullets,
+  code,
+  commitLink,
+  facts,
+  fit,
+  type GitHubLinks,
+  heading,
+  headline,
+  join,
+  link,
+  md,
+  type Md,
+  plural,
+  prose,
+  repositoryLinks,
+  runLink,
+  table,
+  text,
+  trusted,
+} from '../output/markdown.js';
 import { type RollbackReport } from './rollback-report.js';
 import { renderTriggerSummary } from '../triggers/summary.js';
 import { type ResolvedTarget } from './target.js';
@@ -11,13 +31,141 @@ import { type ResolvedTarget } from './target.js';
 export interface CommitListOptions {
   serverUrl?: string;
   repository?: string;
+  /** The workflow run: linked from the report (its log, its artifacts). */
+  runUrl?: string;
   classify?: (commit: CommitInfo) => Classification;
 }
 
-/** Server URL and repository from a run URL (`<server>/<owner>/<repo>/actions/runs/<id>`). */
-export function linksFromRunUrl(runUrl: string | undefined): Pick<CommitListOptions, 'serverUrl' | 'repository'> {
+/** Server URL, repository and the run itself from a run URL (`<server>/<owner>/<repo>/actions/runs/<id>`). */
+export function linksFromRunUrl(runUrl: string | undefined): Pick<CommitListOptions, 'serverUrl' | 'repository' | 'runUrl'> {
   const m = runUrl?.match(/^(https?:\/\/.+?)\/([\w.-]+\/[\w.-]+)\/actions\/runs\//);
-  return m ? { serverUrl: m[1], repository: m[2] } : {};
+  return m ? { serverUrl: m[1], repository: m[2], runUrl } : {};
+}
+
+/** `2026-11-30 07:48:09 UTC` */
+function when(iso: string): Md {
+  return text(iso.replace('T', ' ').replace(/(\.\d+)?Z$/, ' UTC'));
+}
+
+function duration(startedAt: string, finishedAt: string): string {
+  const ms = Date.parse(finishedAt) - Date.parse(startedAt);
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  const seconds = Math.round(ms / 1000);
+  return seconds < 120 ? plural(seconds, 'second') : plural(Math.round(seconds / 60), 'minute');
+}
+
+/** The pull request's number from its URL, linked. */
+function pullRequest(url: string): Md {
+  const number = /\/pull\/(\d+)$/.exec(url)?.[1];
+  return link(number ? trusted(`#${number}`) : text(url), url);
+}
+
+/** The icon and the plain verdict of the headline. */
+function verdict(report: RollbackReport): { icon: string; words: Md } {
+  switch (report.outcome) {
+    case 'succeeded':
+      return report.verified || report.strategy === 'delete-branch' || report.commits.length === 0
+        ? { icon: '✅', words: md`succeeded` }
+        : { icon: '⚠️', words: md`succeeded, not verified` };
+    case 'planned':
+      return { icon: '📝', words: md`planned and sealed, nothing pushed` };
+    case 'dry-run':
+      return { icon: '🧪', words: md`dry run, nothing pushed` };
+    case 'failed':
+      return { icon: '❌', words: md`failed` };
+    case 'declined':
+      return { icon: '✋', words: md`declined by a guardrail, nothing pushed` };
+  }
+}
+
+/** One sentence: what happened. */
+function lead(report: RollbackReport, target: ResolvedTarget | undefined): Md | undefined {
+  const count = trusted(plural(report.commits.length, 'commit'));
+  const where = report.branch ? code(report.branch) : md`the branch`;
+  switch (report.outcome) {
+    case 'failed':
+    case 'declined':
+      return undefined;
+    case 'planned':
+      return md`Computed the rollback (${count} to revert) and sealed it into a rollback plan; nothing was pushed. The apply job executes the plan after its approval.`;
+    case 'dry-run':
+      return md`A dry run: ${count} would be reverted; nothing was pushed.`;
+    case 'succeeded':
+      if (report.strategy === 'delete-branch') return md`The unmerged branch was archived and deleted${report.branch ? md`: ${code(report.branch)}` : md``}.`;
+      if (report.commits.length === 0) {
+        return report.agentWork && report.agentWork.agent.length === 0
+          ? md`Nothing to revert: the target has no agent commits.`
+          : md`Nothing to revert: every commit of the target is already undone${report.branch ? md` (on ${code(report.branch)})` : md``}.`;
+      }
+      if (report.prUrl) return md`Reverted ${count} on a new branch, ${where}, and opened ${pullRequest(report.prUrl)} to land it.`;
+      if (target && report.branch && report.branch !== `rollback/${target.id}`) return md`Reverted ${count}, pushed directly to ${where}.`;
+      return md`Reverted ${count}, pushed as ${where}.`;
+  }
+}
+
+/** What the reader does next. */
+function nextStep(report: RollbackReport): Md | undefined {
+  if (report.outcome === 'declined' && report.error) return md`**Declined:** ${prose(report.error.split('\n')[0] ?? '')}`;
+  if (report.outcome === 'failed' && report.error) {
+    const [first = '', ...rest] = report.error.split('\n').filter((l) => l.trim() !== '');
+    return join([md`**The rollback failed:** ${prose(first)}`, ...rest.map((l) => md`> ${prose(l)}`)], '\n\n');
+  }
+  if (report.outcome === 'succeeded' && report.prUrl) {
+    return report.verified
+      ? md`**What to do:** review and merge ${pullRequest(report.prUrl)}.`
+      : md`**What to do:** nothing checked the rolled-back tree: let CI run on ${pullRequest(report.prUrl)} (a pull request opened with \`GITHUB_TOKEN\` starts no workflow: use a GitHub App token), then merge it.`;
+  }
+  return undefined;
+}
+
+function approvals(report: RollbackReport): Md {
+  if (report.approvals === null || report.approvals === undefined) return md`unknown (no token, or the run's approvals could not be read)`;
+  if (report.approvals.length === 0) return md`**nobody**: this run had no environment approval`;
+  const who = report.approvals.map(
+    (a) =>
+      md`${text(a.user)} (${text(a.state)}${a.environments.length ? md` for ${join(a.environments.map(code), ', ')}` : md``}${a.comment ? md`: ${text(a.comment)}` : md``})`,
+  );
+  return md`${join(who, trusted('; '))}, before ${when(report.startedAt)} (the apply job started then; the API gives no approval time)`;
+}
+
+function factsTable(report: RollbackReport, links: GitHubLinks): Md {
+  const took = duration(report.startedAt, report.finishedAt);
+  // The note says "not verified: <why>"; the row already says no.
+  const note = report.verificationNote?.replace(/^not verified:\s*/, '');
+  return facts(
+    [
+      ['target', report.target.resolved ? md`${code(report.target.input)}: ${prose(report.target.resolved)}` : code(report.target.input)],
+      [
+        'strategy',
+        report.strategy
+          ? code(report.strategy)
+          : md`not resolved (asked: ${code(report.requested?.strategy ?? 'auto')}): the run failed before resolving its target`,
+      ],
+      ['outcome', report.outcome === 'failed' ? md`**failed**` : trusted(report.outcome)],
+      ['verified', report.verified ? md`yes${note ? md`: ${prose(note)}` : md``}` : md`**no**${note ? md`: ${prose(note)}` : md``}`],
+      ['checks on the rolled-back tree', code(report.verification ?? 'none')],
+      report.phase && report.phase !== 'all' ? ['phase', code(report.phase)] : undefined,
+      report.plan
+        ? [
+            'rollback plan',
+            md`${code(report.plan.path.split(/[\\/]/).pop() ?? report.plan.path)}, seal ${code(report.plan.digest)}, made ${when(report.plan.createdAt)}${
+              report.plan.runUrl ? md` in ${link(md`its run`, report.plan.runUrl)}` : md``
+            }`,
+          ]
+        : undefined,
+      report.phase === 'apply' ? ['approved by', approvals(report)] : undefined,
+      report.lockTakenOver ? ['lock', md`took over a stale lock: ${prose(report.lockTakenOver.reason)}`] : undefined,
+      report.culprit ? ['culprit', commitLink(links, report.culprit)] : undefined,
+      report.bisect ? ['bisect', md`${trusted(plural(report.bisect.runs, 'run'))}, ${report.bisect.skipped} skipped`] : undefined,
+      report.rollbackSha ? ['rollback commit', commitLink(links, report.rollbackSha)] : undefined,
+      report.branch ? ['branch', code(report.branch)] : undefined,
+      report.prUrl ? ['pull request', pullRequest(report.prUrl)] : undefined,
+      links.run ? ['run', runLink(links, 'the workflow run (log and report artifact)')] : undefined,
+      ['started', when(report.startedAt)],
+      ['finished', md`${when(report.finishedAt)}${took ? md` (${trusted(took)})` : md``}`],
+    ],
+    ['rollback', 'value'],
+  );
 }
 
 /** The job summary (and PR body) of a rollback. */
@@ -27,6 +175,7 @@ export function renderRollbackSummary(
   skipped: ReadonlyArray<{ commit: string; reason: string }>,
   lists: CommitListOptions = {},
 ): string {
+  const links = repositoryLinks(lists.serverUrl, lists.repository, lists.runUrl);
   const known = new Map<string, CommitInfo>();
   for (const c of [...(target?.commits ?? []), ...(target?.later ?? [])]) known.set(c.sha, c);
   const agentWork = target?.agentWork;
@@ -35,110 +184,175 @@ export function renderRollbackSummary(
     const c = known.get(sha);
     return { sha, subject: c?.subject ?? '', author: c?.authorName ?? '', kind: c && lists.classify ? lists.classify(c).kind : null };
   };
-  const rows: string[][] = [
-    ['target', `${markdownCode(report.target.input)}: ${markdownText(report.target.resolved)}`],
-    ['strategy', report.strategy ? markdownCode(report.strategy) : `not resolved (asked: ${markdownCode(report.requested?.strategy ?? 'auto')}): the run failed before resolving its target`],
-    ['outcome', report.outcome + (report.error ? `: ${markdownText(report.error.split('\n')[0] ?? '')}` : '')],
-    ['verified', report.verified ? 'yes' : `**no**${report.verificationNote ? `: ${markdownText(report.verificationNote)}` : ''}`],
-    ['verification', markdownCode(report.verification ?? 'none')],
+  const { icon, words } = verdict(report);
+  const parts: (Md | undefined | false)[] = [
+    headline(icon, md`Rollback of ${code(target?.id ?? report.target.input)}: ${words}`),
+    lead(report, target),
+    nextStep(report),
+    factsTable(report, links),
+    // A rollback a trigger started: every decision, taken or declined, and why (also in the PR's body).
+    report.trigger ? trusted(renderTriggerSummary(report.trigger)) : undefined,
   ];
-  if (report.verified && report.verificationNote) rows.push(['how', markdownText(report.verificationNote)]);
-  if (report.phase && report.phase !== 'all') rows.push(['phase', markdownCode(report.phase)]);
-  if (report.plan) rows.push(['rollback plan', `${markdownCode(report.plan.digest)} (${markdownText(report.plan.createdAt)}${report.plan.runUrl ? `, ${markdownText(report.plan.runUrl)}` : ''})`]);
-  if (report.phase === 'apply') {
-    rows.push([
-      'approved by',
-      report.approvals === null || report.approvals === undefined
-        ? 'unknown (no token, or the run\'s approvals could not be read)'
-        : report.approvals.length === 0
-          ? '**nobody**: this run had no environment approval'
-          : report.approvals.map((a) => `${markdownText(a.user)} (${markdownText(a.state)}${a.environments.length ? ` for ${a.environments.map(markdownCode).join(', ')}` : ''}${a.comment ? `: ${markdownText(a.comment)}` : ''})`).join('; ') + `, before ${markdownText(report.startedAt)} (the apply job started then; the API gives no approval time)`,
-    ]);
-  }
-  if (report.lockTakenOver) rows.push(['lock', `took over a stale lock: ${markdownText(report.lockTakenOver.reason)}`]);
-  if (report.culprit) rows.push(['culprit', markdownCode(report.culprit)]);
-  if (report.bisect) rows.push(['bisect', `${report.bisect.runs} run(s), ${report.bisect.skipped} skipped`]);
-  if (report.rollbackSha) rows.push(['rollback commit', markdownCode(report.rollbackSha)]);
-  if (report.branch) rows.push(['branch', markdownCode(report.branch)]);
-  if (report.prUrl) rows.push(['pull request', report.prUrl]);
-  rows.push(['started / finished', `${report.startedAt} / ${report.finishedAt}`]);
-  const parts = [`## Rollback of ${markdownCode(target?.id ?? report.target.input)}`, markdownTable(['', ''], rows)];
-  // A rollback a trigger started: every decision, taken or declined, and why (also in the PR's body).
-  if (report.trigger) parts.push(renderTriggerSummary(report.trigger));
+  const shown = 300;
   if (report.commits.length > 0) {
-    parts.push('### Reverted, newest first', commitTable(report.commits.map(listed), lists));
+    parts.push(
+      heading(md`Reverted, newest first`),
+      report.commits.some((sha) => known.has(sha))
+        ? trusted(commitTable(report.commits.slice(0, shown).map(listed), lists))
+        : // Not read in this run (a bisect's culprit and cascade, a plan applied): the commits, linked.
+          join(report.commits.slice(0, shown).map((sha) => commitLink(links, sha)), ', '),
+      report.commits.length > shown && md`…and ${report.commits.length - shown} more (the \`commits\` output and the report list them all).`,
+    );
   }
-  for (const note of target?.notes ?? []) parts.push(`> **Note:** ${markdownText(note)}`);
+  for (const note of target?.notes ?? []) parts.push(md`> **Note:** ${prose(note)}`);
   const kept = target?.later ?? [];
   if (kept.length > 0 && target?.strategy !== 'delete-branch') {
     parts.push(
-      `### Kept: ${kept.length} later commit(s) on the branch that are not ${markdownText(target?.id ?? '')}'s (never reverted)`,
-      commitTable(kept.slice(0, 50).map((c) => listed(c.sha)), lists) + (kept.length > 50 ? `\n\nand ${kept.length - 50} more.` : ''),
+      heading(md`Kept: ${trusted(plural(kept.length, 'later commit'))} on the branch that ${kept.length === 1 ? md`is` : md`are`} not ${text(target?.id ?? '')}'s (never reverted)`),
+      trusted(commitTable(kept.slice(0, 50).map((c) => listed(c.sha)), lists)),
+      kept.length > 50 && md`…and ${kept.length - 50} more.`,
     );
   }
   const work = report.agentWork;
   if (work) {
     const known2 = (c: { commit: string }): ListedCommit => listed(c.commit);
-    parts.push('### The agent\'s work');
-    if (work.note) parts.push(markdownText(work.note));
-    if (work.agent.length > 0) parts.push(`#### Agent commits (${work.agent.length}), reverted newest first`, commitTable(work.agent.map(known2), { ...lists, extra: { header: 'why agent', cell: (_c, i) => markdownText(work.agent[i]!.reason) } }));
-    if (work.kept.length > 0) parts.push(`#### Human commits kept (${work.kept.length})`, commitTable(work.kept.slice(0, 100).map(known2), lists));
+    parts.push(heading(md`The agent's work`));
+    if (work.note) parts.push(prose(work.note));
+    if (work.agent.length > 0) {
+      parts.push(
+        heading(md`${trusted(plural(work.agent.length, 'agent commit'))}, reverted newest first`, 4),
+        trusted(commitTable(work.agent.map(known2), { ...lists, extra: { header: 'why agent', cell: (_c, i) => prose(work.agent[i]!.reason) } })),
+      );
+    }
+    if (work.kept.length > 0) parts.push(heading(md`${trusted(plural(work.kept.length, 'human commit'))} kept`, 4), trusted(commitTable(work.kept.slice(0, 100).map(known2), lists)));
     if (work.dependents.length > 0) {
       parts.push(
-        `#### Kept commits that build on the agent's work (${work.dependents.length}): ${work.includeDependent ? 'reverted too (`include-dependent: true`)' : '**nothing was applied**; `include-dependent: true` reverts them too'}`,
-        markdownTable(['commit', 'depends on', 'why', 'reverted'], work.dependents.map((d) => [markdownCode(d.commit.slice(0, 12)), d.dependsOn.map((s) => markdownCode(s.slice(0, 12))).join(', '), markdownText(d.reason), d.reverted ? 'yes' : 'no'])),
+        heading(
+          md`${trusted(plural(work.dependents.length, 'kept commit'))} that build on the agent's work: ${
+            work.includeDependent ? md`reverted too (\`include-dependent: true\`)` : md`**nothing was applied**; \`include-dependent: true\` reverts them too`
+          }`,
+          4,
+        ),
+        table(
+          ['commit', 'depends on', 'why', 'reverted'],
+          work.dependents.map((d) => [commitLink(links, d.commit), join(d.dependsOn.map((sha) => commitLink(links, sha)), ', '), prose(d.reason), d.reverted ? md`yes` : md`no`]),
+        ),
       );
     }
   }
   if (report.culpritBlastRadius.length > 0) {
-    parts.push('### The culprit\'s blast radius (files importing what it changed)', markdownTable(['file', 'import chain'], report.culpritBlastRadius.slice(0, 100).map((r) => [markdownCode(r.file), r.chain.map(markdownCode).join(' ← ')])));
+    parts.push(
+      heading(md`The culprit's blast radius: files importing what it changed`),
+      table(
+        ['file', 'import chain (→: imported by)'],
+        report.culpritBlastRadius.slice(0, 100).map((r) => [code(r.file), join(r.chain.map(code), trusted(' → '))]),
+      ),
+      report.culpritBlastRadius.length > 100 && md`…and ${report.culpritBlastRadius.length - 100} more.`,
+    );
   }
   if (report.cascade.length > 0) {
-    parts.push('### Cascade pulled in with the culprit', markdownTable(['commit', 'why'], report.cascade.map((c) => [markdownCode(c.commit.slice(0, 12)), markdownText(c.reason)])));
+    parts.push(heading(md`Cascade reverted with the culprit`), table(['commit', 'why'], report.cascade.map((c) => [commitLink(links, c.commit), prose(c.reason)])));
   }
   const widening = report.cascadeWidening;
   if (widening) {
     parts.push(
-      `### Cascade widened: the checks failed with the minimal cascade; ${widening.passedAt ? `they pass with the **${widening.passedAt}** step` : '**no step made them pass**: nothing was delivered'}`,
-      markdownTable(['step', 'commits added', 'checks', 'note'], widening.steps.map((w) => [markdownCode(w.step), w.added.length ? w.added.map((a) => markdownCode(a.commit.slice(0, 12))).join(', ') : '—', w.verification, markdownText(w.note ?? '')])),
+      heading(
+        md`Cascade widened: the checks failed with the minimal cascade; ${
+          widening.passedAt ? md`they pass with the **${text(widening.passedAt)}** step` : md`**no step made them pass**: nothing was delivered`
+        }`,
+      ),
+      table(
+        ['step', 'commits added', 'checks', 'note'],
+        widening.steps.map((w) => [
+          code(w.step),
+          w.added.length ? join(w.added.map((a) => commitLink(links, a.commit)), ', ') : md`—`,
+          text(w.verification),
+          prose(w.note ?? ''),
+        ]),
+      ),
     );
   }
   if (report.independent && report.independent.length > 0) {
-    parts.push('### Checked, independent (kept)', markdownTable(['commit', 'why'], report.independent.slice(0, 100).map((c) => [markdownCode(c.commit.slice(0, 12)), markdownText(c.reason)])));
+    parts.push(
+      heading(md`Checked, independent of the culprit (kept)`),
+      table(['commit', 'why'], report.independent.slice(0, 100).map((c) => [commitLink(links, c.commit), prose(c.reason)])),
+      report.independent.length > 100 && md`…and ${report.independent.length - 100} more.`,
+    );
   }
   if (skipped.length > 0) {
-    parts.push('### Skipped', commitTable(skipped.map((s) => listed(s.commit)), { ...lists, extra: { header: 'why', cell: (_c, i) => markdownText(skipped[i]!.reason) } }));
+    parts.push(
+      heading(md`Skipped`),
+      trusted(commitTable(skipped.slice(0, 100).map((s) => listed(s.commit)), { ...lists, extra: { header: 'why', cell: (_c, i) => prose(skipped[i]!.reason) } })),
+      skipped.length > 100 && md`…and ${skipped.length - 100} more.`,
+    );
   }
   if (report.checks.length > 0) {
-    parts.push('### Checks on the rolled-back tree', markdownTable(['check', 'exit', 'seconds', 'timed out'], report.checks.map((c) => [markdownText(c.name), String(c.exitCode), (c.durationMs / 1000).toFixed(1), c.timedOut ? 'yes' : 'no'])));
+    parts.push(
+      heading(md`Checks on the rolled-back tree`),
+      table(
+        ['check', 'result', 'time'],
+        report.checks.map((c) => [
+          code(c.name),
+          c.timedOut ? md`**timed out**` : c.exitCode === 0 ? md`passed` : md`**failed** (exit ${trusted(String(c.exitCode ?? 'killed'))})`,
+          trusted(`${(c.durationMs / 1000).toFixed(1)} s`),
+        ]),
+      ),
+    );
   }
   if ((report.secrets?.length ?? 0) > 0) {
     parts.push(
-      '### Secrets the rollback re-introduces',
-      'A later commit removed these; rolling back brings them back. Rotate them. Apply is blocked unless the configured approval label (`rollback.allow-secrets-label`) is on the target\'s pull request or granted to the plan.',
-      markdownTable(['file', 'line', 'rule'], report.secrets!.map((f) => [markdownCode(f.file), String(f.line), markdownCode(f.rule)])),
+      heading(md`Secrets the rollback re-introduces`),
+      md`A later commit removed these; rolling back brings them back. Rotate them. Apply is blocked unless the configured approval label (\`rollback.allow-secrets-label\`) is on the target's pull request or granted to the plan.`,
+      table(['file', 'line', 'rule'], report.secrets!.map((f) => [code(f.file), trusted(String(f.line)), code(f.rule)])),
     );
   }
   if ((report.irreversible?.length ?? 0) > 0) {
-    parts.push('### Irreversible paths it touches (git alone cannot undo what they did)', markdownTable(['path', 'why', 'label'], report.irreversible!.map((i) => [markdownCode(i.path), markdownText(i.reason), markdownCode(i.requireLabel)])));
+    parts.push(
+      heading(md`Irreversible paths it touches (git alone cannot undo what they did)`),
+      table(['path', 'why', 'label'], report.irreversible!.map((i) => [code(i.path), text(i.reason), code(i.requireLabel)])),
+    );
   }
   if ((report.artifacts?.length ?? 0) > 0) {
-    parts.push('### Non-git state to restore by hand (the checkpoint\'s artifacts that changed)', markdownTable(['artifact', 'path', 'checkpoint sha256', 'now'], report.artifacts!.map((a) => [markdownText(a.name), markdownCode(a.path), markdownCode(a.sha256.slice(0, 16)), a.current ? markdownCode(a.current.slice(0, 16)) : 'missing'])));
+    parts.push(
+      heading(md`Non-git state to restore by hand (the checkpoint's artifacts that changed)`),
+      table(
+        ['artifact', 'path', 'checkpoint sha256', 'now'],
+        report.artifacts!.map((a) => [text(a.name), code(a.path), code(a.sha256.slice(0, 16)), a.current ? code(a.current.slice(0, 16)) : md`missing`]),
+      ),
+    );
   }
   parts.push(trustSection(report));
-  return parts.join('\n\n');
+  return join(parts);
+}
+
+/** The hidden first line of a rollback pull request's body: it says which tool wrote it. */
+export const ROLLBACK_PR_MARKER = '<!-- rollback-gate:rollback -->';
+
+/** The body of the rollback's pull request: the report, held under GitHub's limit (the rest is in the run's summary). */
+export function renderRollbackPullBody(
+  report: RollbackReport,
+  target: ResolvedTarget | undefined,
+  skipped: ReadonlyArray<{ commit: string; reason: string }>,
+  lists: CommitListOptions = {},
+): string {
+  const body = trusted(`${ROLLBACK_PR_MARKER}\n${renderRollbackSummary(report, target, skipped, lists)}`);
+  const where = lists.runUrl ? link(md`the run's summary`, lists.runUrl) : md`the job summary of the rollback run`;
+  return fit(body, md`…cut here: GitHub keeps at most 65,536 characters. The whole report is in ${where}.`);
 }
 
 /** What the seals prove and what they do not, and what else was checked. */
-function trustSection(report: RollbackReport): string {
-  const lines = [
-    '### What was checked',
-    '- A seal (checkpoint manifest, rollback plan) proves **integrity, not authorship**: it is a SHA-256 over the document, so anyone who can push a tag or edit the file can re-seal it. It shows the text was not changed after sealing, not who sealed it.',
+function trustSection(report: RollbackReport): Md {
+  const lines: Md[] = [
+    md`A seal (checkpoint manifest, rollback plan) proves **integrity, not authorship**: it is a SHA-256 over the document, so anyone who can push a tag or edit the file can re-seal it. It shows the text was not changed after sealing, not who sealed it.`,
   ];
   const p = report.provenance;
-  if (p?.checkpointSealed === false) lines.push('- The checkpoint is **unsealed** (a tag without a verifiable manifest): used as given.');
-  if (p?.attestation) lines.push(`- Checkpoint attestation (${markdownCode(p.attestation.digest)}): **${markdownText(p.attestation.status)}**, ${markdownText(p.attestation.detail)}.`);
-  if (p?.tagProtection) lines.push(`- Checkpoint tags: **${markdownText(p.tagProtection.status)}**, ${markdownText(p.tagProtection.detail)}.`);
-  if (report.phase === 'apply') lines.push('- Apply checked the plan against the repository, not only its seal: the branch tip is the planned tip, every reverted commit belongs to the target as resolved now, and recomputing the reverts gives the planned tree. It ran no command from the config or the inputs.');
-  return lines.join('\n');
+  if (p?.checkpointSealed === false) lines.push(md`The checkpoint is **unsealed** (a tag without a verifiable manifest): used as given.`);
+  if (p?.attestation) lines.push(md`Checkpoint attestation (${code(p.attestation.digest)}): **${text(p.attestation.status)}**, ${prose(p.attestation.detail)}.`);
+  if (p?.tagProtection) lines.push(md`Checkpoint tags: **${text(p.tagProtection.status)}**, ${prose(p.tagProtection.detail)}.`);
+  if (report.phase === 'apply') {
+    lines.push(
+      md`Apply checked the plan against the repository, not only its seal: the branch tip is the planned tip, every reverted commit belongs to the target as resolved now, and recomputing the reverts gives the planned tree. It ran no command from the config or the inputs.`,
+    );
+  }
+  return join([heading(md`What was checked`), bullets(lines)]);
 }

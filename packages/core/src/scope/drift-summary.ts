@@ -1,6 +1,7 @@
 /** The drift report's job summary and annotations. */
 import { markdownCode, markdownTable, markdownText, type Annotation } from '../output/report.js';
 import type { DriftResult } from './drift.js';
+import { plural } from '../output/markdown.js';
 
 const MAX_ROWS = 200;
 const MAX_ANNOTATIONS = 50;
@@ -8,8 +9,8 @@ const MAX_ANNOTATIONS = 50;
 /** The agenda of a governance sync session: who introduced which forbidden import, and the trend. */
 export function renderDriftSummary(result: DriftResult): string {
   const parts = [
-    `## Architecture drift: ${result.total === 0 ? 'no import breaks the rules' : `${result.total} import(s) break the rules`}`,
-    `The imports of ${markdownCode(result.head)} checked against ${result.rules} rule(s) of \`architecture.rules\`, each blamed on the pull request or session that introduced it. Nothing was reverted.`,
+    `## ${result.total === 0 ? '✅' : '⚠️'} Architecture drift: ${result.total === 0 ? 'no import breaks the rules' : `${plural(result.total, 'import')} ${result.total === 1 ? 'breaks' : 'break'} the rules`}`,
+    `The imports of ${markdownCode(result.head)} checked against ${plural(result.rules, 'rule')} of \`architecture.rules\`, each blamed on the pull request or session that introduced it. Nothing was reverted.`,
   ];
   if (result.trend.length > 0) {
     parts.push(
@@ -26,7 +27,7 @@ export function renderDriftSummary(result: DriftResult): string {
       markdownTable(
         ['introduced by', 'violations', 'commit', 'subject', 'author'],
         result.groups.map((g) => [
-          markdownText(g.introducedBy.label),
+          /^#\d+$/.test(g.introducedBy.label) ? g.introducedBy.label : markdownText(g.introducedBy.label), // a pull request: GitHub links #12
           String(g.violations.length),
           markdownCode(g.introducedBy.commit.slice(0, 12)),
           markdownText(g.introducedBy.subject),
@@ -40,7 +41,7 @@ export function renderDriftSummary(result: DriftResult): string {
           .flatMap((g) => g.violations)
           .slice(0, MAX_ROWS)
           .map((v) => [
-            markdownText(v.introducedBy.label),
+            /^#\d+$/.test(v.introducedBy.label) ? v.introducedBy.label : markdownText(v.introducedBy.label),
             markdownCode(`${v.file}:${v.line}`),
             `${markdownCode(v.to)} (${markdownText(v.fromLayer)} → ${markdownText(v.toLayer)})`,
             `${markdownCode(`architecture.rules[${v.ruleIndex}]`)} ${markdownCode(v.rule)}`,

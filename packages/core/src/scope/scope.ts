@@ -9,6 +9,7 @@ import { pathClassifier, pathMatcher } from './path-match.js';
 import { type Annotation } from '../output/report.js';
 import { ensureHistory } from '../git/shallow.js';
 import { changeImportViolations, describeImportViolation, type ChangeImportViolations } from './architecture.js';
+import { plural } from '../output/markdown.js';
 
 /** One changed file; a rename is one change (`path` is the new name, `from` the old). */
 export interface ChangedFile {
@@ -183,7 +184,7 @@ function layerRule(
       // One violation per layer beyond the first, on its first file (a huge change stays readable).
       for (const layer of layers.slice(1)) {
         const files = [...layersByFile].filter(([, names]) => names.includes(layer)).map(([file]) => file);
-        violations.push({ rule: 'cross-layer', file: files[0], message: `${files.length} file(s) in layer ${layer} (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}): ${message}` });
+        violations.push({ rule: 'cross-layer', file: files[0], message: `${plural(files.length, 'file')} in layer ${layer} (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}): ${message}` });
       }
     } else {
       warnings.push(message);
@@ -259,7 +260,7 @@ function blastRadiusRule(graph: ImportGraph, changed: readonly ChangedFile[], co
   const violations: Violation[] = [];
   if (config.blastRadius.mode === 'fail') {
     for (const item of radius.filter((r) => !r.changed)) {
-      violations.push({ rule: 'blast-radius', file: item.file, message: `${item.file} imports a changed file (${item.chain.join(' ← ')}) and is not part of the change: it breaks if the change is reverted alone.` });
+      violations.push({ rule: 'blast-radius', file: item.file, message: `${item.file} imports a changed file (${item.chain.join(' → ')}) and is not part of the change: it breaks if the change is reverted alone.` });
     }
   }
   return { radius, graphProblems, violations };
@@ -349,7 +350,7 @@ export function scopeAnnotations(result: ScopeResult): Annotation[] {
     ...result.warnings.map((w): Annotation => ({ level: 'warning', title: 'scope-guard', message: w })),
     ...result.blastRadius
       .filter((r) => !r.changed && !result.violations.some((v) => v.file === r.file))
-      .map((r): Annotation => ({ level: 'warning', title: 'scope-guard: at risk on revert', message: `imports a changed file (${r.chain.join(' ← ')}); reverting the change alone would break it.`, file: r.file, startLine: 1 })),
+      .map((r): Annotation => ({ level: 'warning', title: 'scope-guard: at risk on revert', message: `imports a changed file (${r.chain.join(' → ')}); reverting the change alone would break it.`, file: r.file, startLine: 1 })),
   ];
   if (all.length <= MAX_ANNOTATIONS) return all;
   return [...all.slice(0, MAX_ANNOTATIONS - 1), { level: 'notice', title: 'scope-guard', message: `${all.length - MAX_ANNOTATIONS + 1} more findings are in the job summary.` }];

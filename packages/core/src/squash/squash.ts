@@ -11,6 +11,7 @@ import { ensureHistory } from '../git/shallow.js';
 import type { VerifyCommand } from '../config/config.js';
 import { describeCheck, runChecks, ThrowawayWorktree, type CheckResult } from '../sandbox/checks.js';
 import { ScratchStore } from '../sandbox/scratch.js';
+import { plural } from '../output/markdown.js';
 
 export interface SquashDeps {
   git: Git;
@@ -290,7 +291,7 @@ async function refuseOthersCommits(git: Git, request: SquashRequest, base: strin
       const shared = all.filter((sha) => !own.has(sha));
       if (shared.length > 0) {
         throw new UserError(
-          `${shared.length} commit(s) of the session are already on the default branch ${request.defaultBranch} (for example ${shared[0]}); they belong to others.`,
+          `${plural(shared.length, 'commit')} of the session ${shared.length === 1 ? 'is' : 'are'} already on the default branch ${request.defaultBranch} (for example ${shared[0]}); they belong to others.`,
           'Squash only commits that exist on the session branch alone: give a later `base`.',
         );
       }
@@ -304,7 +305,7 @@ async function refuseOthersCommits(git: Git, request: SquashRequest, base: strin
   if (released.length > 0) {
     const tags = (await git.text(['tag', '--contains', released[0]!])).split('\n').filter((t) => t && !t.startsWith(request.checkpointPrefix));
     throw new UserError(
-      `${released.length} commit(s) of the session were already released (commit ${released[0]} is in tag ${tags[0] ?? '?'}); they belong to others.`,
+      `${plural(released.length, 'commit')} of the session ${released.length === 1 ? 'was' : 'were'} already released (commit ${released[0]} is in tag ${tags[0] ?? '?'}); they belong to others.`,
       'Released history is never rewritten: give a `base` after the release.',
     );
   }
@@ -364,7 +365,7 @@ function assertSquashable(commits: readonly CommitInfo[], request: SquashRequest
   const signed = commits.filter((c) => c.signed);
   if (signed.length > 0 && request.requireSigned) {
     throw new UserError(
-      `${signed.length} commit(s) of the session are signed (for example ${signed[0]!.sha}) and the squash commit would not be.`,
+      `${plural(signed.length, 'commit')} of the session ${signed.length === 1 ? 'is' : 'are'} signed (for example ${signed[0]!.sha}) and the squash commit would not be.`,
       'Set `require-signed: false` to squash anyway, or sign the squash commit yourself afterwards.',
     );
   }

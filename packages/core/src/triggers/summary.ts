@@ -1,5 +1,6 @@
 /** The trigger's section of the job summary (and the rollback PR's body): every decision and why. */
 import { markdownCode, markdownTable, markdownText } from '../output/report.js';
+import { link, plural, prose, trusted } from '../output/markdown.js';
 import type { TriggerReport } from './types.js';
 
 const HEADLINE: Record<TriggerReport['verdict'], string> = {
@@ -13,17 +14,17 @@ const HEADLINE: Record<TriggerReport['verdict'], string> = {
 export function renderTriggerSummary(report: TriggerReport): string {
   const lines: string[] = [];
   const from = report.event === 'workflow_run' ? 'a red default branch (`workflow_run`)' : 'an alert (`repository_dispatch`)';
-  lines.push(`### Trigger: ${HEADLINE[report.verdict]}`, '', `Started by ${from}. **${markdownText(report.reason || HEADLINE[report.verdict])}**`, '');
+  lines.push(`### Trigger: ${HEADLINE[report.verdict]}`, '', `Started by ${from}. **${prose(report.reason || HEADLINE[report.verdict])}**`, '');
   const facts: string[][] = [];
   if (report.failingRun) {
-    facts.push(['failing run', `${report.failingRun.id ?? '?'} of ${markdownCode(report.failingRun.workflow || '?')} on ${markdownCode(report.failingRun.headSha.slice(0, 12) || '?')}${report.failingRun.url ? ` (${markdownText(report.failingRun.url)})` : ''}`]);
+    facts.push(['failing run', `${report.failingRun.id ?? '?'} of ${markdownCode(report.failingRun.workflow || '?')} on ${markdownCode(report.failingRun.headSha.slice(0, 12) || '?')}${report.failingRun.url ? ` (${link(trusted('the run'), report.failingRun.url)})` : ''}`]);
   }
   if (report.alert) {
     const a = report.alert;
     const quoted = (text: string | null): string => (text ? `“${markdownText(text)}”` : '(none)');
     facts.push(['alert', `reason ${quoted(a.reason)}, source ${quoted(a.source)}, severity ${quoted(a.severity)}${a.target ? `, target ${quoted(a.target)}` : ''}`]);
   }
-  if (report.range) facts.push(['suspect range', `${markdownCode(report.range.good.slice(0, 12))}..${markdownCode(report.range.bad.slice(0, 12))}: ${report.range.units.length} landed unit(s)`]);
+  if (report.range) facts.push(['suspect range', `${markdownCode(report.range.good.slice(0, 12))}..${markdownCode(report.range.bad.slice(0, 12))}: ${plural(report.range.units.length, 'landed unit')}`]);
   if (report.confirm && report.confirm.command) {
     const runs = report.confirm.runs.map((r) => (r.timedOut ? `hung (killed after ${(r.durationMs / 1000).toFixed(1)} s)` : `exit ${r.exitCode}`)).join(', ');
     facts.push(['confirm', `${markdownText(report.confirm.result)}: ${markdownCode(report.confirm.command)} on the failing head: ${runs || 'not run'}`]);
@@ -32,7 +33,7 @@ export function renderTriggerSummary(report: TriggerReport): string {
   for (const c of report.culprits) facts.push(['culprit', `${markdownCode(c.sha.slice(0, 12))} ${markdownText(c.subject)} by ${markdownText(c.author)}, landed ${markdownText(c.landedAt)} (${c.ageHours} h ago)`]);
   facts.push(['detected at', markdownText(report.detectedAt)]);
   facts.push(['delivery', report.delivery === 'direct' ? 'direct push (triggers.delivery)' : 'pull request']);
-  lines.push(markdownTable(['', ''], facts), '');
-  lines.push(markdownTable(['check', 'result', 'why'], report.decisions.map((d) => [markdownCode(d.check), d.result === 'ok' ? 'ok' : d.result === 'note' ? 'note' : `**${d.result}**`, markdownText(d.reason)])));
+  lines.push(markdownTable(['trigger', 'value'], facts), '');
+  lines.push(markdownTable(['check', 'result', 'why'], report.decisions.map((d) => [markdownCode(d.check), d.result === 'ok' ? 'ok' : d.result === 'note' ? 'note' : `**${d.result}**`, prose(d.reason)])));
   return lines.join('\n');
 }

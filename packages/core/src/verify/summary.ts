@@ -3,6 +3,7 @@
  * comment and the annotations. Commit subjects, unit names, file names and command output are
  * untrusted: they are escaped for Markdown, and reach the log only through the protected logger.
  */
+import { fit, join as joinMd, link, plural, trusted } from '../output/markdown.js';
 import { markdownBlock, markdownCode, markdownTable, markdownText, type Annotation } from '../output/report.js';
 import { describeCheck, type CheckResult } from '../sandbox/checks.js';
 import type { ConflictFile, LineRange } from '../git/merge.js';
@@ -103,8 +104,13 @@ export function formatLines(lines: readonly LineRange[]): string {
   return lines.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}–${r.end}`)).join(', ');
 }
 
+/** `line 3`, `lines 3–5, 9` */
+function linesLabel(lines: readonly LineRange[]): string {
+  return `${lines.length === 1 && lines[0]!.start === lines[0]!.end ? 'line' : 'lines'} ${formatLines(lines)}`;
+}
+
 function fileCell(file: ConflictFile): string {
-  const lines = file.lines.length > 0 ? ` lines ${formatLines(file.lines)}` : '';
+  const lines = file.lines.length > 0 ? ` ${linesLabel(file.lines)}` : '';
   const kind = file.conflict === 'content' ? '' : ` (${markdownText(file.conflict)})`;
   return `${markdownCode(file.file)}${lines}${kind}`;
 }
@@ -145,7 +151,7 @@ function landingSection(result: VerifyResult): string[] {
   const landing = result.landing!;
   const how = `${result.mergeMethod} of ${short(result.head!)} onto ${short(result.tip)}`;
   if (landing.empty) return ['### Landing', `This change is empty on ${short(result.tip)} (${how}): it changes nothing, so there is nothing to roll back and nothing it can entangle.`];
-  if (landing.clean) return ['### Landing', `Lands cleanly (${how}), changing ${landing.changes.length} file(s).`];
+  if (landing.clean) return ['### Landing', `Lands cleanly (${how}), changing ${plural(landing.changes.length, 'file')}.`];
   const at = landing.conflictAt ? ` while replaying ${short(landing.conflictAt)}` : '';
   return [
     '### Landing conflicts',
@@ -244,25 +250,48 @@ function checkDetails(result: VerifyResult): string[] {
       `${markdownCode(check.name)} on the rollback of ${markdownCode(report.unit.name)} (${short(report.unit.commit)}): ${markdownText(describeCheck(check))}`,
       markdownBlock(check.tail || '(no output)'),
     ]),
-    ...(failed.length > shown.length ? [`… and ${failed.length - shown.length} more failing check(s); their output is in the step's log.`] : []),
+    ...(failed.length > shown.length ? [`… and ${plural(failed.length - shown.length, 'more failing check')}; their output is in the step's log.`] : []),
   ];
 }
 
 function planSection(result: VerifyResult): string[] {
+  // The file's name, not its RUNNER_TEMP path: the path means nothing outside the runner.
+  const name = result.planPath.split(/[\\/]/).pop() ?? result.planPath;
   return [
     '### Rollback plan',
-    `${markdownCode(result.planPath)} (${result.plan.kind}, seal ${markdownCode(result.plan.seal)})`,
+    `A sealed \`${result.plan.kind}\` plan, ${markdownCode(name)} (the step's \`plan-path\` output: upload it as an artifact for the \`rollback\` action), seal ${markdownCode(result.plan.seal)}.`,
   ];
 }
 
-function heading(result: VerifyResult): string {
-  const verdict = result.mode === 'drill' && result.units.length === 0 ? 'nothing checked' : result.rollbackReady ? 'rollback-ready' : 'not rollback-ready';
-  return result.mode === 'pr' ? `## verify-rollback: ${verdict}` : `## verify-rollback drill: ${verdict}`;
+/** How a report is placed: alone (`##`) or inside the gate's report (`###`, its sections `####`). */
+export interface VerifyReportOptions {
+  level?: 2 | 3;
+  /** The workflow run, linked from the comment. */
+  runUrl?: string;
+}
+
+function heading(result: VerifyResult, level: 2 | 3 = 2): string {
+  const verdict =
+    result.mode === 'drill' && result.units.length === 0
+      ? '⚠️ verify-rollback: nothing checked'
+      : result.rollbackReady
+        ? '✅ verify-rollback: rollback-ready'
+        : '❌ verify-rollback: not rollback-ready';
+  return `${'#'.repeat(level)} ${result.mode === 'pr' ? verdict : verdict.replace('verify-rollback', 'verify-rollback drill')}`;
+}
+
+/** Sections one level below the report's headline. */
+function nest(markdown: string, level: 2 | 3): string {
+  // The headline (the first line) stays at its level; the sections under it go one down.
+  if (level === 2) return markdown;
+  const newline = markdown.indexOf('\n');
+  if (newline < 0) return markdown;
+  return markdown.slice(0, newline) + markdown.slice(newline).replace(/^### /gm, '#### ');
 }
 
 function intro(result: VerifyResult): string {
   const count = result.units.length;
-  const where = `the last ${count} first-parent commit(s) of ${short(result.tip)} (window: ${result.window.commits} commits, ${result.window.days} days)`;
+  const where = `the last ${count === 1 ? 'first-parent commit' : `${count} first-parent commits`} of ${short(result.tip)} (window: ${result.window.commits} commits, ${result.window.days} days)`;
   if (result.mode === 'pr') return `Checked this change against ${where}.`;
   const done = result.units.filter((r) => r.rolledBackBy).length;
   const alone = result.units.filter((r) => !r.rolledBackBy && r.status.revertible === 'alone').length;
@@ -273,30 +302,33 @@ function intro(result: VerifyResult): string {
 
 /** An empty window, said plainly: nothing was checked, and how to widen it. */
 function emptyWindow(result: VerifyResult): string {
-  const age = result.newestAgeDays !== undefined ? ` The newest commit on ${short(result.tip)} is ${result.newestAgeDays} day(s) old.` : '';
+  const age = result.newestAgeDays !== undefined ? ` The newest commit on ${short(result.tip)} is ${plural(result.newestAgeDays, 'day')} old.` : '';
   return (
     `**Nothing was checked**: the window (the last ${result.window.commits} first-parent commits within ${result.window.days} days) holds no unit.${age} ` +
     `Widen it in \`.github/rollback-gate.yml\`: \`verify.window.days\` (e.g. \`verify: { window: { days: ${Math.max(result.window.days * 2, (result.newestAgeDays ?? 0) + 7)} } }\`).`
   );
 }
 
-export function renderVerifySummary(result: VerifyResult): string {
-  const parts = [heading(result), intro(result)];
+export function renderVerifySummary(result: VerifyResult, options: VerifyReportOptions = {}): string {
+  const level = options.level ?? 2;
+  const parts = [heading(result, level), intro(result)];
   const verdicts = verdictLines(result);
   if (verdicts.length > 0) parts.push(verdicts.join('\n'));
   if (result.mode === 'pr') parts.push(...landingSection(result));
   parts.push(...entangledSection(result), ...softSection(result), ...irreversibleSection(result));
-  parts.push(`### The window (${result.units.length} unit(s), newest first)`);
+  parts.push(`### The window (${plural(result.units.length, 'unit')}, newest first)`);
   parts.push(result.units.length > 0 ? windowTable(result, result.units) : emptyWindow(result));
   parts.push(...checkDetails(result), ...planSection(result));
   const deepened = result.deepened > 0 ? `; the shallow clone was deepened (${Number.isFinite(result.deepened) ? `${result.deepened} commits` : 'fully'})` : '';
-  parts.push(`<sub>${result.merges} simulated merge(s) with ${result.engine === 'merge-tree' ? '`git merge-tree`' : 'a temporary index'}; the checkout was not touched${deepened}.</sub>`);
-  return parts.join('\n\n');
+  parts.push(`<sub>${plural(result.merges, 'simulated merge')} with ${result.engine === 'merge-tree' ? '`git merge-tree`' : 'a temporary index'}; the checkout was not touched${deepened}.</sub>`);
+  return nest(parts.join('\n\n'), level);
 }
 
 /** The sticky PR comment: the verdict and what needs attention; the whole window is in the job summary. */
-export function renderVerifyComment(result: VerifyResult, runUrl?: string): string {
-  const parts = [heading(result), intro(result)];
+export function renderVerifyComment(result: VerifyResult, options: VerifyReportOptions = {}): string {
+  const level = options.level ?? 2;
+  const runUrl = options.runUrl;
+  const parts = [heading(result, level), intro(result)];
   const verdicts = verdictLines(result);
   if (verdicts.length > 0) parts.push(verdicts.join('\n'));
   if (result.mode === 'pr') parts.push(...landingSection(result));
@@ -308,10 +340,9 @@ export function renderVerifyComment(result: VerifyResult, runUrl?: string): stri
     parts.push('### Units not revertible alone', windowTable(result, notable.slice(0, MAX_COMMENT_ROWS)));
     if (notable.length > MAX_COMMENT_ROWS) parts.push(`… and ${notable.length - MAX_COMMENT_ROWS} more in the job summary.`);
   }
-  const link = runUrl && /^https?:\/\/[^\s)]+$/.test(runUrl) ? `[The whole window and the rollback plan](${runUrl})` : 'The whole window and the rollback plan are in the job summary.';
-  let body = parts.join('\n\n');
-  if (body.length > MAX_COMMENT) body = `${body.slice(0, body.lastIndexOf('\n', MAX_COMMENT))}\n\n… (cut: too long for a comment)`;
-  return `${body}\n\n${link}`;
+  const where = runUrl && /^https?:\/\/[^\s)]+$/.test(runUrl) ? link(trusted("the run's summary"), runUrl) : trusted("the run's summary");
+  const body = fit(trusted(nest(parts.join('\n\n'), level)), trusted(`… cut here: the rest is in ${where}.`), MAX_COMMENT);
+  return joinMd([body, trusted(`The whole window and the rollback plan: ${where}.`)]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ import { searchWithLater, type Revertable } from './search.js';
 import type { ConflictFile, LineRange, MergeEngine } from '../git/merge.js';
 import { mapLimit, Simulator } from './simulate.js';
 import { diffChanges, ensureWindowHistory, PathIndex, pathsOf, readTrees, readWindow, type PathChange, type Unit, type WindowOptions } from './window.js';
+import { plural } from '../output/markdown.js';
 
 export const VERIFY_MODES = ['pr', 'drill'] as const;
 export type VerifyMode = (typeof VERIFY_MODES)[number];
@@ -394,14 +395,14 @@ function prVerdict(
 ): { problems: string[]; warnings: string[] } {
   const problems: string[] = [];
   const warnings: string[] = [];
-  if (!landing.clean) problems.push(`the change does not land cleanly on ${base.slice(0, 12)} (${landing.conflicts.length} conflicting file(s))`);
+  if (!landing.clean) problems.push(`the change does not land cleanly on ${base.slice(0, 12)} (${plural(landing.conflicts.length, 'conflicting file')})`);
   if (entangled.length > 0) {
-    const line = `${entangled.length} unit(s) of the window could no longer be reverted alone after this change`;
+    const line = `${plural(entangled.length, 'unit')} of the window could no longer be reverted alone after this change`;
     (request.verify.entanglement === 'fail' ? problems : warnings).push(line);
   }
   const unacknowledged = irreversible.filter((f) => !f.acknowledged);
   if (unacknowledged.length > 0) {
-    problems.push(`${unacknowledged.length} irreversible file(s) need their label on the pull request`);
+    problems.push(`${plural(unacknowledged.length, 'irreversible file')} ${unacknowledged.length === 1 ? 'needs its' : 'need their'} label on the pull request`);
   }
   if (soft.length > 0) warnings.push(`${soft.length} soft dependenc${soft.length === 1 ? 'y' : 'ies'}: this change edits files importing what earlier units changed`);
   return { problems, warnings };
@@ -648,13 +649,13 @@ async function drillWindow(deps: VerifyDeps, request: VerifyRequest): Promise<Ve
     const notInverse = reports.filter((r) => r.inverse === false);
     const failing = reports.filter((r) => r.checks.some((c) => !c.passed));
     if (withLater.length > 0) {
-      (mode === 'fail' ? problems : warnings).push(`${withLater.length} unit(s) can only be rolled back together with later units`);
+      (mode === 'fail' ? problems : warnings).push(`${plural(withLater.length, 'unit')} can only be rolled back together with later units`);
     }
-    if (stuck.length > 0) problems.push(`${stuck.length} unit(s) cannot be rolled back`);
-    if (notInverse.length > 0) problems.push(`${notInverse.length} unit(s) roll back cleanly but not to the exact inverse of their change`);
-    if (failing.length > 0) problems.push(`the verify commands fail on the rollback of ${failing.length} unit(s)`);
+    if (stuck.length > 0) problems.push(`${plural(stuck.length, 'unit')} cannot be rolled back`);
+    if (notInverse.length > 0) problems.push(`${plural(notInverse.length, 'unit')} ${notInverse.length === 1 ? 'rolls' : 'roll'} back cleanly but not to the exact inverse of ${notInverse.length === 1 ? 'its' : 'their'} change`);
+    if (failing.length > 0) problems.push(`the verify commands fail on the rollback of ${plural(failing.length, 'unit')}`);
     const irreversible = reports.flatMap((r) => r.irreversible);
-    if (irreversible.length > 0) warnings.push(`${irreversible.length} file(s) in the window are marked irreversible: rolling back their units needs manual steps`);
+    if (irreversible.length > 0) warnings.push(`${plural(irreversible.length, 'file')} in the window ${irreversible.length === 1 ? 'is' : 'are'} marked irreversible: rolling back their units needs manual steps`);
     if (units.length === 0) warnings.push(`nothing was checked: the window (the last ${windowOptions.commits} first-parent commits within ${windowOptions.days} days) holds no unit`);
 
     const stepTrees = new Map<string, string[]>();
