@@ -45,7 +45,6 @@ export async function run(): Promise<void> {
     if (!target && !plan && !triggered) {
       throw new UserError('give `target` (a session id, checkpoint tag, PR number, commit or range) or a sealed `plan` file.');
     }
-    if (phase === 'apply' && !plan) throw new UserError('`phase: apply` needs `plan`, the rollback plan file written by `phase: plan`.');
     if (phase === 'apply' && io.text('bisect-command')) actionLogger.warning('`bisect-command` is ignored in `phase: apply`: apply runs no command; the plan job bisected.');
     const parallel = wholeNumber(io.text('parallel'), 'parallel', 1);
     if (parallel < 1) throw new UserError('input `parallel` is "0"; expected a whole number from 1 to 99 (1: one probe at a time).');

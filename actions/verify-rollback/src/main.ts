@@ -5,9 +5,14 @@ import {
   loadConfigForEvent,
   renderVerifyComment,
   renderVerifySummary,
+  storeLandedPlans,
   verifyAnnotations,
   verifyOutputs,
   verifyRollback,
+  type Config,
+  type EventContext,
+  type Git,
+  type LandedPlanOutcome,
 } from '@rollback-gate/core';
 import { currentLabels, verifyCall } from '../../shared/src/pr-inputs.js';
 import { ActionIO, annotate, eventContext, postStickyComment, runAction, workspaceGit } from '../../shared/src/runtime.js';
@@ -27,6 +32,12 @@ export async function run(): Promise<void> {
     const runChecks = io.flag('run-checks', false);
     const comment = io.flag('comment', true);
     const token = io.text('token');
+    if (io.flag('store-plan', false)) {
+      const stored = await storePlans(git, context, config, runChecks);
+      io.output('stored-plans', stored.outcomes);
+      summary.push(stored.text);
+      return;
+    }
     const labels = mode === 'pr' ? await currentLabels(token, context) : [];
 
     const { deps, request } = verifyCall(git, context, config, { mode, base: io.text('base'), head: io.text('head'), mergeMethod, runChecks, labels });
@@ -48,4 +59,18 @@ export async function run(): Promise<void> {
       throw new UserError(`not rollback-ready: ${result.problems.join('; ')}.`, 'The job summary lists the units, files and lines.');
     }
   });
+}
+
+/** `store-plan`: the rollback plans of the commits a push to the default branch landed, kept as refs; no command runs. */
+async function storePlans(git: Git, context: EventContext, config: Config, runChecks: boolean): Promise<{ outcomes: LandedPlanOutcome[]; text: string }> {
+  if (context.eventName !== 'push' || !context.head) {
+    throw new UserError(`\`store-plan: true\` keeps the plans of changes as they land, and this is a ${context.eventName} event.`, 'Run it on `push` to the default branch.');
+  }
+  if (runChecks) throw new UserError('`store-plan` pushes (contents: write) and runs no command of the project; `run-checks: true` would run them in that job.', 'Run the checks in another job, or set `run-checks: false` here.');
+  if (context.defaultBranch && context.headBranch !== context.defaultBranch) {
+    return { outcomes: [], text: `No rollback plan stored: the push is to ${context.headBranch ?? context.ref ?? 'another ref'}, not the default branch ${context.defaultBranch}.` };
+  }
+  const { deps, request } = verifyCall(git, context, config, { mode: 'pr', mergeMethod: 'squash', runChecks: false, labels: [] });
+  const outcomes = await storeLandedPlans(deps, { before: context.base, after: context.head, verify: config.verify, repository: context.repository, runUrl: context.runUrl, planDir: request.planDir });
+  return { outcomes, text: ['### Rollback plans stored', '', ...outcomes.map((o) => `- \`${o.landed.slice(0, 12)}\`: ${o.status}${o.reason ? ` (${o.reason})` : ''}${o.digest ? `, ${o.digest}` : ''} as \`${o.ref}\``)].join('\n') };
 }

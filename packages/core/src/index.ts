@@ -68,6 +68,7 @@ export {
 } from './git/objects.js';
 export {
   ARCHIVE_PREFIX,
+  PLANS_PREFIX,
   BACKUP_PREFIX,
   CHECKPOINT_TAG_PREFIX,
   hasTrailerLine,
@@ -415,6 +416,21 @@ export {
 } from './rollback/bisect.js';
 export { RevertLedger, type Undo } from './git/undo.js';
 export { findRolledBack, type RolledBack } from './rollback/reverted.js';
+export {
+  buildLandedPlan,
+  loadPrebuiltPlan,
+  MAX_PLANS_PER_PUSH,
+  prebuiltExecution,
+  prebuiltPlanRef,
+  PREBUILT_PLAN_FILE,
+  storeLandedPlans,
+  storePrebuiltPlan,
+  type LandedPlanOutcome,
+  type PrebuiltExecution,
+  type StoredPlan,
+  type StoreResult,
+} from './rollback/prebuilt.js';
+export { artifactTodo, irreversibleGate, irreversibleTodo } from './rollback/non-git-state.js';
 export { branchLanding, type BranchLanding, sessionCommits, type SessionCommits } from './rollback/landed.js';
 export { commitTable, commitUrl, describeCommitLine, type ListedCommit } from './output/commit-list.js';
 export {

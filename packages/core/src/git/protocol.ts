@@ -40,6 +40,8 @@ export const BACKUP_PREFIX = 'refs/rollback-gate/backup/';
 export const LOCK_PREFIX = 'refs/rollback-gate/lock/';
 /** A deleted session branch, kept: `refs/rollback-gate/archive/<id>`. */
 export const ARCHIVE_PREFIX = 'refs/rollback-gate/archive/';
+/** A change's rollback plan, built when it landed: `refs/rollback-gate/plans/<landed-sha>` (a commit holding `plan.json`). */
+export const PLANS_PREFIX = 'refs/rollback-gate/plans/';
 /** The branch a rollback is proposed on: `rollback/<id>`. */
 export const ROLLBACK_BRANCH_PREFIX = 'rollback/';
 /** The branch a postmortem record is proposed on: `postmortem/<id>[-n]`. */

@@ -57,9 +57,9 @@ export interface RollbackPlan {
   /** Secrets in the lines the rollback re-introduces (never the values). */
   secrets: SecretFinding[];
   /** Paths the config marks irreversible that the rollback touches: git alone cannot undo what they did. */
-  irreversible: Array<{ path: string; reason: string; requireLabel: string }>;
+  irreversible: Array<{ path: string; reason: string; requireLabel: string; todo?: string }>;
   /** Non-git state to restore by hand: the checkpoint's artifacts whose digest differs now (or that are gone). */
-  artifacts: Array<{ name: string; path: string; sha256: string; current: string | null }>;
+  artifacts: Array<{ name: string; path: string; sha256: string; current: string | null; todo?: string }>;
   /** Labels granted to the plan when it was made (input `labels`), e.g. the secret-approval label. */
   labels: string[];
   createdAt: string;

@@ -84,9 +84,11 @@ export interface RollbackReport {
   /** Secrets in the lines the rollback re-introduces (file, line, rule; never the value). */
   secrets?: Array<{ file: string; line: number; rule: string }>;
   /** Irreversible paths (config) the rollback touches. */
-  irreversible?: Array<{ path: string; reason: string; requireLabel: string }>;
-  /** Non-git state to restore by hand: the checkpoint's artifacts that changed since. */
-  artifacts?: Array<{ name: string; path: string; sha256: string; current: string | null }>;
+  irreversible?: Array<{ path: string; reason: string; requireLabel: string; todo?: string }>;
+  /** Non-git state to restore by hand: the checkpoint's artifacts that changed since, with what to do. */
+  artifacts?: Array<{ name: string; path: string; sha256: string; current: string | null; todo?: string }>;
+  /** The plan stored when the target landed, executed (phase all or apply): its ref and how far the branch moved since (then re-planned, no command run). */
+  prebuilt?: { ref: string; commit: string; landed: string; movedBy: number; replanned: boolean } | null;
   /** What was checked beyond seals: the checkpoint's attestation and tag protection. */
   provenance?: {
     checkpointSealed: boolean | null;
@@ -106,7 +108,7 @@ export interface RollbackReport {
 }
 
 /** The fields added with the plan/apply split: optional for readers of older reports, always set by the rollback. */
-type NewerFields = 'verification' | 'verificationNote' | 'phase' | 'plan' | 'approvals' | 'secrets' | 'irreversible' | 'artifacts' | 'provenance' | 'lockTakenOver';
+type NewerFields = 'verification' | 'verificationNote' | 'phase' | 'plan' | 'approvals' | 'prebuilt' | 'secrets' | 'irreversible' | 'artifacts' | 'provenance' | 'lockTakenOver';
 
 /** A report as the rollback writes it: every field present. */
 export type FullRollbackReport = RollbackReport & Required<Pick<RollbackReport, NewerFields>>;

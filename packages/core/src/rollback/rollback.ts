@@ -32,6 +32,8 @@ import { releaseLock, takeLock, type Lock } from './lock.js';
 import { checkAttestation, checkTagProtection, manifestDigest, runApprovals } from './provenance.js';
 import type { TriggerReport } from '../triggers/types.js';
 import { planSchemaOf, readRollbackPlan, ROLLBACK_PLAN_SCHEMA, sealRollbackPlan, writeRollbackPlan, type RollbackPlan } from './rollback-plan.js';
+import { prebuiltExecution, type PrebuiltExecution } from './prebuilt.js';
+import { artifactTodo, irreversibleGate, irreversibleTodo } from './non-git-state.js';
 
 
 export const ROLLBACK_PHASES = ['all', 'plan', 'apply'] as const;
@@ -67,6 +69,8 @@ export interface RollbackRequest {
   branch: string;
   /** Labels granted to this plan (sealed into it), e.g. the secret-approval label. */
   labels?: readonly string[];
+  /** Use the plan stored when the target landed (refs/rollback-gate/plans/<sha>) in phase all and apply; default true. */
+  prebuilt?: boolean;
   remote?: string;
   owner?: string;
   repo?: string;
@@ -123,6 +127,8 @@ interface Run {
   plan?: RollbackPlan;
   /** Set when the run was closed: its finish time is then final. */
   closed?: boolean;
+  /** The plan stored when the target landed, being executed (phase all or apply with a target). */
+  prebuilt?: PrebuiltExecution;
 }
 
 function toOutcomes(checks: Awaited<ReturnType<typeof runChecks>>, commands: Config['verify']['commands']): CheckOutcome[] {
@@ -149,20 +155,21 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
   const failed = (): FailedOutcome => ({ report: run.report, reportPath: run.reportPath, target: run.target, skipped: run.skipped, bisect: run.bisected, planPath: run.planPath });
   const outcome = (): RollbackOutcome => ({ ...failed(), target: run.target! });
   try {
-    if (run.phase === 'apply') {
+    if (run.phase === 'apply' && request.planPath) {
       await loadPlanForApply(run);
     } else {
       await resolveStep(run);
       // A re-run (also after a run killed after its push) finds its own work and changes nothing.
       if (await alreadyRolledBackStep(run)) return outcome();
       if (agentWorkStep(run)) return outcome();
-      if (run.phase === 'all' && !request.dryRun) run.lock = await lockStep(run);
+      await prebuiltStep(run);
+      if (run.phase !== 'plan' && !request.dryRun) run.lock = await lockStep(run);
       if (run.target!.strategy !== 'delete-branch') {
         await bisectStep(run);
         vetStep(run);
         await revertStep(run);
         if (run.outcome!.applied.length > 0) {
-          await checkStep(run);
+          if (run.phase !== 'apply') await checkStep(run);
           await inspectStep(run);
         }
       }
@@ -184,6 +191,7 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
       return outcome();
     }
     await secretGateStep(run);
+    await irreversibleGateStep(run);
     await commitStep(run);
     if (request.dryRun) {
       run.report.outcome = 'dry-run';
@@ -214,8 +222,10 @@ async function openRun(deps: RollbackDeps, request: RollbackRequest): Promise<Ru
   if (await git.isEmptyRepository()) throw new UserError('the repository has no commits; there is nothing to roll back.');
   let branchInput = request.branch.trim();
   let plan: RollbackPlan | undefined;
-  if (phase === 'apply') {
-    if (!request.planPath) throw new UserError('`phase: apply` needs `plan`: the rollback plan file the plan job wrote (its `plan-path`).', 'Download the plan artifact and pass its path as `plan`.');
+  if (phase === 'apply' && !request.planPath && !request.target) {
+    throw new UserError('`phase: apply` needs `plan` (the rollback plan file the plan job wrote, its `plan-path`) or a `target` whose plan was stored when it landed.', 'Download the plan artifact and pass its path as `plan`.');
+  }
+  if (phase === 'apply' && request.planPath) {
     plan = readRollbackPlan(request.planPath);
     if (branchInput && branchInput !== plan.branch) throw new UserError(`the plan is for branch ${JSON.stringify(plan.branch)}, but \`branch\` is ${JSON.stringify(branchInput)}.`);
     branchInput = plan.branch;
@@ -247,6 +257,7 @@ async function openRun(deps: RollbackDeps, request: RollbackRequest): Promise<Ru
     phase,
     plan: null,
     approvals: null,
+    prebuilt: null,
     secrets: [],
     irreversible: [],
     artifacts: [],
@@ -586,7 +597,7 @@ async function inspectStep(run: Run): Promise<void> {
   for (const finding of report.secrets) deps.log.warning(`the rollback re-introduces a secret (${finding.rule}) in ${finding.file}:${finding.line}`);
   for (const guard of request.config.verify.irreversible) {
     for (const path of outcome.files) {
-      if (matchesAny(path, guard.paths)) report.irreversible.push({ path, reason: guard.reason, requireLabel: guard.requireLabel });
+      if (matchesAny(path, guard.paths)) report.irreversible.push({ path, reason: guard.reason, requireLabel: guard.requireLabel, todo: irreversibleTodo(path, guard.reason, guard.requireLabel) });
     }
   }
 }
@@ -605,7 +616,7 @@ async function provenanceStep(run: Run): Promise<void> {
     for (const artifact of manifest.artifacts ?? []) {
       const file = resolve(workspace, artifact.path);
       const current = existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : null;
-      if (current !== artifact.sha256) report.artifacts.push({ name: artifact.name, path: artifact.path, sha256: artifact.sha256, current });
+      if (current !== artifact.sha256) report.artifacts.push({ name: artifact.name, path: artifact.path, sha256: artifact.sha256, current, todo: artifactTodo(artifact.name, artifact.path, artifact.sha256, current) });
     }
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
@@ -763,6 +774,49 @@ async function secretGateStep(run: Run): Promise<void> {
     `the rollback would re-introduce ${report.secrets.length} secret(s) that a later commit removed: ${where}. Nothing was pushed.`,
     `Rotate the secret, then approve with the label ${label} (on ${pr ? `pull request #${pr.number}` : 'the plan: input `labels`'}), or roll back a smaller range.`,
   );
+}
+
+/** An irreversible path in the rollback needs its label: granted to the plan, in the input `labels`, or on the target's PR. */
+async function irreversibleGateStep(run: Run): Promise<void> {
+  const { deps, request, report } = run;
+  if (report.irreversible.length === 0 || request.dryRun || run.phase === 'plan') return;
+  const granted = new Set([...(run.plan?.labels ?? []), ...(request.labels ?? [])]);
+  const pr = run.target?.pullRequest;
+  if (report.irreversible.some((i) => !granted.has(i.requireLabel)) && pr && deps.github && request.owner && request.repo) {
+    for (const l of await deps.github.listPullLabels(request.owner, request.repo, pr.number)) granted.add(l.name);
+  }
+  irreversibleGate(report.irreversible, granted, pr?.number ?? null);
+}
+
+/**
+ * The plan stored when the target landed (refs/rollback-gate/plans/<sha>), executed at once: the
+ * landed commit's revert, to the plan's tree while the tip is that commit, re-planned on the tip
+ * (no command run) when the branch moved. Phase apply with a target needs one.
+ */
+async function prebuiltStep(run: Run): Promise<void> {
+  const { deps, request, report } = run;
+  const target = run.target!;
+  const usable = run.phase !== 'plan' && request.prebuilt !== false && !request.planPath && (target.strategy === 'revert-squash' || target.strategy === 'revert-merge');
+  run.prebuilt = usable ? await prebuiltExecution(deps.git, run.remote, run.tip, run.steps.map((s) => s.commit)) : undefined;
+  if (!run.prebuilt) {
+    if (run.phase !== 'apply') return;
+    throw new UserError(
+      `\`phase: apply\` with a target executes the plan stored when it landed, and ${usable ? `no plan is stored for ${target.id} (${target.commits[0]?.sha.slice(0, 12) ?? '?'})` : `${target.id} is not one landed commit (strategy ${target.strategy})`}; apply runs no command, so it does not plan from scratch. Nothing was done.`,
+      'Make a plan with `phase: plan` and apply that plan file, or store plans when changes land (verify-rollback `store-plan: true` on push).',
+    );
+  }
+  const { stored, movedBy } = run.prebuilt;
+  run.steps = run.prebuilt.steps;
+  run.expectedTree = run.prebuilt.expectedTree;
+  report.plan = { path: stored.ref, digest: stored.digest, createdAt: stored.plan.createdAt, runUrl: stored.plan.runUrl };
+  report.prebuilt = { ref: stored.ref, commit: stored.commit, landed: stored.landed, movedBy, replanned: movedBy > 0 };
+  const landed = stored.landed.slice(0, 12);
+  report.verificationNote =
+    movedBy === 0
+      ? `not verified: executed the plan stored when ${landed} landed (${stored.ref}); the rolled-back tree is the tree before it landed (${stored.plan.expectedTree.slice(0, 12)}), and no check ran on it`
+      : `not verified: ${run.branch} moved ${movedBy} commit(s) since ${landed} landed, so the stored plan was re-planned on ${run.tip.slice(0, 12)} without running any command; no check ran on the result`;
+  deps.log.info(`executing the plan stored when ${landed} landed (${stored.ref}, ${stored.digest})${movedBy ? `; re-planned on the tip, ${movedBy} commit(s) later` : ''}`);
+  if (run.phase === 'apply') report.approvals = await runApprovals({ github: deps.github, owner: request.owner, repo: request.repo }, request.runId);
 }
 
 /** The revert commit(s) on top of the tip. */

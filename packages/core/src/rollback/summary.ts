@@ -309,15 +309,15 @@ export function renderRollbackSummary(
   if ((report.irreversible?.length ?? 0) > 0) {
     parts.push(
       heading(md`Irreversible paths it touches (git alone cannot undo what they did)`),
-      table(['path', 'why', 'label'], report.irreversible!.map((i) => [code(i.path), text(i.reason), code(i.requireLabel)])),
+      table(['path', 'why', 'label', 'what to do'], report.irreversible!.map((i) => [code(i.path), text(i.reason), code(i.requireLabel), text(i.todo ?? '')])),
     );
   }
   if ((report.artifacts?.length ?? 0) > 0) {
     parts.push(
       heading(md`Non-git state to restore by hand (the checkpoint's artifacts that changed)`),
       table(
-        ['artifact', 'path', 'checkpoint sha256', 'now'],
-        report.artifacts!.map((a) => [text(a.name), code(a.path), code(a.sha256.slice(0, 16)), a.current ? code(a.current.slice(0, 16)) : md`missing`]),
+        ['artifact', 'path', 'checkpoint sha256', 'now', 'what to do'],
+        report.artifacts!.map((a) => [text(a.name), code(a.path), code(a.sha256.slice(0, 16)), a.current ? code(a.current.slice(0, 16)) : md`missing`, text(a.todo ?? '')]),
       ),
     );
   }
@@ -349,7 +349,16 @@ function trustSection(report: RollbackReport): Md {
   if (p?.checkpointSealed === false) lines.push(md`The checkpoint is **unsealed** (a tag without a verifiable manifest): used as given.`);
   if (p?.attestation) lines.push(md`Checkpoint attestation (${code(p.attestation.digest)}): **${text(p.attestation.status)}**, ${prose(p.attestation.detail)}.`);
   if (p?.tagProtection) lines.push(md`Checkpoint tags: **${text(p.tagProtection.status)}**, ${prose(p.tagProtection.detail)}.`);
-  if (report.phase === 'apply') {
+  if (report.prebuilt) {
+    const landed = code(report.prebuilt.landed.slice(0, 12));
+    const ref = code(report.prebuilt.ref);
+    lines.push(
+      report.prebuilt.replanned
+        ? md`The plan stored when ${landed} landed (${ref}) verified (seal, the landed commit, its tree); the branch had moved ${text(String(report.prebuilt.movedBy))} commit(s) since, so its revert was **re-planned on the current tip without running any command**.`
+        : md`The plan stored when ${landed} landed (${ref}) verified (seal, the landed commit, its tree), and recomputing its revert on the tip gave its expected tree.`,
+    );
+  }
+  if (report.phase === 'apply' && !report.prebuilt) {
     lines.push(
       md`Apply checked the plan against the repository, not only its seal: the branch tip is the planned tip, every reverted commit belongs to the target as resolved now, and recomputing the reverts gives the planned tree. It ran no command from the config or the inputs.`,
     );
