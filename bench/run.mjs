@@ -8,9 +8,10 @@ import squashBench from './squash.mjs';
 import startupBench from './startup.mjs';
 import verifyBench from './verify.mjs';
 import cliBench from './cli.mjs';
+import prebuiltPlanBench from './prebuilt-plan.mjs';
 
 const only = process.argv.slice(2);
-const benches = { startup: startupBench, squash: squashBench, rollback: rollbackBench, 'revert-agent': revertAgentBench, verify: verifyBench, scope: scopeBench, cli: cliBench, bisect: bisectBench, graph: () => printGraphReport(runGraphBenchmark({ depcruise: process.env.DEPCRUISE_BIN })) };
+const benches = { startup: startupBench, squash: squashBench, rollback: rollbackBench, 'revert-agent': revertAgentBench, verify: verifyBench, scope: scopeBench, cli: cliBench, bisect: bisectBench, 'prebuilt-plan': prebuiltPlanBench, graph: () => printGraphReport(runGraphBenchmark({ depcruise: process.env.DEPCRUISE_BIN })) };
 for (const [name, bench] of Object.entries(benches)) {
   if (only.length && !only.includes(name)) continue;
   await bench();

@@ -103,6 +103,7 @@ export async function run(): Promise<void> {
           repo: context.repo,
           runUrl: context.runUrl,
           runId: process.env.GITHUB_RUN_ID,
+          actor: process.env.GITHUB_TRIGGERING_ACTOR || process.env.GITHUB_ACTOR,
           workflow: workflowFile(process.env.GITHUB_WORKFLOW_REF),
           workspace: git.cwd,
           config,

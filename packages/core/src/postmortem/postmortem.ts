@@ -4,6 +4,7 @@
  * earlier record, and delivers the log change: only the file, a `postmortem/<id>` branch with a
  * pull request, or a leased push to the current branch. Optionally opens an issue with the record.
  */
+import { chainOfCustody, triggerDetection } from './chain.js';
 import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, posix, resolve, sep } from 'node:path';
 import { GitHubApiError } from '../github/github.js';
@@ -227,7 +228,10 @@ async function resolveTimes(
   let detected: Resolved | undefined;
   if (request.detectedAt?.trim()) detected = { at: parseIsoTime(request.detectedAt, 'input `detected-at`'), source: 'input' };
   else if (report?.detectedAt) detected = { at: parseIsoTime(report.detectedAt, 'the report\'s `detectedAt`'), source: 'report' };
-  else if (report) {
+  else if (report && triggerDetection(report)) {
+    const found = triggerDetection(report)!;
+    detected = { at: parseIsoTime(found.at, `the report's trigger (${found.source})`), source: found.source };
+  } else if (report) {
     const check = await firstFailingCheck(deps, request, report, notes);
     if (check) detected = { at: check, source: 'check-run' };
     else {
@@ -324,6 +328,7 @@ export async function buildRecoveryRecord(
     rollback: report
       ? { target: report.target.resolved || report.target.input, sha: report.rollbackSha ?? null, prUrl: report.prUrl ?? null, verified: report.verified === true }
       : null,
+    chain: report ? chainOfCustody(report) : null,
     recordedAt: formatIsoTime(deps.clock()),
     runUrl: request.runUrl ?? null,
     schema: RECOVERY_RECORD_SCHEMA,

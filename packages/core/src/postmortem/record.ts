@@ -23,6 +23,7 @@
 import { canonicalJson } from '../seal/canonical-json.js';
 import { formatIsoTime, parseIsoTime } from '../base/time.js';
 import { markdownText } from '../output/report.js';
+import { readChain, renderChain, type CustodyChain } from './chain.js';
 
 export const RECOVERY_RECORD_SCHEMA = 'rollback-gate/recovery-record@1';
 export const RECORD_MARKER = 'rollback-gate:record';
@@ -31,7 +32,7 @@ export const RECOVERY_TYPES = ['architecture-violation', 'security-regression', 
 export type RecoveryType = (typeof RECOVERY_TYPES)[number];
 
 /** Where a timestamp of a record came from (shown next to it, so a fallback is never mistaken for a measurement). */
-export type TimeSource = 'input' | 'report' | 'check-run' | 'rollback-start' | 'now';
+export type TimeSource = 'input' | 'report' | 'check-run' | 'rollback-start' | 'now' | 'alert' | 'failing-run';
 
 export interface RecoveryScope {
   files: number | null;
@@ -66,6 +67,8 @@ export interface RecoveryRecord {
   prevention: string;
   /** The rollback that did it, when a rollback report was given. */
   rollback: { target: string; sha: string | null; prUrl: string | null; verified: boolean } | null;
+  /** Trigger, plan (digest), approval (who, when), apply, verification; from the rollback report (absent in older records). */
+  chain?: CustodyChain | null;
   recordedAt: string;
   runUrl: string | null;
   schema: typeof RECOVERY_RECORD_SCHEMA;
@@ -142,6 +145,10 @@ function timeNote(source: TimeSource | null): string {
       return ': the rollback\'s start, as the detection time is unknown, so this is a lower bound';
     case 'now':
       return ': when this record was written';
+    case 'alert':
+      return ': the alert\'s detected_at';
+    case 'failing-run':
+      return ': the start of the failing CI run';
     default:
       return '';
   }
@@ -188,6 +195,7 @@ export function renderRecordLines(record: RecoveryRecord): string[] {
     `- **Root cause**: ${recordText(record.rootCause)}`,
     `- **Prevention**: ${recordText(record.prevention)}`,
   );
+  if (record.chain) lines.push(`- **Chain of custody**: ${renderChain(record.chain, recordText)}`);
   return lines;
 }
 
@@ -281,7 +289,7 @@ export function validateRecord(value: unknown): RecoveryRecord | string {
   const scope = isObject(value.scope) ? value.scope : {};
   const rollback = isObject(value.rollback) ? value.rollback : null;
   const source = (v: unknown, fallback: TimeSource | null): TimeSource | null =>
-    ['input', 'report', 'check-run', 'rollback-start', 'now'].includes(v as string) ? (v as TimeSource) : fallback;
+    ['input', 'report', 'check-run', 'rollback-start', 'now', 'alert', 'failing-run'].includes(v as string) ? (v as TimeSource) : fallback;
   const text = (v: unknown): string => (typeof v === 'string' ? v : '');
   const recovered = value.outcome === 'recovered';
   return {
@@ -314,6 +322,7 @@ export function validateRecord(value: unknown): RecoveryRecord | string {
           verified: rollback.verified === true,
         }
       : null,
+    ...(value.chain !== undefined ? { chain: readChain(value.chain) } : {}),
     recordedAt: typeof value.recordedAt === 'string' ? value.recordedAt : (value.detectedAt as string),
     runUrl: typeof value.runUrl === 'string' ? value.runUrl : null,
     schema: RECOVERY_RECORD_SCHEMA,

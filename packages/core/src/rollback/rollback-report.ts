@@ -79,6 +79,8 @@ export interface RollbackReport {
   phase?: 'all' | 'plan' | 'apply';
   /** The rollback plan written (plan) or executed (apply): its path and digest (its seal). */
   plan?: { path: string; digest: string; createdAt: string; runUrl: string | null } | null;
+  /** Who ran the rollback (the run's triggering actor), for the chain of custody when no environment approval is recorded. */
+  actor?: string | null;
   /** apply: the run's environment approvals from the API (null: no token or not asked). */
   approvals?: Array<{ user: string; state: string; environments: string[]; comment: string }> | null;
   /** Secrets in the lines the rollback re-introduces (file, line, rule; never the value). */

@@ -69,6 +69,8 @@ export interface RollbackRequest {
   branch: string;
   /** Labels granted to this plan (sealed into it), e.g. the secret-approval label. */
   labels?: readonly string[];
+  /** Who runs it (GITHUB_TRIGGERING_ACTOR), recorded in the report. */
+  actor?: string;
   /** Use the plan stored when the target landed (refs/rollback-gate/plans/<sha>) in phase all and apply; default true. */
   prebuilt?: boolean;
   remote?: string;
@@ -257,6 +259,7 @@ async function openRun(deps: RollbackDeps, request: RollbackRequest): Promise<Ru
     phase,
     plan: null,
     approvals: null,
+    actor: request.actor || null,
     prebuilt: null,
     secrets: [],
     irreversible: [],
