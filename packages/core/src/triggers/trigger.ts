@@ -572,6 +572,7 @@ export function triggerOnlyReport(trigger: TriggerReport, phase: 'all' | 'plan' 
     phase,
     plan: null,
     approvals: null,
+    prebuilt: null,
     secrets: [],
     irreversible: [],
     artifacts: [],
