@@ -1,8 +1,8 @@
-export const id = 510;
-export const ids = [510];
+export const id = 606;
+export const ids = [606];
 export const modules = {
 
-/***/ 8510:
+/***/ 606:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
