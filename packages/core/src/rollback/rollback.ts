@@ -817,7 +817,7 @@ async function prebuiltStep(run: Run): Promise<void> {
   report.verificationNote =
     movedBy === 0
       ? `not verified: executed the plan stored when ${landed} landed (${stored.ref}); the rolled-back tree is the tree before it landed (${stored.plan.expectedTree.slice(0, 12)}), and no check ran on it`
-      : `not verified: ${run.branch} moved ${movedBy} commit(s) since ${landed} landed, so the stored plan was re-planned on ${run.tip.slice(0, 12)} without running any command; no check ran on the result`;
+      : `not verified: ${run.branch} moved ${movedBy} ${movedBy === 1 ? 'commit' : 'commits'} since ${landed} landed, so the stored plan was re-planned on ${run.tip.slice(0, 12)} without running any command; no check ran on the result`;
   deps.log.info(`executing the plan stored when ${landed} landed (${stored.ref}, ${stored.digest})${movedBy ? `; re-planned on the tip, ${movedBy} commit(s) later` : ''}`);
   if (run.phase === 'apply') report.approvals = await runApprovals({ github: deps.github, owner: request.owner, repo: request.repo }, request.runId);
 }

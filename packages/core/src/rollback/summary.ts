@@ -354,7 +354,7 @@ function trustSection(report: RollbackReport): Md {
     const ref = code(report.prebuilt.ref);
     lines.push(
       report.prebuilt.replanned
-        ? md`The plan stored when ${landed} landed (${ref}) verified (seal, the landed commit, its tree); the branch had moved ${text(String(report.prebuilt.movedBy))} commit(s) since, so its revert was **re-planned on the current tip without running any command**.`
+        ? md`The plan stored when ${landed} landed (${ref}) verified (seal, the landed commit, its tree); the branch had moved ${text(`${report.prebuilt.movedBy} ${report.prebuilt.movedBy === 1 ? 'commit' : 'commits'}`)} since, so its revert was **re-planned on the current tip without running any command**.`
         : md`The plan stored when ${landed} landed (${ref}) verified (seal, the landed commit, its tree), and recomputing its revert on the tip gave its expected tree.`,
     );
   }
