@@ -280,6 +280,8 @@ describe('postmortem bundle: the record and the figures', () => {
       [{ type: 'logic-error' }, /input `detected-at` is required without a rollback report/],
       [{ type: 'typo', 'detected-at': '2026-03-01T10:00:00Z' }, /input `type` is "typo"; expected one of: architecture-violation, security-regression, logic-error, other/],
       [{ report: writeReport(r, rollbackReport({ outcome: 'dry-run' })) }, /the report is from a dry run/],
+      [{ report: writeReport(r, rollbackReport({ outcome: 'planned' }), 'planned.json') }, /the report is from the plan phase: the rollback is planned, not applied/],
+      [{ report: writeReport(r, rollbackReport({ outcome: 'declined' }), 'declined.json') }, /the report says a guardrail declined the rollback\. Nothing was rolled back/],
       [{ report: writeReport(r, rollbackReport({ detectedAt: 'soon' }), 'bad.json') }, /the report .*bad\.json's `detectedAt` is "soon"/],
       [{ report: writeReport(r, { ...rollbackReport(), schema: 'x' } as unknown as RollbackReport, 'other.json') }, /is not a rollback report \(schema "x"/],
       [{ report: join(r.root, 'missing.json') }, /cannot be read \(ENOENT\)/],

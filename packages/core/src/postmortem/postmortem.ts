@@ -132,7 +132,7 @@ export function readRollbackReport(input: string, baseDir: string): { report: Ro
   strings('commits');
   strings('files');
   if (typeof value.strategy !== 'string' && value.strategy !== null) problems.push('"strategy" must be a string (or null: the rollback failed before resolving its target)');
-  if (!['succeeded', 'failed', 'dry-run'].includes(value.outcome as string)) problems.push('"outcome" must be succeeded, failed or dry-run');
+  if (!['succeeded', 'failed', 'dry-run', 'planned', 'declined'].includes(value.outcome as string)) problems.push('"outcome" must be succeeded, failed, dry-run, planned or declined');
   if (typeof value.startedAt !== 'string') problems.push('"startedAt" must be a date and time');
   if (typeof value.finishedAt !== 'string') problems.push('"finishedAt" must be a date and time');
   if (!isObject(value.target)) problems.push('"target" must be an object');
@@ -293,6 +293,13 @@ export async function buildRecoveryRecord(
   }
   if (report?.outcome === 'dry-run') {
     throw new UserError('the report is from a dry run: nothing was rolled back, so there is no recovery to record.', 'Run the rollback without `dry-run`, then record its report.');
+  }
+  if (report?.outcome === 'planned') {
+    throw new UserError('the report is from the plan phase: the rollback is planned, not applied, so there is no recovery to record yet.', 'Record the report of the apply job (its `report-path`), after the rollback is delivered.');
+  }
+  if (report?.outcome === 'declined') {
+    const why = report.trigger?.reason ? `: ${report.trigger.reason}` : '';
+    throw new UserError(`the report says a guardrail declined the rollback${why}. Nothing was rolled back, so there is no recovery to record.`, 'Run the postmortem step only when something was rolled back (the rollback\'s `commits` output is not `[]`), as the example workflows do.');
   }
   const rootCause = checkText(request.rootCause, 'root-cause');
   const prevention = checkText(request.prevention, 'prevention');
