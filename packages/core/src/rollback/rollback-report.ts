@@ -114,3 +114,48 @@ type NewerFields = 'verification' | 'verificationNote' | 'phase' | 'plan' | 'app
 
 /** A report as the rollback writes it: every field present. */
 export type FullRollbackReport = RollbackReport & Required<Pick<RollbackReport, NewerFields>>;
+
+/** A report before anything is known: nothing reverted, nothing verified, `failed` until the run says otherwise. */
+export function blankRollbackReport(fields: {
+  target: string;
+  strategy: string;
+  phase: FullRollbackReport['phase'];
+  startedAt: string;
+  finishedAt: string;
+  detectedAt: string | null;
+}): FullRollbackReport {
+  return {
+    schema: ROLLBACK_REPORT_SCHEMA,
+    target: { input: fields.target, kind: null, resolved: '' },
+    requested: { target: fields.target, strategy: fields.strategy },
+    strategy: null,
+    commits: [],
+    culprit: null,
+    cascade: [],
+    culpritBlastRadius: [],
+    bisect: null,
+    checks: [],
+    files: [],
+    sessionId: null,
+    startedAt: fields.startedAt,
+    detectedAt: fields.detectedAt,
+    finishedAt: fields.finishedAt,
+    verified: false,
+    verification: 'none',
+    verificationNote: null,
+    phase: fields.phase,
+    plan: null,
+    approvals: null,
+    prebuilt: null,
+    secrets: [],
+    irreversible: [],
+    artifacts: [],
+    provenance: { checkpointSealed: null, attestation: null, tagProtection: null },
+    lockTakenOver: null,
+    outcome: 'failed',
+    error: null,
+    rollbackSha: null,
+    branch: null,
+    prUrl: null,
+  };
+}

@@ -11,7 +11,7 @@ import { ARCHIVE_PREFIX, ROLLBACK_BRANCH_PREFIX } from '../git/protocol.js';
 import { GitHubApiError, type GitHubClient } from '../github/github.js';
 import { shellCommand } from '../output/shell.js';
 import { code, commands, md } from '../output/markdown.js';
-import { ROLLBACK_REPORT_SCHEMA, type CheckOutcome, type FullRollbackReport, type RollbackExecutionStrategy, type RollbackReport } from './rollback-report.js';
+import { blankRollbackReport, type CheckOutcome, type FullRollbackReport, type RollbackExecutionStrategy, type RollbackReport } from './rollback-report.js';
 import { ensureHistory } from '../git/shallow.js';
 import { runChecks, ThrowawayWorktree } from '../sandbox/checks.js';
 import { scanAddedLines } from '../sandbox/secrets.js';
@@ -238,39 +238,15 @@ async function openRun(deps: RollbackDeps, request: RollbackRequest): Promise<Ru
   if (phase === 'plan') await assertNoPersistedCredential(git);
   mkdirSync(request.tempDir, { recursive: true });
   const report: FullRollbackReport = {
-    schema: ROLLBACK_REPORT_SCHEMA,
-    target: { input: request.target || request.planPath, kind: null, resolved: '' },
-    requested: { target: request.target || request.planPath, strategy: request.strategy },
-    strategy: null,
-    commits: [],
-    culprit: null,
-    cascade: [],
-    culpritBlastRadius: [],
-    bisect: null,
-    checks: [],
-    files: [],
-    sessionId: null,
-    startedAt,
-    detectedAt: request.detectedAt || null,
-    finishedAt: startedAt,
-    verified: false,
-    verification: 'none',
-    verificationNote: null,
-    phase,
-    plan: null,
-    approvals: null,
+    ...blankRollbackReport({
+      target: request.target || request.planPath,
+      strategy: request.strategy,
+      phase,
+      startedAt,
+      finishedAt: startedAt,
+      detectedAt: request.detectedAt || null,
+    }),
     actor: request.actor || null,
-    prebuilt: null,
-    secrets: [],
-    irreversible: [],
-    artifacts: [],
-    provenance: { checkpointSealed: null, attestation: null, tagProtection: null },
-    lockTakenOver: null,
-    outcome: 'failed',
-    error: null,
-    rollbackSha: null,
-    branch: null,
-    prUrl: null,
     ...(request.trigger ? { trigger: request.trigger.report } : {}),
   };
   return {

@@ -20,7 +20,7 @@ import { GitHubApiError, type GitHubClient } from '../github/github.js';
 import { ensureHistory } from '../git/shallow.js';
 import { rollbackBranch } from '../rollback/branch.js';
 import { assertNoPersistedCredential } from '../rollback/rollback.js';
-import { ROLLBACK_REPORT_SCHEMA, type FullRollbackReport } from '../rollback/rollback-report.js';
+import { blankRollbackReport, type FullRollbackReport } from '../rollback/rollback-report.js';
 import { runChecks, ThrowawayWorktree } from '../sandbox/checks.js';
 import { ScratchStore } from '../sandbox/scratch.js';
 import { TRIGGER_EVENTS, type ConfirmRun, type TriggerDecision, type TriggerEvent, type TriggerReport, type TriggerVerdict } from './types.js';
@@ -551,38 +551,10 @@ export async function branchTip(git: Git, remote: string, branch: string): Promi
 /** The rollback report of a trigger that started no rollback (ignored, declined, refused): the `trigger` section says why. */
 export function triggerOnlyReport(trigger: TriggerReport, phase: 'all' | 'plan' | 'apply', startedAt: string, finishedAt: string): FullRollbackReport {
   return {
-    schema: ROLLBACK_REPORT_SCHEMA,
-    target: { input: trigger.target ?? '', kind: null, resolved: '' },
-    requested: { target: trigger.target ?? '', strategy: trigger.strategy ?? 'auto' },
-    strategy: null,
-    commits: [],
-    culprit: null,
-    cascade: [],
-    culpritBlastRadius: [],
-    bisect: null,
-    checks: [],
-    files: [],
-    sessionId: null,
-    startedAt,
-    detectedAt: trigger.detectedAt,
-    finishedAt,
-    verified: false,
-    verification: 'none',
+    ...blankRollbackReport({ target: trigger.target ?? '', strategy: trigger.strategy ?? 'auto', phase, startedAt, finishedAt, detectedAt: trigger.detectedAt }),
     verificationNote: `not rolled back: the trigger was ${trigger.verdict}`,
-    phase,
-    plan: null,
-    approvals: null,
-    prebuilt: null,
-    secrets: [],
-    irreversible: [],
-    artifacts: [],
-    provenance: { checkpointSealed: null, attestation: null, tagProtection: null },
-    lockTakenOver: null,
     trigger,
     outcome: trigger.verdict === 'refused' ? 'failed' : 'declined',
     error: trigger.verdict === 'refused' ? trigger.reason : null,
-    rollbackSha: null,
-    branch: null,
-    prUrl: null,
   };
 }
