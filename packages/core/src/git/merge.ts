@@ -68,6 +68,11 @@ export class TreeMerger {
   private indexCounter = 0;
   /** Merges run, for the summary and the benchmark. */
   mergeCount = 0;
+  /**
+   * Merges on which `git merge-tree` died (git 2.39's merge-ort aborts on some directory renames
+   * made in both directions) and that the temporary index merged instead: git's message for each.
+   */
+  readonly crashedMerges: string[] = [];
 
   constructor(
     readonly store: ObjectStore,
@@ -106,11 +111,16 @@ export class TreeMerger {
     if (this.engine === 'merge-tree') {
       this.mergeCount++;
       if (this.batch) return this.outcomeOf(await this.batch.merge(undefined, ours, theirs));
-      return this.runMergeTree(ours, theirs);
+      return this.runMergeTree(ours, theirs, () => this.indexMergeCommits(ours, theirs));
     }
+    return this.indexMergeCommits(ours, theirs);
+  }
+
+  private async indexMergeCommits(ours: string, theirs: string): Promise<MergeOutcome> {
     const base = await this.store.test(['merge-base', '--end-of-options', ours, theirs]);
     const baseTree = base.exitCode === 0 ? await this.treeOf(base.stdout.trim()) : await this.emptyTree();
-    return this.merge3(baseTree, await this.treeOf(ours), await this.treeOf(theirs));
+    const [oursTree, theirsTree] = await Promise.all([this.treeOf(ours), this.treeOf(theirs)]);
+    return this.engine === 'index' ? this.merge3(baseTree, oursTree, theirsTree) : this.indexMerge3(baseTree, oursTree, theirsTree);
   }
 
   async treeOf(commit: string): Promise<string> {
@@ -138,7 +148,7 @@ export class TreeMerger {
   /** ours and theirs as children of `baseCommit`, so it is exactly their merge base. */
   private async mergeTreeOn(baseCommit: string, oursTree: string, theirsTree: string): Promise<MergeOutcome> {
     const [ours, theirs] = await Promise.all([this.store.writeCommit(oursTree, [baseCommit], 'ours'), this.store.writeCommit(theirsTree, [baseCommit], 'theirs')]);
-    return this.runMergeTree(ours, theirs);
+    return this.runMergeTree(ours, theirs, async () => this.indexMerge3(await this.treeOf(baseCommit), oursTree, theirsTree));
   }
 
   /**
@@ -153,11 +163,22 @@ export class TreeMerger {
     return this.indexMerge3(await this.treeOf(base), onto, target);
   }
 
-  private async runMergeTree(ours: string, theirs: string): Promise<MergeOutcome> {
-    const result = await this.store.run(
-      ['merge-tree', '--write-tree', '-z', '--name-only', '--allow-unrelated-histories', '--end-of-options', ours, theirs],
-      { okExitCodes: [0, 1] },
-    );
+  /**
+   * One `git merge-tree` of two commits. When git itself dies on the merge (killed by a signal: an
+   * assertion in merge-ort, not an answer), the same merge is made by `fallback` (the temporary
+   * index: no rename detection, so a rename on one side and an edit on the other is a conflict
+   * there, never a silent clean), and git's message is kept in crashedMerges.
+   */
+  private async runMergeTree(ours: string, theirs: string, fallback: () => Promise<MergeOutcome>): Promise<MergeOutcome> {
+    const args = ['merge-tree', '--write-tree', '-z', '--name-only', '--allow-unrelated-histories', '--end-of-options', ours, theirs];
+    let result: GitResult;
+    try {
+      result = await this.store.run(args, { okExitCodes: [0, 1] });
+    } catch (error) {
+      if (!(error instanceof GitInternalError) || !diedOfSignal(error.exitCode)) throw error;
+      this.crashedMerges.push(error.stderr.trim().split('\n').pop() || `git merge-tree ${ours} ${theirs} was killed`);
+      return fallback();
+    }
     return this.outcomeOf({ clean: result.exitCode === 0, ...parseMergeTreeOutput(result.stdout) });
   }
 
@@ -247,6 +268,11 @@ export class TreeMerger {
     const oid = await this.store.text(['hash-object', '-w', '--stdin'], { input: merged.raw });
     return { mode, oid };
   }
+}
+
+/** Killed by a signal (no exit code), or exited as a shell reports SIGABRT/SIGSEGV (134, 139). */
+function diedOfSignal(exitCode: number | null): boolean {
+  return exitCode === null || exitCode === 134 || exitCode === 139;
 }
 
 /** One merge as `git merge-tree` answers it. */

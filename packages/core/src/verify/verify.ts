@@ -439,6 +439,7 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
     const irreversible = irreversibleFiles(request.verify, [...new Set(prPaths)], request.labels);
     const checksRun = await checkSoftDependencies(deps, request, store, { base, tree: landing.tree }, reports, soft, entangled);
     const { problems, warnings } = prVerdict(request, base, landing, entangled, irreversible, soft);
+    warnings.push(...mergeCrashWarnings(sim));
 
     const { path: planPath, plan } = writeLandingPlan(request, { base, baseTree, head, landing, entangled, irreversible, createdAt: clock() });
     return {
@@ -656,6 +657,7 @@ async function drillWindow(deps: VerifyDeps, request: VerifyRequest): Promise<Ve
     if (failing.length > 0) problems.push(`the verify commands fail on the rollback of ${plural(failing.length, 'unit')}`);
     const irreversible = reports.flatMap((r) => r.irreversible);
     if (irreversible.length > 0) warnings.push(`${plural(irreversible.length, 'file')} in the window ${irreversible.length === 1 ? 'is' : 'are'} marked irreversible: rolling back their units needs manual steps`);
+    warnings.push(...mergeCrashWarnings(sim));
     if (units.length === 0) warnings.push(`nothing was checked: the window (the last ${windowOptions.commits} first-parent commits within ${windowOptions.days} days) holds no unit`);
 
     const stepTrees = new Map<string, string[]>();
@@ -755,4 +757,13 @@ async function withWorktree(store: ScratchStore, use: (worktree: ThrowawayWorktr
   } finally {
     worktree.remove();
   }
+}
+
+/** What a merge git died on means for the verdict (see TreeMerger.crashedMerges). */
+function mergeCrashWarnings(sim: Simulator): string[] {
+  const crashed = sim.crashedMerges;
+  if (crashed.length === 0) return [];
+  return [
+    `git merge-tree died on ${plural(crashed.length, 'merge')} (${crashed[0]}); ${crashed.length === 1 ? 'it was' : 'they were'} merged with a temporary index instead, without rename detection, so a rename there shows as a conflict: a newer git may answer it exactly`,
+  ];
 }
