@@ -382,8 +382,6 @@ export {
 export {
   bisectInRounds,
   bisectRange,
-  probeCommit,
-  type ProbeOutcome,
   readVerdictFiles,
   renderBisectPlanSummary,
   renderBisectProbeSummary,
@@ -412,6 +410,8 @@ export {
   BisectRangeError,
   type BisectResult,
   findCascade,
+  probeCommit,
+  type ProbeOutcome,
   type Verdict,
 } from './rollback/bisect.js';
 export { RevertLedger, type Undo } from './git/undo.js';

@@ -12,10 +12,10 @@ import { markdownCode, markdownTable, markdownText } from '../output/report.js';
 import { plural, prose } from '../output/markdown.js';
 import { readCommits, type CommitInfo } from '../git/commits.js';
 import type { Git } from '../git/git.js';
-import { runChecks, ThrowawayWorktree, type CheckResult } from '../sandbox/checks.js';
+import { ThrowawayWorktree } from '../sandbox/checks.js';
 import type { ScratchStore } from '../sandbox/scratch.js';
-import { BisectRangeError, type BisectOptions, type BisectResult } from './bisect.js';
-import { bisectRoundBound, planBisectRound, verdictOfRuns, type BisectProbe, type BisectRoundPlan, type BisectVerdict, type RecordedVerdict } from './bisect-rounds.js';
+import { BisectRangeError, probeCommit, type BisectOptions, type BisectResult, type ProbeOutcome } from './bisect.js';
+import { bisectRoundBound, planBisectRound, type BisectProbe, type BisectRoundPlan, type BisectVerdict, type RecordedVerdict } from './bisect-rounds.js';
 
 export const VERDICT_SCHEMA = 'rollback-gate/bisect-verdict@1';
 
@@ -30,12 +30,6 @@ export interface VerdictFile {
   durationMs: number;
 }
 
-export interface ProbeOutcome {
-  commit: string;
-  verdict: BisectVerdict;
-  exitCodes: Array<number | null>;
-  durationMs: number;
-}
 
 /** The first-parent candidates good..bad, oldest first, after checking that good is an ancestor of bad. */
 export async function bisectRange(git: Git, good: string, bad: string): Promise<{ good: string; bad: string; commits: CommitInfo[] }> {
@@ -52,29 +46,6 @@ export async function bisectRange(git: Git, good: string, bad: string): Promise<
   return { good: goodSha, bad: badSha, commits };
 }
 
-/**
- * Runs the command at `commit` in `worktree` until its runs decide (first 0 good, first 125 skip,
- * `retries + 1` failures bad; a timeout is a failure), as the sequential bisect does.
- */
-export async function probeCommit(worktree: ThrowawayWorktree, commit: Pick<CommitInfo, 'sha' | 'tree' | 'parents'>, options: BisectOptions): Promise<ProbeOutcome> {
-  const started = performance.now();
-  await worktree.checkout(commit.tree, commit.parents[0] ?? commit.sha, `bisect probe ${commit.sha}`);
-  const exitCodes: Array<number | null> = [];
-  let verdict: BisectVerdict | null = null;
-  while (verdict === null) {
-    const [check] = (await runChecks(worktree.dir, {
-      commands: [{ name: 'bisect', run: options.command }],
-      timeoutMinutes: options.timeoutMinutes,
-      maxTimeoutMs: options.maxTimeoutMs,
-      env: options.env,
-      log: options.log,
-    })) as [CheckResult];
-    exitCodes.push(check.exitCode);
-    verdict = verdictOfRuns(exitCodes, options.retries);
-  }
-  options.log.info(`bisect: ${commit.sha.slice(0, 12)} is ${verdict} (exit ${exitCodes.join(', ')})`);
-  return { commit: commit.sha, verdict, exitCodes, durationMs: Math.round(performance.now() - started) };
-}
 
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 

@@ -4,8 +4,9 @@ import { UserError } from '../base/errors.js';
 import type { Git } from '../git/git.js';
 import { runChecks, ThrowawayWorktree, type CheckResult } from '../sandbox/checks.js';
 import type { ScratchStore } from '../sandbox/scratch.js';
+import { verdictOfRuns, type BisectVerdict } from './bisect-rounds.js';
 
-export type Verdict = 'good' | 'bad' | 'skip';
+export type Verdict = BisectVerdict;
 
 export interface BisectOptions {
   command: string;
@@ -42,32 +43,11 @@ export async function bisect(git: Git, store: ScratchStore, good: string, bad: s
   const result: BisectResult = { culprit: commits[0]!, commits, runs: 0, skipped: 0, probes: [] };
   const goodCommit = { sha: good, tree: await git.treeOf(good), parents: [] as string[] };
   try {
-    const probe = async (commit: { sha: string; tree: string; parents: string[] }): Promise<Verdict> => {
-      await worktree.checkout(commit.tree, commit.parents[0] ?? commit.sha, `bisect probe ${commit.sha}`);
-      const exitCodes: Array<number | null> = [];
-      let verdict: Verdict = 'bad';
-      for (let attempt = 0; attempt <= options.retries; attempt++) {
-        const [check] = (await runChecks(worktree.dir, {
-          commands: [{ name: 'bisect', run: options.command }],
-          timeoutMinutes: options.timeoutMinutes,
-          maxTimeoutMs: options.maxTimeoutMs,
-          env: options.env,
-          log: options.log,
-        })) as [CheckResult];
-        result.runs++;
-        exitCodes.push(check.exitCode);
-        if (check.exitCode === 0) {
-          verdict = 'good';
-          break;
-        }
-        if (check.exitCode === 125) {
-          verdict = 'skip';
-          break;
-        }
-      }
+    const probe = async (commit: Pick<CommitInfo, 'sha' | 'tree' | 'parents'>): Promise<Verdict> => {
+      const { verdict, exitCodes } = await probeCommit(worktree, commit, options);
+      result.runs += exitCodes.length;
       if (verdict === 'skip') result.skipped++;
       result.probes.push({ commit: commit.sha, verdict, exitCodes });
-      options.log.info(`bisect: ${commit.sha.slice(0, 12)} is ${verdict} (exit ${exitCodes.join(', ')})`);
       return verdict;
     };
 
@@ -117,6 +97,38 @@ export async function bisect(git: Git, store: ScratchStore, good: string, bad: s
   } finally {
     worktree.remove();
   }
+}
+
+export interface ProbeOutcome {
+  commit: string;
+  verdict: BisectVerdict;
+  exitCodes: Array<number | null>;
+  durationMs: number;
+}
+
+/**
+ * Runs the command at `commit` in `worktree` until its runs decide (first 0 good, first 125 skip,
+ * `retries + 1` failures bad; a timeout is a failure): every probe of the sequential bisect, of a
+ * round (bisect-round) and of the CLI's `--jobs`.
+ */
+export async function probeCommit(worktree: ThrowawayWorktree, commit: Pick<CommitInfo, 'sha' | 'tree' | 'parents'>, options: BisectOptions): Promise<ProbeOutcome> {
+  const started = performance.now();
+  await worktree.checkout(commit.tree, commit.parents[0] ?? commit.sha, `bisect probe ${commit.sha}`);
+  const exitCodes: Array<number | null> = [];
+  let verdict: BisectVerdict | null = null;
+  while (verdict === null) {
+    const [check] = (await runChecks(worktree.dir, {
+      commands: [{ name: 'bisect', run: options.command }],
+      timeoutMinutes: options.timeoutMinutes,
+      maxTimeoutMs: options.maxTimeoutMs,
+      env: options.env,
+      log: options.log,
+    })) as [CheckResult];
+    exitCodes.push(check.exitCode);
+    verdict = verdictOfRuns(exitCodes, options.retries);
+  }
+  options.log.info(`bisect: ${commit.sha.slice(0, 12)} is ${verdict} (exit ${exitCodes.join(', ')})`);
+  return { commit: commit.sha, verdict, exitCodes, durationMs: Math.round(performance.now() - started) };
 }
 
 /** A bisect whose range was wrong: the report still records the runs. */
