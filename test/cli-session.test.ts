@@ -172,13 +172,13 @@ describe('rollback', () => {
     expect(state(r)).toBe(before);
   });
 
-  it('refuses a hostile target as the rollback action does', async () => {
+  it('refuses a hostile target as the rollback action does, in the CLI\'s words', async () => {
     const r = await landed();
     const before = state(r);
     for (const target of ['s1; rm -rf .', '$(touch pwned)', '--upload-pack=touch pwned', 'a`id`']) {
       const run = await cli(['rollback', '--', target], { cwd: r.dir });
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/input `target` is .*(holds characters no session id|starts with "-")/);
+      expect(run.stderr).toMatch(/^error: TARGET is .*(holds characters no session id|starts with "-")/m); // the CLI's words for the action's input
     }
     expect(existsSync(join(r.dir, 'pwned'))).toBe(false);
     expect(state(r)).toBe(before);

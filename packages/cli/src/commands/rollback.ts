@@ -66,6 +66,30 @@ async function cleanupLocalRemote(repo: Repo): Promise<void> {
   for (const ref of refs) await repo.git.run(['update-ref', '-d', ref]);
 }
 
+/** The engine speaks the action's inputs; here they are flags (`include-dependent: true` is `--include-dependent`). */
+export function inCliWords(text: string): string {
+  return text
+    .replace(/`include-dependent: true`/g, '`--include-dependent`')
+    .replace(/`strategy: ([a-z-]+)`/g, '`--strategy $1`')
+    .replace(/`bisect-command`/g, '`--bisect-command`')
+    .replace(/`retries`/g, '`--retries`')
+    .replace(/`branch`/g, '`--branch`')
+    .replace(/(?:input )?`target`/g, 'TARGET');
+}
+
+/** The subject of each commit, in one `git log --no-walk` (an unreadable sha is left out). */
+async function subjectsOf(git: Repo['git'], shas: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(shas)];
+  const subjects = new Map<string, string>();
+  if (unique.length === 0) return subjects;
+  const log = await git.test(['log', '--no-walk=unsorted', '--format=%H%x1f%s', '--end-of-options', ...unique, '--']);
+  for (const line of log.stdout.split('\n')) {
+    const [sha, subject] = line.split('\x1f');
+    if (sha && subject !== undefined) subjects.set(sha, subject);
+  }
+  return subjects;
+}
+
 function render(term: Terminal, report: RollbackReport, outcome: Pick<RollbackOutcome, 'skipped'>, subjects: Map<string, string>): void {
   term.fields([
     ['target', `${safe(report.target.input)}: ${safe(report.target.resolved)}`],
@@ -79,10 +103,44 @@ function render(term: Terminal, report: RollbackReport, outcome: Pick<RollbackOu
     term.heading(`Reverted, newest first (${report.commits.length})`);
     term.table(['commit', 'subject'], report.commits.map((c) => [c.slice(0, 12), safe(subjects.get(c) ?? '')]));
   }
+  const subject = (sha: string): string => safe(subjects.get(sha) ?? '');
   if (report.cascade.length > 0) {
     term.line();
     term.heading('Cascade pulled in with the culprit');
-    term.table(['commit', 'why'], report.cascade.map((c) => [c.commit.slice(0, 12), safe(c.reason)]));
+    term.table(['commit', 'subject', 'why'], report.cascade.map((c) => [c.commit.slice(0, 12), subject(c.commit), safe(c.reason)]));
+  }
+  const widening = report.cascadeWidening;
+  if (widening && widening.steps.length > 1) {
+    term.line();
+    term.heading(`Cascade widened until the checks passed: ${widening.passedAt ? `passed at ${widening.passedAt}` : 'no cascade passed, nothing was made'}`);
+    term.table(
+      ['step', 'added', 'checks', 'note'],
+      widening.steps.map((w) => [w.step, w.added.length === 0 ? '-' : w.added.map((a) => a.commit.slice(0, 12)).join(', '), w.verification, safe(w.note ?? '')]),
+    );
+  }
+  if (report.independent && report.independent.length > 0) {
+    term.line();
+    term.heading(`Later commits checked and kept: they do not build on the culprit (${report.independent.length})`);
+    term.table(['commit', 'subject', 'why'], report.independent.map((c) => [c.commit.slice(0, 12), subject(c.commit), safe(c.reason)]));
+  }
+  const agentWork = report.agentWork;
+  if (agentWork) {
+    if (agentWork.note) term.line(`\n${safe(agentWork.note)}`);
+    const revertedDependents = new Set(agentWork.dependents.filter((d) => d.reverted).map((d) => d.commit));
+    const kept = agentWork.kept.filter((c) => !revertedDependents.has(c.commit));
+    if (kept.length > 0) {
+      term.line();
+      term.heading(`Human commits kept (${kept.length})`);
+      term.table(['commit', 'subject', 'why'], kept.map((c) => [c.commit.slice(0, 12), subject(c.commit), safe(c.reason)]));
+    }
+    if (agentWork.dependents.length > 0) {
+      term.line();
+      term.heading(`Kept commits that build on the agent's (${agentWork.dependents.length}): ${agentWork.includeDependent ? 'reverted with them (--include-dependent)' : 'not reverted; --include-dependent reverts them too'}`);
+      term.table(
+        ['commit', 'subject', 'builds on', 'reverted', 'why'],
+        agentWork.dependents.map((d) => [d.commit.slice(0, 12), subject(d.commit), d.dependsOn.map((c) => c.slice(0, 12)).join(', '), d.reverted ? 'yes' : 'no', safe(d.reason)]),
+      );
+    }
   }
   if (outcome.skipped.length > 0) {
     term.line();
@@ -143,19 +201,25 @@ export const rollbackCommand: Command = {
     try {
       outcome = await rollback({ git, log: progress.logger(), clock: systemClock, github: undefined, env: ctx.env }, request);
     } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      const [problem, hint] = [inCliWords(error.problem), error.hint === undefined ? undefined : inCliWords(error.hint)];
       if (error instanceof RollbackFailure && term.json) {
-        term.document({ command: 'rollback', ok: false, error: { kind: 'user', message: error.problem, hint: error.hint ?? null }, report: error.outcome.report });
-        throw Object.assign(error, { reported: true });
+        term.document({ command: 'rollback', ok: false, error: { kind: 'user', message: problem, hint: hint ?? null }, report: error.outcome.report });
+        throw Object.assign(new UserError(problem, hint), { reported: true });
       }
-      throw error;
+      throw new UserError(problem, hint);
     } finally {
       progress.stop();
       run.dispose();
       await cleanupLocalRemote(repo);
     }
     const { report } = outcome;
-    const subjects = new Map<string, string>();
-    for (const sha of report.commits) subjects.set(sha, (await git.text(['log', '-1', '--format=%s', sha])).trim());
+    const subjects = await subjectsOf(git, [
+      ...report.commits,
+      ...report.cascade.map((c) => c.commit),
+      ...(report.independent ?? []).map((c) => c.commit),
+      ...(report.agentWork ? [...report.agentWork.kept, ...report.agentWork.dependents].map((c) => c.commit) : []),
+    ]);
 
     let branchMade: string | null = null;
     let pushed = false;
