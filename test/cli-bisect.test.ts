@@ -73,6 +73,14 @@ describe('bisect', () => {
     const passing = await cli(['bisect', r.good, 'HEAD', '--', 'true'], { cwd: r.dir });
     expect(passing.code).toBe(1);
     expect(passing.stderr).toContain('the bisect command passes at the bad end');
+    expect(passing.stderr).toContain('next: Check CMD (it must fail at BAD and pass at GOOD) and the range GOOD BAD.');
+    expect(passing.stderr).not.toContain('bisect-command');
+    // Failing everywhere, the good end included: probed last, listed with its subject.
+    const failing = await cli(['bisect', r.good, 'HEAD', '--', 'false'], { cwd: r.dir });
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain(`fails at the good end ${r.git(['rev-parse', '--short=12', r.good])} too`);
+    const goodSubject = r.git(['log', '-1', '--format=%s', r.good]);
+    expect(failing.stderr + failing.stdout).toMatch(new RegExp(`${r.git(['rev-parse', '--short=12', r.good])}\\s+bad\\s+[0-9.]+ s\\s+${goodSubject.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     const reversed = await cli(['bisect', 'HEAD', r.good, '--', 'true'], { cwd: r.dir });
     expect(reversed.code).toBe(1);
     expect(reversed.stderr).toContain('is not an ancestor of BAD');

@@ -81,6 +81,7 @@ export const bisectCommand: Command = {
     }
     const commits = await readCommits(git, [`${good}..${bad}`], { firstParent: true });
     const subjects = new Map(commits.map((c) => [c.sha.slice(0, 12), c.subject]));
+    subjects.set(good.slice(0, 12), (await git.text(['log', '-1', '--format=%s', '--end-of-options', good])).trim()); // the good end is probed when the culprit would be the first commit
     const run = runDirectory(ctx, repo);
     const progress = new Progress(term, subjects, term.tty);
     const options = bisectOptions(ctx, args, command, repo.config.verify.timeoutMinutes, progress);
@@ -132,6 +133,8 @@ export const bisectCommand: Command = {
       if (error instanceof BisectRangeError && !term.json) {
         term.table(['probe', 'commit', 'verdict', 'exit codes'], error.result.probes.map((p, i) => [String(i + 1), p.commit.slice(0, 12), p.verdict, p.exitCodes.join(', ')]));
       }
+      // The engine's next step names the action's input; here it is CMD and the range.
+      if (error instanceof BisectRangeError) throw new UserError(error.problem, 'Check CMD (it must fail at BAD and pass at GOOD) and the range GOOD BAD.');
       throw error;
     } finally {
       store?.dispose();
