@@ -7,6 +7,7 @@ import {
   canonicalJson,
   computeSeal,
   createClassifier,
+  deriveTitle,
   markdownCode,
   markdownTable,
   markdownText,
@@ -93,6 +94,16 @@ describe('event context from real webhook payloads', () => {
   });
   it('a payload that is not JSON is a clear error', () => {
     expect(() => resolveEventContext({ GITHUB_EVENT_NAME: 'push', GITHUB_EVENT_PATH: '/e' }, () => '{nope')).toThrow(/not valid JSON/);
+  });
+});
+
+describe('squash title', () => {
+  const commit = (subject: string) => ({ subject }) as CommitInfo;
+  it('is the first conventional subject, else the first subject, never a ` (#123)` another pull request put there', () => {
+    expect(deriveTitle([commit('wip'), commit('feat: parser (#2251)'), commit('fix: lexer')], 's1')).toBe('feat: parser');
+    expect(deriveTitle([commit('Update docs (#12)'), commit('More docs')], 's1')).toBe('Update docs');
+    expect(deriveTitle([commit('fixup! feat: x'), commit('(#7)')], 's1')).toBe('Session s1');
+    expect(deriveTitle([commit('feat: release (#1) and (#2) (#3)')], 's1')).toBe('feat: release (#1) and (#2)');
   });
 });
 

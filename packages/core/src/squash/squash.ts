@@ -98,9 +98,15 @@ export interface SquashResult {
 const CONVENTIONAL = /^(feat|fix|refactor|perf|docs|test|tests|build|ci|chore|style|revert)(\([^)]*\))?!?: \S/;
 const AUTOSQUASH = /^(squash|fixup|amend)! /;
 
-/** The title when none is given: the first conventional-commit subject, else the first real subject. */
+/** A pull request number GitHub appended to a subject when it squash-merged that PR: ` (#123)`. */
+const PR_SUFFIX = /\s*\(#\d+\)\s*$/;
+
+/**
+ * The title when none is given: the first conventional-commit subject, else the first real subject,
+ * without a ` (#123)` suffix (it names another pull request, not the squash).
+ */
 export function deriveTitle(commits: readonly CommitInfo[], sessionId: string): string {
-  const subjects = commits.map((c) => c.subject.trim()).filter((s) => s && !AUTOSQUASH.test(s));
+  const subjects = commits.map((c) => c.subject.replace(PR_SUFFIX, '').trim()).filter((s) => s && !AUTOSQUASH.test(s));
   const title = subjects.find((s) => CONVENTIONAL.test(s)) ?? subjects[0] ?? `Session ${sessionId}`;
   return title.length > 100 ? `${title.slice(0, 97)}...` : title;
 }
