@@ -226,6 +226,12 @@ describe('drill and log', () => {
     const clean = await cli(['drill', '--quiet'], { cwd: r.dir });
     expect(clean.code).toBe(0);
     expect(clean.stdout).toMatch(/^✓ drill on [0-9a-f]{12}: all 2 units can be rolled back\n$/);
+    // A unit already reverted by hand says so, and by which commit (not "alone").
+    const reverted = r.git(['rev-parse', 'HEAD']);
+    r.git(['revert', '--no-edit', reverted]);
+    const revert = r.git(['rev-parse', 'HEAD']);
+    const again = await cli(['drill'], { cwd: r.dir });
+    expect(again.stdout).toContain(`${reverted.slice(0, 12)}\t${reverted.slice(0, 12)}\talready reverted\tby ${revert.slice(0, 12)}\t`);
     // An empty window checks nothing, and says so instead of a green tick.
     r.commit('chore: a one-day window, committed long ago', { '.github/rollback-gate.yml': 'verify:\n  window:\n    commits: 1\n    days: 1\n' }, { env: { GIT_COMMITTER_DATE: '2001-01-01T00:00:00Z' } });
     const empty = await cli(['drill', '--quiet'], { cwd: r.dir });

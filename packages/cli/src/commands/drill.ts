@@ -70,8 +70,14 @@ export const drillCommand: Command = {
       outputs.units.map((u) => [
         u.commit.slice(0, 12),
         safe(u.unit),
-        u.revertible === 'alone' ? term.paint('green', 'alone') : u.revertible === 'with-later' ? term.paint('yellow', 'with later') : term.paint('red', 'no'),
-        safe((u.with ?? []).map((sha) => sha.slice(0, 12)).join(', ')),
+        u['rolled-back-by']
+          ? 'already reverted'
+          : u.revertible === 'alone'
+            ? term.paint('green', 'alone')
+            : u.revertible === 'with-later'
+              ? term.paint('yellow', 'with later')
+              : term.paint('red', 'no'),
+        u['rolled-back-by'] ? `by ${u['rolled-back-by'].slice(0, 12)}` : safe((u.with ?? []).map((sha) => sha.slice(0, 12)).join(', ')),
         u.inverse === undefined ? '' : u.inverse ? 'exact' : 'not exact',
         u.checks.length === 0 ? '' : u.checks.every((c) => c.passed) ? 'pass' : term.paint('red', 'FAIL'),
         String(u['age-days']),
