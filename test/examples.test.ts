@@ -31,7 +31,7 @@ import {
 } from './harness/workflows.js';
 
 const WORKFLOWS_DIR = join(ROOT, 'examples', 'workflows');
-const EXPECTED_FILES = ['alert-rollback.yml', 'auto-rollback.yml', 'bisect.yml', 'drift.yml', 'drill.yml', 'rollback-gate.yml', 'rollback.yml', 'squash-session.yml'];
+const EXPECTED_FILES = ['alert-rollback.yml', 'auto-rollback.yml', 'bisect.yml', 'drift.yml', 'drill.yml', 'rollback-gate.yml', 'rollback.yml', 'squash-session.yml', 'store-plan.yml'];
 const workflowFiles = readdirSync(WORKFLOWS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 
 function readWorkflow(file: string): Workflow {

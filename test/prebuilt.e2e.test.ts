@@ -89,7 +89,7 @@ describe('pre-built plans: stored when a change lands, executed at alert time', 
     expect(apply.outputs.verification).toBe('none');
     const rep = report(apply.outputs['report-path']!);
     expect(rep.phase).toBe('apply');
-    expect(rep.prebuilt).toEqual({ ref: ref(pr), commit: git(r.remote, ['rev-parse', ref(pr)]), landed: pr, movedBy: 0, replanned: false });
+    expect(rep.prebuilt).toEqual({ ref: ref(pr), commit: git(r.remote, ['rev-parse', ref(pr)]), landed: pr, digest: seal, movedBy: 0, replanned: false });
     expect(rep.plan).toMatchObject({ path: ref(pr), digest: seal });
     expect(rep.verificationNote).toContain('no check ran');
     expect(apply.summary).toContain('recomputing its revert on the tip gave its expected tree');

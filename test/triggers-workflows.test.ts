@@ -5,15 +5,14 @@
  * OpenAPI-checked loopback API. (actionlint, the suite's `uses:` and the permissions are checked for
  * every example in test/examples.test.ts.)
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { load } from 'js-yaml';
 import type { HandledRequest } from './harness/github-api.js';
 import { useGitHubApi } from './harness/loopback-api.js';
-import { createRepo, git, tempDir, type TestRepo } from './harness/repo.js';
-import { ROOT, runAction, webhookPayload } from './harness/run-action.js';
-import type { Obj, Workflow } from './harness/workflows.js';
+import { playPlanApply, playStorePlan, readExample } from './harness/play-workflow.js';
+import { createRepo, git, type TestRepo } from './harness/repo.js';
+import { ROOT, webhookPayload } from './harness/run-action.js';
 
 const loopback = useGitHubApi();
 const repos: TestRepo[] = [];
@@ -21,20 +20,7 @@ afterEach(() => {
   while (repos.length) repos.pop()!.cleanup();
 });
 
-const readWorkflow = (file: string): Workflow => load(readFileSync(join(ROOT, 'examples', 'workflows', file), 'utf8')) as Workflow;
-
-/** Resolves `${{ <expr> }}` from exact expression texts; an expression not in `context` is an error. */
-function resolveMap(map: Obj | undefined, context: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(map ?? {}).map(([k, v]) => [
-      k,
-      String(v).replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expr: string) => {
-        if (!Object.hasOwn(context, expr)) throw new Error(`the test gives no value for \${{ ${expr} }}`);
-        return context[expr]!;
-      }),
-    ]),
-  );
-}
+const readWorkflow = readExample;
 
 beforeEach(() => {
   loopback.server.requests.length = 0;
@@ -60,42 +46,8 @@ function project(): TestRepo {
   return r;
 }
 
-/** The plan job, the artifact hand-over, the apply job and the postmortem, as the file says. */
-async function play(file: string, r: TestRepo, event: { name: string; payload: unknown }, vars: Record<string, string> = {}) {
-  const wf = readWorkflow(file);
-  const planStep = wf.jobs.plan!.steps!.find((s) => s.id === 'plan')!;
-  const applySteps = wf.jobs.apply!.steps!;
-  const rollbackStep = applySteps.find((s) => s.id === 'rollback')!;
-  const postmortemStep = applySteps.find((s) => s.id === 'postmortem')!;
-  const context = { 'vars.ROLLBACK_GATE_PAUSED': vars.ROLLBACK_GATE_PAUSED ?? '' };
-  const env = { GITHUB_API_URL: loopback.server.url, ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS: '20' };
-  const plan = await runAction('rollback', {
-    workspace: r.dir,
-    event,
-    inputs: { ...resolveMap(planStep.with, context), token: 'ghs_read_only' },
-    env: { ...env, ...resolveMap(planStep.env, context) },
-  });
-  // apply runs only when the plan job wrote a plan (`needs.plan.outputs.plan-path != ''`).
-  expect(wf.jobs.apply!.if).toBe("${{ needs.plan.outputs.plan-path != '' }}");
-  if (!plan.outputs['plan-path']) return { plan };
-  const runnerTemp = mkdtempSync(join(tempDir('rg-runner-temp-'), 'x'));
-  mkdirSync(join(runnerTemp, 'rollback-plan'));
-  copyFileSync(plan.outputs['plan-path'], join(runnerTemp, 'rollback-plan', basename(plan.outputs['plan-path'])));
-  const apply = await runAction('rollback', {
-    workspace: r.dir,
-    event,
-    inputs: { ...resolveMap(rollbackStep.with, { ...context, 'runner.temp': runnerTemp }), token: 'ghs_write' },
-    env: { ...env, ...resolveMap(rollbackStep.env, context) },
-  });
-  expect(postmortemStep.if).toContain("steps.rollback.outputs.commits != '[]'");
-  if (apply.outputs.commits === '[]') return { plan, apply };
-  const postmortem = await runAction('postmortem', {
-    workspace: r.dir,
-    event,
-    inputs: { ...resolveMap(postmortemStep.with, { 'steps.rollback.outputs.report-path': apply.outputs['report-path']! }), token: '' },
-  });
-  return { plan, apply, postmortem };
-}
+const play = (file: string, r: TestRepo, event: { name: string; payload: unknown }, vars: Record<string, string> = {}) =>
+  playPlanApply(file, r, event, { env: { GITHUB_API_URL: loopback.server.url, ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS: '20' }, vars });
 
 describe('auto-rollback.yml (workflow_run)', () => {
   it('is triggered by the CI workflow completing on main; the plan job is read-only and judges only failures', () => {
@@ -183,6 +135,41 @@ describe('alert-rollback.yml (repository_dispatch)', () => {
   });
 });
 
+describe('store-plan.yml (push)', () => {
+  it('runs on a push to main, with contents: write and nothing else; it checks out the history and stores, nothing more', () => {
+    const wf = readWorkflow('store-plan.yml');
+    expect(wf.on).toEqual({ push: { branches: ['main'] } });
+    expect(wf.permissions).toEqual({});
+    expect(Object.keys(wf.jobs)).toEqual(['store']);
+    expect(wf.jobs.store!.permissions).toEqual({ contents: 'write' });
+    expect(wf.jobs.store!.steps!.map((s) => s.uses)).toEqual(['actions/checkout@v4', 'rollback-gate/rollback-gate/actions/verify-rollback@v1']);
+    expect(wf.jobs.store!.steps![1]!.with).toEqual({ 'store-plan': 'true' });
+  });
+
+  it('played with a real push payload: a push landing a squash commit and a merge commit stores both plans; a re-run keeps them', async () => {
+    const r = project();
+    const before = r.head();
+    const squash = r.commit('feat: a (#1)', { 'a.txt': 'a\n' });
+    r.git(['switch', '--quiet', '-c', 'feature']);
+    r.commit('feat: b', { 'b.txt': 'b\n' });
+    r.git(['switch', '--quiet', 'main']);
+    r.git(['merge', '--quiet', '--no-ff', '-m', 'Merge pull request #2 from octo/feature', 'feature']);
+    const merge = r.head();
+    r.git(['push', '--quiet', 'origin', 'main']);
+    const event = { name: 'push', payload: webhookPayload('push', undefined, { ref: 'refs/heads/main', before, after: merge, repository: { default_branch: 'main', master_branch: 'main' } }) };
+    const store = await playStorePlan(r, event);
+    expect(store.stderr).toBe('');
+    expect(store.exitCode).toBe(0);
+    const refs = git(r.remote, ['for-each-ref', '--format=%(refname)', 'refs/rollback-gate/plans/']).split('\n').sort();
+    expect(refs).toEqual([`refs/rollback-gate/plans/${merge}`, `refs/rollback-gate/plans/${squash}`].sort());
+    expect(JSON.parse(store.outputs['stored-plans']!).map((o: { landed: string; status: string }) => [o.landed, o.status])).toEqual([[merge, 'stored'], [squash, 'stored']]);
+    expect(store.summary).toContain('### Rollback plans stored');
+    const again = await playStorePlan(r, event);
+    expect(again.exitCode).toBe(0);
+    expect(JSON.parse(again.outputs['stored-plans']!).map((o: { status: string }) => o.status)).toEqual(['kept', 'kept']);
+  });
+});
+
 /** The README's alert call, checked against the example workflow it triggers. */
 describe('README: Triggers', () => {
   it('shows the one gh api call that sends the alert, and the token it needs', () => {
@@ -193,5 +180,7 @@ describe('README: Triggers', () => {
     expect(section).toMatch(/fine-grained token with \*\*Contents: write\*\*/);
     expect(section).toContain('examples/workflows/auto-rollback.yml');
     expect(section).toContain('examples/workflows/alert-rollback.yml');
+    expect(section).toContain('examples/workflows/store-plan.yml');
+    expect(readFileSync(join(ROOT, 'actions', 'verify-rollback', 'README.md'), 'utf8')).toContain('examples/workflows/store-plan.yml');
   });
 });

@@ -66,6 +66,7 @@ function killSwitchOff(): void {
 beforeEach(() => {
   loopback.server.requests.length = 0;
   killSwitchOff();
+  loopback.server.on('GET', '/repos/{owner}/{repo}/pulls', () => undefined); // the harness's own listing (no merged rollback PR)
   loopback.server.on('GET', '/repos/{owner}/{repo}/actions/runs/{run_id}/approvals', { status: 200, body: [] });
   loopback.server.on('GET', '/repos/{owner}/{repo}/commits/{ref}', { status: 200, body: { sha: '0'.repeat(40), author: { login: 'ada-human', type: 'User' } } });
   loopback.server.on('GET', '/repos/{owner}/{repo}/commits/{commit_sha}/pulls', { status: 200, body: [] });
@@ -379,6 +380,52 @@ describe('an alert (repository_dispatch)', () => {
     const run = await rollback(r, alert({ reason: 'x' }), { phase: 'plan' });
     expect(run.exitCode).toBe(0);
     expect(readJson(run.outputs['report-path']!).trigger.reason).toContain('the cap is reached: 1 rollback(s) in the last 24 hours (rollback/pr-8 (pending))');
+  });
+
+  it('the cap: a rollback PR squash-merged without its trailer counts; a human PR, a fork\'s, an unmerged or an old one does not; one rollback found twice counts once', async () => {
+    const r = repo(config('  max-per-day: 2'));
+    landed(r);
+    const kept = r.commit(`Roll back pr-7 (#64)\n\nRollback-Of: pr-7\nReverts: ${'c'.repeat(40)}\n`, { 'undo7.txt': 'u\n' });
+    r.commit('Roll back pr-8 (#60)', { 'undo8.txt': 'u\n' }); // squash-merged, the trailers dropped
+    r.commit('feat: e (#35)', { 'e.txt': 'e\n' });
+    r.git(['push', '--quiet', 'origin', 'main']);
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+    const pull = (number: number, ref: string, mergedHoursAgo: number | null, repo = `${OWNER}/${REPO}`) => ({
+      number,
+      state: 'closed',
+      merged_at: mergedHoursAgo === null ? null : hoursAgo(mergedHoursAgo),
+      updated_at: hoursAgo(mergedHoursAgo ?? 1),
+      head: { ref, repo: { full_name: repo } },
+    });
+    loopback.server.on('GET', '/repos/{owner}/{repo}/pulls', (q: HandledRequest) => ({
+      status: 200,
+      body:
+        q.query.state === 'closed' && q.query.sort === 'updated' && q.query.direction === 'desc'
+          ? [pull(60, 'rollback/pr-8', 1), pull(61, 'feature/widget', 1), pull(62, 'rollback/pr-9', 2, 'mallory/octo-repo'), pull(63, 'rollback/pr-10', null), pull(64, 'rollback/pr-7', 3), pull(59, 'rollback/pr-4', 30)]
+          : [],
+    }));
+    const run = await rollback(r, alert({ reason: 'x' }), { phase: 'plan' });
+    expect(run.exitCode).toBe(0);
+    expect(apiCalls('GET', /\/pulls$/)).toHaveLength(1);
+    expect(readJson(run.outputs['report-path']!).trigger).toMatchObject({
+      verdict: 'declined',
+      reason: `the cap is reached: 2 rollback(s) in the last 24 hours (${kept.slice(0, 12)} on the branch, #60 rollback/pr-8 (merged)), at most 2 a day (triggers.max-per-day). Roll back by hand if it must be done.`,
+    });
+    expect(run.outputs['plan-path']).toBeUndefined();
+  });
+
+  it('the cap: the closed pull requests cannot be listed (403): declined, naming the permission', async () => {
+    const r = repo();
+    landed(r);
+    loopback.server.on('GET', '/repos/{owner}/{repo}/pulls', { status: 403, body: { message: 'Resource not accessible by integration' } });
+    const run = await rollback(r, alert({ reason: 'x' }), { phase: 'plan' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs['plan-path']).toBeUndefined();
+    expect(readJson(run.outputs['report-path']!).trigger).toMatchObject({
+      verdict: 'declined',
+      reason: expect.stringContaining('the cap cannot be counted: listing the closed pull requests failed with 403'),
+    });
+    expect(readJson(run.outputs['report-path']!).trigger.reason).toContain('grant `pull-requests: read`');
   });
 
   it('never two at once: another run\'s fresh rollback lock stops it; a stale one does not', async () => {

@@ -699,6 +699,13 @@ type Body = Record<string, unknown>;
 const BUILT_IN: Record<string, (r: HandledRequest) => ScriptedResponse> = {
   'GET /repos/{owner}/{repo}/pulls/{pull_number}': (r) => withPull(r, (issue) => ({ status: 200, body: pullJson(r, issue) })),
 
+  'GET /repos/{owner}/{repo}/pulls': (r) => {
+    const { owner, repo } = target(r);
+    const state = String(r.query.state ?? 'open');
+    const pulls = [...r.store.repo(owner, repo).issues.values()].filter((i) => i.pull && (state === 'all' || i.state === state));
+    return page(r, pulls.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || b.number - a.number).map((i) => pullJson(r, i)));
+  },
+
   'POST /repos/{owner}/{repo}/pulls': (r) => {
     const { owner, repo } = target(r);
     const body = r.body as Body;

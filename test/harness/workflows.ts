@@ -244,6 +244,10 @@ export function stepPermissions(step: Step): { needs: Perms; optional: Perms } {
       else optional['pull-requests'] = 'read'; // current labels
       break;
     case 'verify-rollback': {
+      if (maybe(step, 'store-plan', 'false', 'true')) {
+        need('contents', 'write'); // store-plan: push refs/rollback-gate/plans/<sha>
+        if (is(step, 'store-plan', 'false', 'true')) break; // and nothing else runs
+      }
       need('contents', 'read');
       const drill = is(step, 'mode', 'auto', 'drill');
       if (!drill && maybe(step, 'comment', 'true', 'true')) need('pull-requests', 'write');

@@ -10,7 +10,8 @@ import type { RollbackReport } from '../rollback/rollback-report.js';
 export interface CustodyChain {
   /** `workflow_run`, `repository_dispatch` (a trigger), or `manual` (dispatched by `actor`). */
   trigger: { event: string; detail: string | null };
-  plan: { digest: string; source: string; prebuilt: boolean; createdAt: string | null } | null;
+  /** `stored`: the plan pre-built when the change landed that a plan job made this plan from (absent when executed directly, or none). */
+  plan: { digest: string; source: string; prebuilt: boolean; createdAt: string | null; stored?: { ref: string; digest: string | null } } | null;
   /** `environment`: the run's required-reviewer approvals; `actor`: no approval recorded, the run's actor; `none`: neither known. */
   approval: { source: 'environment' | 'actor' | 'none'; by: string[]; at: string | null };
   apply: { phase: string; at: string; outcome: string; sha: string | null; prUrl: string | null };
@@ -55,7 +56,15 @@ export function chainOfCustody(report: RollbackReport): CustodyChain {
   const plan = report.plan ?? null;
   return {
     trigger: triggerOf(report),
-    plan: plan ? { digest: plan.digest, source: plan.path, prebuilt: !!report.prebuilt, createdAt: plan.createdAt ?? null } : null,
+    plan: plan
+      ? {
+          digest: plan.digest,
+          source: plan.path,
+          prebuilt: !!report.prebuilt,
+          createdAt: plan.createdAt ?? null,
+          ...(report.prebuilt && report.prebuilt.ref !== plan.path ? { stored: { ref: report.prebuilt.ref, digest: report.prebuilt.digest ?? null } } : {}),
+        }
+      : null,
     // The approvals API gives no time; the apply job starts only once approved, so its start is the latest the approval can be.
     approval:
       approved.length > 0
@@ -75,7 +84,16 @@ export function readChain(value: unknown): CustodyChain | null {
   const approvalSource = value.approval.source === 'environment' || value.approval.source === 'actor' ? value.approval.source : 'none';
   return {
     trigger: { event: str(value.trigger.event) ?? 'manual', detail: str(value.trigger.detail) },
-    plan: plan && str(plan.digest) ? { digest: str(plan.digest)!, source: str(plan.source) ?? '', prebuilt: plan.prebuilt === true, createdAt: str(plan.createdAt) } : null,
+    plan:
+      plan && str(plan.digest)
+        ? {
+            digest: str(plan.digest)!,
+            source: str(plan.source) ?? '',
+            prebuilt: plan.prebuilt === true,
+            createdAt: str(plan.createdAt),
+            ...(isObject(plan.stored) && str(plan.stored.ref) ? { stored: { ref: str(plan.stored.ref)!, digest: str(plan.stored.digest) } } : {}),
+          }
+        : null,
     approval: { source: approvalSource, by: Array.isArray(value.approval.by) ? value.approval.by.filter((b): b is string => typeof b === 'string') : [], at: str(value.approval.at) },
     apply: { phase: str(value.apply.phase) ?? 'all', at: str(value.apply.at) ?? '', outcome: str(value.apply.outcome) ?? '', sha: str(value.apply.sha), prUrl: str(value.apply.prUrl) },
     verification: { status: str(value.verification.status) ?? 'none', note: str(value.verification.note) },
@@ -85,9 +103,11 @@ export function readChain(value: unknown): CustodyChain | null {
 /** The chain as the parts of one Markdown line, `text` escaping every untrusted value. */
 export function renderChain(chain: CustodyChain, text: (s: string | null | undefined, fallback?: string) => string): string {
   const trigger = chain.trigger.event === 'manual' ? `dispatched by hand${chain.trigger.detail ? ` (${text(chain.trigger.detail)})` : ''}` : `${text(chain.trigger.event)}${chain.trigger.detail ? ` (${text(chain.trigger.detail)})` : ''}`;
-  const plan = chain.plan
-    ? `plan ${text(chain.plan.digest)} (${chain.plan.prebuilt ? 'pre-built when the change landed, ' : ''}${text(chain.plan.source)})`
-    : 'no sealed plan (planned and applied in one job)';
+  const plan = !chain.plan
+    ? 'no sealed plan (planned and applied in one job)'
+    : chain.plan.stored
+      ? `plan ${text(chain.plan.digest)} (${text(chain.plan.source)}), made by the plan job from the plan pre-built when the change landed (${text(chain.plan.stored.ref)}${chain.plan.stored.digest ? `, ${text(chain.plan.stored.digest)}` : ''})`
+      : `plan ${text(chain.plan.digest)} (${chain.plan.prebuilt ? 'pre-built when the change landed, ' : ''}${text(chain.plan.source)})`;
   const approval =
     chain.approval.source === 'environment'
       ? `approved by ${chain.approval.by.map((b) => text(b)).join(', ')} before ${text(chain.approval.at)}`

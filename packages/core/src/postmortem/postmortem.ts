@@ -227,7 +227,12 @@ async function resolveTimes(
   };
   let detected: Resolved | undefined;
   if (request.detectedAt?.trim()) detected = { at: parseIsoTime(request.detectedAt, 'input `detected-at`'), source: 'input' };
-  else if (report?.detectedAt) detected = { at: parseIsoTime(report.detectedAt, 'the report\'s `detectedAt`'), source: 'report' };
+  else if (report?.detectedAt) {
+    // A trigger's report carries its detection (the alert's detected_at, the failing run's start) as detectedAt: name where it came from.
+    const at = parseIsoTime(report.detectedAt, 'the report\'s `detectedAt`');
+    const fromTrigger = triggerDetection(report);
+    detected = { at, source: fromTrigger && Date.parse(fromTrigger.at) === at.getTime() ? fromTrigger.source : 'report' };
+  }
   else if (report && triggerDetection(report)) {
     const found = triggerDetection(report)!;
     detected = { at: parseIsoTime(found.at, `the report's trigger (${found.source})`), source: found.source };

@@ -66,6 +66,8 @@ export interface RollbackPlan {
   runUrl: string | null;
   /** A rollback a trigger started: what it decided and why (apply re-reads the kill switch and the cap, and delivers as it says). */
   trigger?: TriggerReport;
+  /** Made from the plan stored when the change landed (`refs/rollback-gate/plans/<landed>`): apply reads it again and refuses if it changed. */
+  prebuilt?: { ref: string; commit: string; landed: string; digest: string; movedBy: number };
   seal: string;
 }
 

@@ -89,8 +89,8 @@ export interface RollbackReport {
   irreversible?: Array<{ path: string; reason: string; requireLabel: string; todo?: string }>;
   /** Non-git state to restore by hand: the checkpoint's artifacts that changed since, with what to do. */
   artifacts?: Array<{ name: string; path: string; sha256: string; current: string | null; todo?: string }>;
-  /** The plan stored when the target landed, executed (phase all or apply): its ref and how far the branch moved since (then re-planned, no command run). */
-  prebuilt?: { ref: string; commit: string; landed: string; movedBy: number; replanned: boolean } | null;
+  /** The plan stored when the target landed, executed (phase all or apply, or by the plan job whose plan apply executes): its ref, its digest and how far the branch moved since (then re-planned, no command run). */
+  prebuilt?: { ref: string; commit: string; landed: string; digest?: string; movedBy: number; replanned: boolean } | null;
   /** What was checked beyond seals: the checkpoint's attestation and tag protection. */
   provenance?: {
     checkpointSealed: boolean | null;

@@ -32,7 +32,7 @@ import { releaseLock, takeLock, type Lock } from './lock.js';
 import { checkAttestation, checkTagProtection, manifestDigest, runApprovals } from './provenance.js';
 import type { TriggerReport } from '../triggers/types.js';
 import { planSchemaOf, readRollbackPlan, ROLLBACK_PLAN_SCHEMA, sealRollbackPlan, writeRollbackPlan, type RollbackPlan } from './rollback-plan.js';
-import { prebuiltExecution, type PrebuiltExecution } from './prebuilt.js';
+import { loadPrebuiltPlan, prebuiltExecution, type PrebuiltExecution } from './prebuilt.js';
 import { artifactTodo, irreversibleGate, irreversibleTodo } from './non-git-state.js';
 
 
@@ -171,7 +171,8 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
         vetStep(run);
         await revertStep(run);
         if (run.outcome!.applied.length > 0) {
-          if (run.phase !== 'apply') await checkStep(run);
+          // A rollback a trigger started executes the stored plan at once: no check (verification none, said so).
+          if (run.phase !== 'apply' && !(run.prebuilt && request.trigger)) await checkStep(run);
           await inspectStep(run);
         }
       }
@@ -645,6 +646,7 @@ function writePlanStep(run: Run): void {
     createdAt: run.deps.clock().toISOString(),
     runUrl: request.runUrl ?? null,
     ...(request.trigger ? { trigger: request.trigger.report } : {}),
+    ...(run.prebuilt ? { prebuilt: { ref: run.prebuilt.stored.ref, commit: run.prebuilt.stored.commit, landed: run.prebuilt.stored.landed, digest: run.prebuilt.stored.digest, movedBy: run.prebuilt.movedBy } } : {}),
   });
   run.planPath = join(request.tempDir, `rollback-plan-${target.id.replace(/\//g, '_')}.json`);
   writeRollbackPlan(run.planPath, plan);
@@ -717,21 +719,46 @@ async function loadPlanForApply(run: Run): Promise<void> {
       throw new UserError(`recomputing the plan's reverts on ${run.tip.slice(0, 12)} gives tree ${run.outcome!.tree.slice(0, 12)}, not the plan's expected tree ${String(plan.expectedTree).slice(0, 12)}; nothing was pushed.`, 'Make a new plan.');
     }
   }
+  if (plan.prebuilt) await prebuiltOfPlan(run, plan.prebuilt);
   report.checks = plan.checks;
   report.verification = plan.verification;
   report.verified = plan.verification === 'passed' && plan.commits.length > 0;
   report.verificationNote =
     plan.verification === 'passed'
       ? `checks ran in the plan job (${plan.runUrl ?? 'run unknown'}) on this exact tree; apply re-derived the tree and ran no command itself`
-      : plan.verification === 'none'
-        ? 'not verified: no checks configured (verify.commands)'
-        : 'not verified: a check failed in the plan job';
+      : plan.verification === 'none' && plan.prebuilt
+        ? `not verified: the plan job executed the plan stored when ${plan.prebuilt.landed.slice(0, 12)} landed (${plan.prebuilt.ref}) and ran no check; apply re-derived the tree and ran no command itself`
+        : plan.verification === 'none'
+          ? 'not verified: no checks configured (verify.commands)'
+          : 'not verified: a check failed in the plan job';
   report.secrets = plan.secrets;
   report.irreversible = plan.irreversible;
   report.artifacts = plan.artifacts;
   report.culprit = plan.commits.find((c) => c.reason.startsWith('culprit'))?.sha ?? null;
   report.approvals = await runApprovals({ github: deps.github, owner: request.owner, repo: request.repo }, request.runId);
   if (!request.dryRun) run.lock = await lockStep(run);
+}
+
+/**
+ * A rollback plan the plan job made from a stored pre-built plan: that stored plan is read again (its
+ * seal, that it is the plan of the landed commit) and must be the very one the plan job used, and
+ * the plan must revert exactly that landed commit. Then the report records it.
+ */
+async function prebuiltOfPlan(run: Run, used: NonNullable<RollbackPlan['prebuilt']>): Promise<void> {
+  const { deps, report } = run;
+  const plan = run.plan!;
+  const landed = used.landed.slice(0, 12);
+  if (plan.commits.length !== 1 || plan.commits[0]!.sha !== used.landed) {
+    throw new UserError(`the rollback plan says it executes the plan stored when ${landed} landed, but it reverts ${plan.commits.map((c) => c.sha.slice(0, 12)).join(', ') || 'nothing'}; nothing was pushed.`, 'Make a new plan.');
+  }
+  const stored = await loadPrebuiltPlan(deps.git, run.remote, used.landed);
+  if (!stored || stored.commit !== used.commit || stored.digest !== used.digest) {
+    throw new UserError(
+      `the rollback plan was made from the plan stored when ${landed} landed (${used.ref} at ${used.commit.slice(0, 12)}, ${used.digest}), and that ref ${stored ? `now holds another plan (${stored.commit.slice(0, 12)}, ${stored.digest})` : 'is gone'}; nothing was pushed.`,
+      `Find out who changed ${used.ref} (the server's audit log), then make a new plan.`,
+    );
+  }
+  report.prebuilt = { ref: stored.ref, commit: stored.commit, landed: stored.landed, digest: stored.digest, movedBy: used.movedBy, replanned: used.movedBy > 0 };
 }
 
 /** A rollback that re-introduces a secret needs the configured label on the target's PR or in the plan. */
@@ -775,7 +802,7 @@ async function irreversibleGateStep(run: Run): Promise<void> {
 async function prebuiltStep(run: Run): Promise<void> {
   const { deps, request, report } = run;
   const target = run.target!;
-  const usable = run.phase !== 'plan' && request.prebuilt !== false && !request.planPath && (target.strategy === 'revert-squash' || target.strategy === 'revert-merge');
+  const usable = request.prebuilt !== false && !request.planPath && (target.strategy === 'revert-squash' || target.strategy === 'revert-merge');
   run.prebuilt = usable ? await prebuiltExecution(deps.git, run.remote, run.tip, run.steps.map((s) => s.commit)) : undefined;
   if (!run.prebuilt) {
     if (run.phase !== 'apply') return;
@@ -788,12 +815,13 @@ async function prebuiltStep(run: Run): Promise<void> {
   run.steps = run.prebuilt.steps;
   run.expectedTree = run.prebuilt.expectedTree;
   report.plan = { path: stored.ref, digest: stored.digest, createdAt: stored.plan.createdAt, runUrl: stored.plan.runUrl };
-  report.prebuilt = { ref: stored.ref, commit: stored.commit, landed: stored.landed, movedBy, replanned: movedBy > 0 };
+  report.prebuilt = { ref: stored.ref, commit: stored.commit, landed: stored.landed, digest: stored.digest, movedBy, replanned: movedBy > 0 };
   const landed = stored.landed.slice(0, 12);
+  const atOnce = request.trigger ? ` (a rollback ${request.trigger.report.event === 'repository_dispatch' ? 'an alert' : 'a red branch'} starts executes it at once; checks run on the rollback's pull request)` : '';
   report.verificationNote =
     movedBy === 0
-      ? `not verified: executed the plan stored when ${landed} landed (${stored.ref}); the rolled-back tree is the tree before it landed (${stored.plan.expectedTree.slice(0, 12)}), and no check ran on it`
-      : `not verified: ${run.branch} moved ${movedBy} ${movedBy === 1 ? 'commit' : 'commits'} since ${landed} landed, so the stored plan was re-planned on ${run.tip.slice(0, 12)} without running any command; no check ran on the result`;
+      ? `not verified: executed the plan stored when ${landed} landed (${stored.ref}); the rolled-back tree is the tree before it landed (${stored.plan.expectedTree.slice(0, 12)}), and no check ran on it${atOnce}`
+      : `not verified: ${run.branch} moved ${movedBy} ${movedBy === 1 ? 'commit' : 'commits'} since ${landed} landed, so the stored plan was re-planned on ${run.tip.slice(0, 12)} without running any command; no check ran on the result${atOnce}`;
   deps.log.info(`executing the plan stored when ${landed} landed (${stored.ref}, ${stored.digest})${movedBy ? `; re-planned on the tip, ${movedBy} commit(s) later` : ''}`);
   if (run.phase === 'apply') report.approvals = await runApprovals({ github: deps.github, owner: request.owner, repo: request.repo }, request.runId);
 }

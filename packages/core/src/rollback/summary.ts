@@ -358,7 +358,7 @@ function trustSection(report: RollbackReport): Md {
         : md`The plan stored when ${landed} landed (${ref}) verified (seal, the landed commit, its tree), and recomputing its revert on the tip gave its expected tree.`,
     );
   }
-  if (report.phase === 'apply' && !report.prebuilt) {
+  if (report.phase === 'apply' && (!report.prebuilt || report.plan?.path !== report.prebuilt.ref)) {
     lines.push(
       md`Apply checked the plan against the repository, not only its seal: the branch tip is the planned tip, every reverted commit belongs to the target as resolved now, and recomputing the reverts gives the planned tree. It ran no command from the config or the inputs.`,
     );

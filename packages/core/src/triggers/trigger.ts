@@ -292,8 +292,61 @@ async function killSwitch(trail: Trail, deps: TriggerDeps, request: Pick<Trigger
   return undefined;
 }
 
-/** Rollback commits on the branch and pending rollback branches from the last 24 hours: the record, not memory. */
-async function dailyCap(trail: Trail, deps: TriggerDeps, request: Pick<TriggerRequest, 'remote' | 'tip' | 'config'>): Promise<TriggerReport | undefined> {
+interface PullItem {
+  number: number;
+  merged_at?: string | null;
+  updated_at?: string;
+  head?: { ref?: string; repo?: { full_name?: string } | null };
+}
+
+/** At most this many pages of 100 closed pull requests are read for the cap (sorted by update, newest first). */
+const CAP_PULL_PAGES = 5;
+
+/**
+ * Rollback pull requests of this repository merged in the last 24 hours (head branch `rollback/<id>`),
+ * keyed by the rollback's id: a squash merge that dropped the `Rollback-Of:` trailer is still one.
+ * A string when the list cannot be read (the reason).
+ */
+async function mergedRollbackPulls(deps: TriggerDeps, request: Pick<TriggerRequest, 'owner' | 'repo'>, since: number): Promise<Map<string, string> | string> {
+  const found = new Map<string, string>();
+  const { github } = deps;
+  if (!github || !request.owner || !request.repo) return found;
+  const self = `${request.owner}/${request.repo}`.toLowerCase();
+  for (let page = 1; page <= CAP_PULL_PAGES; page++) {
+    let pulls: PullItem[];
+    try {
+      const response = await github.request<PullItem[]>(
+        'GET',
+        '/repos/{owner}/{repo}/pulls',
+        { owner: request.owner, repo: request.repo, state: 'closed', sort: 'updated', direction: 'desc', per_page: 100, page },
+        undefined,
+        { permission: 'pull-requests: read' },
+      );
+      pulls = Array.isArray(response.data) ? response.data : [];
+    } catch (error) {
+      if (!(error instanceof GitHubApiError)) throw error;
+      return `listing the closed pull requests failed with ${error.status}, so a rollback pull request merged without its trailer could be missed. Nothing starts while the cap cannot be counted: grant \`pull-requests: read\`.`;
+    }
+    for (const pull of pulls) {
+      const ref = pull.head?.ref ?? '';
+      const merged = pull.merged_at ? Date.parse(pull.merged_at) : Number.NaN;
+      if (!(merged >= since) || !ref.startsWith(ROLLBACK_BRANCH_PREFIX)) continue;
+      if ((pull.head?.repo?.full_name ?? '').toLowerCase() !== self) continue; // a fork's branch is not ours
+      const id = ref.slice(ROLLBACK_BRANCH_PREFIX.length);
+      if (!found.has(id)) found.set(id, `#${pull.number} ${untrustedText(ref, 80) ?? ''} (merged)`);
+    }
+    // Sorted by update: a pull request merged within the day was updated within it.
+    if (pulls.length < 100 || pulls.some((p) => p.updated_at && Date.parse(p.updated_at) < since)) break;
+  }
+  return found;
+}
+
+/**
+ * Rollbacks of the last 24 hours, from the record, not memory: rollback commits on the branch, pending
+ * rollback branches, and merged rollback pull requests (a squash merge may drop the trailers), each
+ * rollback counted once (by its id: the `Rollback-Of:` value, the branch's `rollback/<id>`).
+ */
+async function dailyCap(trail: Trail, deps: TriggerDeps, request: Pick<TriggerRequest, 'owner' | 'repo' | 'remote' | 'tip' | 'config'>): Promise<TriggerReport | undefined> {
   const { git } = deps;
   const since = deps.clock().getTime() - 24 * 3_600_000;
   const recent = (c: CommitInfo): boolean => Date.parse(c.committerDate) >= since && isRollbackCommit(c);
@@ -313,6 +366,9 @@ async function dailyCap(trail: Trail, deps: TriggerDeps, request: Pick<TriggerRe
       }
     }
   }
+  const pulls = await mergedRollbackPulls(deps, request, since);
+  if (typeof pulls === 'string') return trail.stop('cap', 'declined', `the cap cannot be counted: ${pulls}`);
+  for (const [id, label] of pulls) if (!counted.has(id)) counted.set(id, label);
   const max = request.config.triggers.maxPerDay;
   const list = [...counted.values()].slice(0, 10).join(', ');
   if (counted.size >= max) {
