@@ -4,7 +4,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
 import { runActionSync } from './runner.mjs';
 
 const AGENT = { name: 'claude-code[bot]', email: 'agent@example.com' };
@@ -117,14 +118,16 @@ function pullRequestEvent(number, base, head, ref = 'agent/session-1') {
 
 /**
  * A small stand-in for the GitHub API, in its own process (the bundles run synchronously): it keeps
- * the comments the gate posts and answers the apply job's question of who approved it. Every
- * comment body it receives is written to `comments.json` for the demo to show.
+ * the comments the gate posts and the rollback's pull request, and answers the apply job's question
+ * of who approved it. Every comment and pull request body it receives is written to `comments.json`
+ * and `pulls.json` for the demo to show (and for `npm run screenshots`).
  */
 const API_SERVER = `
 import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
-const [portFile, commentsFile] = process.argv.slice(2);
+const [portFile, commentsFile, pullsFile] = process.argv.slice(2);
 const comments = [];
+const pulls = [];
 const send = (res, status, body) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
 createServer((req, res) => {
   let raw = '';
@@ -147,6 +150,20 @@ createServer((req, res) => {
       writeFileSync(commentsFile, JSON.stringify(comments));
       return send(res, 200, comment);
     }
+    if (req.method === 'POST' && /\\/pulls$/.test(path)) {
+      const pull = { number: 3 + pulls.length, title: body.title, head: body.head, base: body.base, body: body.body, state: 'open' };
+      pull.html_url = 'https://github.com/acme/shop/pull/' + pull.number;
+      pulls.push(pull);
+      writeFileSync(pullsFile, JSON.stringify(pulls));
+      return send(res, 201, pull);
+    }
+    if ((m = /\\/pulls\\/(\\d+)$/.exec(path)) && req.method === 'PATCH') {
+      const pull = pulls.find((p) => p.number === Number(m[1]));
+      if (!pull) return send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+      Object.assign(pull, body);
+      writeFileSync(pullsFile, JSON.stringify(pulls));
+      return send(res, 200, pull);
+    }
     if (req.method === 'GET' && /\\/actions\\/runs\\/\\d+\\/approvals$/.test(path)) {
       return send(res, 200, [{ state: 'approved', comment: 'Prices are 10x off in production: roll back.', user: { login: 'ada' }, environments: [{ name: 'rollback' }] }]);
     }
@@ -155,13 +172,14 @@ createServer((req, res) => {
 }).listen(0, '127.0.0.1', function () { writeFileSync(portFile, String(this.address().port)); });
 `;
 
-/** Starts the stand-in API; returns its URL, the comments posted so far, and a stop function. */
+/** Starts the stand-in API; returns its URL, the comments and pull requests so far, and a stop function. */
 function startApi(root) {
   const script = join(root, 'api-server.mjs');
   const portFile = join(root, 'api-port');
   const commentsFile = join(root, 'comments.json');
+  const pullsFile = join(root, 'pulls.json');
   writeFileSync(script, API_SERVER);
-  const child = spawn(process.execPath, [script, portFile, commentsFile], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [script, portFile, commentsFile, pullsFile], { stdio: 'ignore' });
   const until = Date.now() + 10_000;
   while (!existsSync(portFile) || readFileSync(portFile, 'utf8') === '') {
     if (Date.now() > until) throw new Error('the demo API server did not start');
@@ -170,6 +188,7 @@ function startApi(root) {
   return {
     url: `http://127.0.0.1:${readFileSync(portFile, 'utf8')}`,
     comments: () => (existsSync(commentsFile) ? JSON.parse(readFileSync(commentsFile, 'utf8')) : []),
+    pulls: () => (existsSync(pullsFile) ? JSON.parse(readFileSync(pullsFile, 'utf8')) : []),
     stop: () => child.kill(),
   };
 }
@@ -310,14 +329,26 @@ function playStory({ say, root, api }) {
     }),
   );
   say("\n  → the apply job waits for the reviewers of the `rollback` environment; ada approves it.");
-  const rollback = step('rollback', '7. rollback, apply job (approved): re-check the sealed plan against main and push it', () =>
+  const rollback = step('rollback', '7. rollback, apply job (approved): re-check the sealed plan against main, push it and open the rollback pull request', () =>
     runBundle('rollback', {
       workspace: dir,
       temp,
-      inputs: { plan: plan.outputs['plan-path'] ?? '', phase: 'apply', direct: 'true', token: 'demo-token', 'detected-at': detectedAt },
+      inputs: { plan: plan.outputs['plan-path'] ?? '', phase: 'apply', token: 'demo-token', 'detected-at': detectedAt },
       env: { GITHUB_API_URL: api.url },
     }),
   );
+  // The rollback's pull request, as it reads on GitHub (its body is the report once the run closed).
+  const pull = api.pulls().find((p) => p.head === rollback.outputs.branch);
+  steps.rollbackPull = { title: pull?.title ?? '', body: pull?.body ?? '', number: pull?.number };
+  if (pull) {
+    say(`\n  → the apply job opened the rollback pull request #${pull.number}, "${pull.title}"; its body is the report above.`);
+    pages.push({ title: `7. the rollback pull request #${pull.number}: ${pull.title}`, markdown: pull.body });
+    // It is reviewed and merged (a fast-forward: the branch is on top of main).
+    gitIn(dir, ['fetch', '--quiet', 'origin']);
+    gitIn(dir, ['merge', '--quiet', '--ff-only', `origin/${pull.head}`]);
+    gitIn(dir, ['push', '--quiet', 'origin', 'main']);
+    say(`  → #${pull.number} is reviewed and merged: main is back to working prices.`);
+  }
 
   // 8. The postmortem record, with time to recovery and MTTR.
   const postmortem = step('postmortem', '8. postmortem: the recovery record lands in docs/DECISIONS.md', () =>
@@ -372,9 +403,14 @@ function terminal(markdown) {
   return out.join('\n').replace(/(\n\s*){3,}/g, '\n\n');
 }
 
+/** The installed mermaid (a devDependency), for the page to draw its diagrams offline. */
+function mermaidScript() {
+  return pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('mermaid/package.json')), 'dist', 'mermaid.min.js')).href;
+}
+
 /**
  * The Markdown each step showed, rendered as GitHub renders it (GitHub-flavoured Markdown through
- * `marked`, a devDependency; mermaid blocks drawn by mermaid in the browser), on one HTML page.
+ * `marked`, a devDependency; mermaid blocks drawn in the browser by the installed mermaid), on one HTML page.
  */
 export async function renderPage(pages) {
   const { marked } = await import('marked');
@@ -395,7 +431,8 @@ blockquote { color: #59636e; border-left: .25em solid #d1d9e0; margin: 0; paddin
 </style></head><body>
 <h1>rollback-gate: the demo, as GitHub shows it</h1>
 ${sections.join('\n')}
-<script type="module">import mermaid from 'https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs'; mermaid.initialize({ startOnLoad: false }); await mermaid.run({ querySelector: 'pre.mermaid' });</script>
+<script src="${mermaidScript()}"></script>
+<script>mermaid.initialize({ startOnLoad: false }); mermaid.run({ querySelector: 'pre.mermaid' });</script>
 </body></html>
 `;
 }
@@ -407,7 +444,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     const file = join(root, 'demo.html');
     try {
       writeFileSync(file, await renderPage(pages));
-      console.log(`The summaries and the gate's comment, rendered as on GitHub: ${file} (open it in a browser; mermaid is loaded from jsDelivr).`);
+      console.log(`The summaries and the gate's comment, rendered as on GitHub: ${file} (open it in a browser; mermaid is drawn by the installed package, offline).`);
     } catch (error) {
       console.log(`No HTML page: ${error.message}. It needs the devDependencies (npm ci).`);
     }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from '@jest/globals';
 // @ts-expect-error: a plain JavaScript module (scripts/ is not type-checked)
 import { playDemo, renderPage } from '../scripts/demo.mjs';
+// @ts-expect-error: a plain JavaScript module (scripts/ is not type-checked)
+import { screenshotPage, screenshotSources } from '../scripts/screenshots.mjs';
 import { checkMarkdown } from './harness/markdown-check.js';
 import { git } from './harness/repo.js';
 
@@ -64,11 +66,17 @@ it('plays the whole story: checkpoint, scope-guard, verify-rollback, squash, the
   expect(plan.summary).toContain('## 📝 Rollback of `session-2`: planned and sealed, nothing pushed');
   const rollback = steps.rollback!;
   expect(rollback.exitCode).toBe(0);
-  expect(rollback.outputs).toMatchObject({ strategy: 'bisect', culprit: expected.culprit, verified: 'true', branch: 'main' });
+  expect(rollback.outputs).toMatchObject({ strategy: 'bisect', culprit: expected.culprit, verified: 'true', branch: 'rollback/session-2', 'pr-url': 'https://github.com/acme/shop/pull/3' });
   expect(JSON.parse(rollback.outputs.commits!)).toEqual([...expected.cascade].reverse().concat(expected.culprit));
   expect(rollback.summary).toContain('| approved by | ada (approved for `rollback`');
   const report = JSON.parse(readFileSync(plan.outputs['report-path']!, 'utf8')) as { bisect: { runs: number } };
   expect(report.bisect.runs).toBeLessThanOrEqual(5); // ceil(log2(16)) + 1
+  // The rollback pull request, as the API received it: opened, then its body updated to the closed report.
+  const pull = steps.rollbackPull as unknown as { title: string; body: string; number: number };
+  expect(pull).toMatchObject({ title: 'Roll back session-2', number: 3 });
+  expect(pull.body).toMatch(/^<!-- rollback-gate:rollback -->\n## ✅ Rollback of `session-2`: succeeded\n/);
+  expect(pull.body).toContain('| outcome | succeeded |');
+  // It was merged: main is back to working prices, the later notes kept.
   expect(git(remote, ['show', 'refs/heads/main:src/core/prices.ts'])).not.toContain('cents / 10)');
   expect(git(remote, ['show', 'refs/heads/main:notes/n16.md'])).toBe('16');
 
@@ -102,4 +110,28 @@ it('every summary and comment the demo shows reads well on GitHub, and `--open` 
   expect(html).toContain('<pre class="mermaid">');
   expect(html).toContain('<h2>❌ rollback-gate: failed</h2>');
   expect(html).not.toContain('<pre><code class="language-mermaid">');
+});
+
+it("the README's screenshots are made from this run: the gate's comment and the rollback PR's body as the API received them, scope-guard's summary", async () => {
+  expect(demo).toBeDefined();
+  const sources = screenshotSources(demo) as Array<{ image: string; kind: 'comment' | 'pr-body' | 'summary'; markdown: string; frame: { title: string } }>;
+  expect(sources.map((s) => s.image)).toEqual(['gate-comment.png', 'rollback-pr.png', 'scope-guard-summary.png']);
+  const [comment, pull, summary] = sources;
+  expect(comment!.markdown).toBe(demo!.steps.gate!.comment);
+  expect(comment!.markdown).toMatch(/^<!-- rollback-gate:[\w-]+ -->\n## ❌ rollback-gate: failed\n/);
+  expect(comment!.markdown).toContain('| `pr-1` |');
+  expect(pull!.markdown).toMatch(/^<!-- rollback-gate:rollback -->\n## ✅ Rollback of `session-2`: succeeded\n/);
+  expect(pull!.frame.title).toBe('Roll back session-2');
+  expect(summary!.markdown).toBe(demo!.steps.scopeGuard!.summary);
+  expect(summary!.markdown).toContain('```mermaid');
+  for (const source of sources) {
+    expect({ image: source.image, problems: await checkMarkdown(source.markdown, { kind: source.kind }) }).toEqual({ image: source.image, problems: [] });
+    const html = (await screenshotPage(source)) as string;
+    // Rendered, not shown as Markdown: tables and headings are HTML, mermaid is left to mermaid.
+    expect(html).toMatch(/<h2>(❌|✅) /);
+    expect(html).toContain('<table>');
+    expect(html).not.toMatch(/^\| --- /m);
+    expect(html).toContain('.markdown-body');
+    expect(html.includes('<pre class="mermaid">')).toBe(source.markdown.includes('```mermaid'));
+  }
 });
