@@ -64,7 +64,8 @@ export async function screenshotPage(source) {
 <style>
 ${css}
 html, body { margin: 0; background: #ffffff; }
-body { padding: 16px; width: 860px; font-family: -apple-system, "Segoe UI", "Noto Sans", "Liberation Sans", Helvetica, Arial, sans-serif, "Noto Color Emoji"; }
+#shot { padding: 12px 16px 16px; }
+body { width: 892px; font-family: -apple-system, "Segoe UI", "Noto Sans", "Liberation Sans", Helvetica, Arial, sans-serif, "Noto Color Emoji"; }
 .title { font-size: 24px; font-weight: 400; color: #1f2328; margin: 0 0 12px; }
 .title .number { color: #59636e; font-weight: 300; }
 .box { border: 1px solid #d1d9e0; border-radius: 6px; overflow: hidden; }

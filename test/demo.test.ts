@@ -2,6 +2,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, it } from '@jest/globals';
+import { marked } from 'marked';
 // @ts-expect-error: a plain JavaScript module (scripts/ is not type-checked)
 import { playDemo, renderPage } from '../scripts/demo.mjs';
 // @ts-expect-error: a plain JavaScript module (scripts/ is not type-checked)
@@ -76,6 +77,21 @@ it('plays the whole story: checkpoint, scope-guard, verify-rollback, squash, the
   expect(pull).toMatchObject({ title: 'Roll back session-2', number: 3 });
   expect(pull.body).toMatch(/^<!-- rollback-gate:rollback -->\n## ✅ Rollback of `session-2`: succeeded\n/);
   expect(pull.body).toContain('| outcome | succeeded |');
+  // The apply job read nothing but the plan: its commits are still shown with subject and author.
+  const rows = (markdown: string): string[] =>
+    [...(marked.parse(markdown, { gfm: true, async: false }) as string).matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) =>
+      m[1]!.replace(/<\/t[dh]>/g, ' ').replace(/<[^>]+>/g, '').replace(/&#8203;/g, '').replace(/\s+/g, ' ').trim(),
+    );
+  const reverted = rows(pull.body).filter((row) => /^[0-9a-f]{12} /.test(row));
+  expect(reverted.map((row) => row.slice(13))).toEqual([
+    'feat(ui): show price ranges claude-code[bot] agent',
+    'feat(core): price ranges claude-code[bot] agent',
+    'perf(core): faster price formatting claude-code[bot] agent',
+  ]);
+  expect(rows(pull.body)).toContainEqual(expect.stringMatching(/^culprit [0-9a-f]{12} perf\(core\): faster price formatting \(claude-code\[bot\]\)$/));
+  expect(rows(pull.body)).toContainEqual(expect.stringMatching(/^verified yes: checks ran in the plan job \(its run\) on this exact tree/));
+  // The plan job's cascade: each commit with its subject, author and why.
+  expect(rows(plan.summary).filter((row) => /^[0-9a-f]{12} feat\((core|ui)\)/.test(row) && row.includes(' uses '))).toHaveLength(2);
   // It was merged: main is back to working prices, the later notes kept.
   expect(git(remote, ['show', 'refs/heads/main:src/core/prices.ts'])).not.toContain('cents / 10)');
   expect(git(remote, ['show', 'refs/heads/main:notes/n16.md'])).toBe('16');

@@ -119,7 +119,7 @@ export async function run(): Promise<void> {
       }
       io.output('report-path', outcome.reportPath);
       if (outcome.planPath) io.output('plan-path', outcome.planPath);
-      summary.push(renderRollbackSummary(outcome.report, outcome.target, outcome.skipped, lists));
+      summary.push(renderRollbackSummary(outcome.report, outcome.target, outcome.skipped, { ...lists, described: outcome.described }));
     } catch (error) {
       // The report is written whatever happened: point at it and show it.
       if (error instanceof RollbackFailure) {
@@ -132,7 +132,7 @@ export async function run(): Promise<void> {
           actionLogger.warning(`no automatic rollback (${error.declined.verdict}): ${error.declined.problem}`);
           return;
         }
-        summary.push(renderRollbackSummary(report, error.outcome.target, error.outcome.skipped, lists));
+        summary.push(renderRollbackSummary(report, error.outcome.target, error.outcome.skipped, { ...lists, described: error.outcome.described }));
       }
       throw error;
     } finally {

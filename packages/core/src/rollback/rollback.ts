@@ -102,6 +102,11 @@ export interface RollbackOutcome {
   bisect: BisectResult | null;
   /** phase plan: the sealed rollback plan written. */
   planPath: string | null;
+  /**
+   * The commits the report lists that its target does not (a bisect's culprit and cascade, an
+   * applied plan's commits): read for their subject and author, so that no list shows a bare sha.
+   */
+  described: CommitInfo[];
 }
 
 /** Everything one run carries between its steps. */
@@ -131,6 +136,8 @@ interface Run {
   closed?: boolean;
   /** The plan stored when the target landed, being executed (phase all or apply with a target). */
   prebuilt?: PrebuiltExecution;
+  /** See RollbackOutcome.described; filled before the pull request is opened and when the run ends. */
+  described: CommitInfo[];
 }
 
 function toOutcomes(checks: Awaited<ReturnType<typeof runChecks>>, commands: Config['verify']['commands']): CheckOutcome[] {
@@ -154,7 +161,8 @@ const stepsOf = (commits: readonly CommitInfo[]): RevertStep[] => commits.map((c
  */
 export async function rollback(deps: RollbackDeps, request: RollbackRequest): Promise<RollbackOutcome> {
   const run = await openRun(deps, request);
-  const failed = (): FailedOutcome => ({ report: run.report, reportPath: run.reportPath, target: run.target, skipped: run.skipped, bisect: run.bisected, planPath: run.planPath });
+  // `described` is the run's own array: filled in `finally`, after the outcome is made.
+  const failed = (): FailedOutcome => ({ report: run.report, reportPath: run.reportPath, target: run.target, skipped: run.skipped, bisect: run.bisected, planPath: run.planPath, described: run.described });
   const outcome = (): RollbackOutcome => ({ ...failed(), target: run.target! });
   try {
     if (run.phase === 'apply' && request.planPath) {
@@ -200,7 +208,8 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
       run.report.outcome = 'dry-run';
       return outcome();
     }
-    const openedWith = await deliver(deps, request, run.target!, run.remote, run.branch, run.tip, run.report);
+    await describeListed(run);
+    const openedWith = await deliver(deps, request, run.target!, run.remote, run.branch, run.tip, run.report, run.described);
     run.report.outcome = 'succeeded';
     await closeRun(run);
     await refreshPullBody(run, openedWith);
@@ -213,6 +222,38 @@ export async function rollback(deps: RollbackDeps, request: RollbackRequest): Pr
     throw error;
   } finally {
     await closeRun(run);
+    await describeListed(run);
+  }
+}
+
+/**
+ * Reads the subject and author of every commit the report lists that the run has not read yet
+ * (the reverted commits of an applied plan, a bisect's culprit, cascade and independent commits):
+ * the steps' commits first, the rest in one `git log --no-walk`. Only for showing them; a failure
+ * leaves them as shas and says so in the log.
+ */
+async function describeListed(run: Run): Promise<void> {
+  const known = new Set([...(run.target?.commits ?? []), ...(run.target?.later ?? []), ...run.described].map((c) => c.sha));
+  for (const step of run.steps) {
+    if (!known.has(step.commit.sha)) {
+      run.described.push(step.commit);
+      known.add(step.commit.sha);
+    }
+  }
+  const { report } = run;
+  const listed = [
+    ...report.commits,
+    report.culprit,
+    ...report.cascade.map((c) => c.commit),
+    ...(report.independent ?? []).map((c) => c.commit),
+    ...(report.cascadeWidening?.steps.flatMap((w) => w.added.map((a) => a.commit)) ?? []),
+  ];
+  const missing = [...new Set(listed)].filter((sha): sha is string => !!sha && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) && !known.has(sha));
+  if (missing.length === 0) return;
+  try {
+    run.described.push(...(await readCommits(run.deps.git, missing, { noWalk: true, newestFirst: true })));
+  } catch (error) {
+    run.deps.log.info(`the report lists ${missing.length === 1 ? 'a commit' : `${missing.length} commits`} by sha only: reading ${missing.length === 1 ? 'its subject' : 'their subjects'} failed (${(error as Error).message.split('\n')[0]}).`);
   }
 }
 
@@ -267,6 +308,7 @@ async function openRun(deps: RollbackDeps, request: RollbackRequest): Promise<Ru
     bisected: null,
     skipped: [],
     plan,
+    described: [],
   };
 }
 
@@ -964,8 +1006,8 @@ async function deleteBranch(deps: RollbackDeps, request: RollbackRequest, target
 }
 
 /** How the pull request's body links: the server, the repository and the run, from the run's URL. */
-function pullLists(request: RollbackRequest): CommitListOptions {
-  return { ...linksFromRunUrl(request.runUrl), classify: createClassifier(request.config.agents) };
+function pullLists(request: RollbackRequest, described: readonly CommitInfo[]): CommitListOptions {
+  return { ...linksFromRunUrl(request.runUrl), classify: createClassifier(request.config.agents), described };
 }
 
 /**
@@ -977,7 +1019,7 @@ async function refreshPullBody(run: Run, openedWith: string | undefined): Promis
   const { deps, request, report } = run;
   const number = Number(/\/pull\/(\d+)$/.exec(report.prUrl ?? '')?.[1]);
   if (!openedWith || !number || !deps.github || !request.owner || !request.repo) return;
-  const body = renderRollbackPullBody(report, run.target, run.skipped, pullLists(request));
+  const body = renderRollbackPullBody(report, run.target, run.skipped, pullLists(request, run.described));
   if (body === openedWith) return;
   try {
     await deps.github.updatePull(request.owner, request.repo, number, { body });
@@ -987,7 +1029,7 @@ async function refreshPullBody(run: Run, openedWith: string | undefined): Promis
 }
 
 /** Pushes the rollback (directly, or as a branch with its pull request); returns the body the pull request was opened with. */
-async function deliver(deps: RollbackDeps, request: RollbackRequest, target: ResolvedTarget, remote: string, branch: string, tip: string, report: RollbackReport): Promise<string | undefined> {
+async function deliver(deps: RollbackDeps, request: RollbackRequest, target: ResolvedTarget, remote: string, branch: string, tip: string, report: RollbackReport, described: readonly CommitInfo[]): Promise<string | undefined> {
   const { git } = deps;
   const sha = report.rollbackSha!;
   if (request.direct) {
@@ -1016,7 +1058,7 @@ async function deliver(deps: RollbackDeps, request: RollbackRequest, target: Res
     return undefined;
   }
   // Opened with the outcome it has if nothing fails after this; rendered again once the run is closed.
-  const body = renderRollbackPullBody({ ...report, outcome: 'succeeded', finishedAt: deps.clock().toISOString() }, target, [], pullLists(request));
+  const body = renderRollbackPullBody({ ...report, outcome: 'succeeded', finishedAt: deps.clock().toISOString() }, target, [], pullLists(request, described));
   try {
     const pr = await deps.github.createPull(request.owner, request.repo, {
       title: `Roll back ${target.id}`,

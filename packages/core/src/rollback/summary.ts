@@ -34,6 +34,8 @@ export interface CommitListOptions {
   /** The workflow run: linked from the report (its log, its artifacts). */
   runUrl?: string;
   classify?: (commit: CommitInfo) => Classification;
+  /** Commits the run read that its target does not list (RollbackOutcome.described): shown with subject and author. */
+  described?: readonly CommitInfo[];
 }
 
 /** Server URL, repository and the run itself from a run URL (`<server>/<owner>/<repo>/actions/runs/<id>`). */
@@ -128,13 +130,21 @@ function approvals(report: RollbackReport): Md {
   return md`${join(who, trusted('; '))}, before ${when(report.startedAt)} (the apply job started then; the API gives no approval time)`;
 }
 
-function factsTable(report: RollbackReport, links: GitHubLinks): Md {
+function factsTable(report: RollbackReport, links: GitHubLinks, culprit: CommitInfo | undefined): Md {
   const took = duration(report.startedAt, report.finishedAt);
   // The note says "not verified: <why>"; the row already says no.
   const note = report.verificationNote?.replace(/^not verified:\s*/, '');
+  // The plan job's run, named in the note by its URL: a link.
+  const planRun = report.plan?.runUrl;
+  const noteText = (n: string): Md => {
+    const at = planRun ? n.indexOf(`(${planRun})`) : -1;
+    return at < 0 ? prose(n) : md`${prose(n.slice(0, at))}(${link(md`its run`, planRun!)})${prose(n.slice(at + planRun!.length + 2))}`;
+  };
+  // "session s1: bisect …" under the target s1 says the id twice.
+  const resolved = report.target.resolved?.replace(new RegExp(`^session ${report.target.input.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '');
   return facts(
     [
-      ['target', report.target.resolved ? md`${code(report.target.input)}: ${prose(report.target.resolved)}` : code(report.target.input)],
+      ['target', resolved ? md`${code(report.target.input)}: ${prose(resolved)}` : code(report.target.input)],
       [
         'strategy',
         report.strategy
@@ -142,7 +152,7 @@ function factsTable(report: RollbackReport, links: GitHubLinks): Md {
           : md`not resolved (asked: ${code(report.requested?.strategy ?? 'auto')}): the run failed before resolving its target`,
       ],
       ['outcome', report.outcome === 'failed' ? md`**failed**` : trusted(report.outcome)],
-      ['verified', report.verified ? md`yes${note ? md`: ${prose(note)}` : md``}` : md`**no**${note ? md`: ${prose(note)}` : md``}`],
+      ['verified', report.verified ? md`yes${note ? md`: ${noteText(note)}` : md``}` : md`**no**${note ? md`: ${noteText(note)}` : md``}`],
       ['checks on the rolled-back tree', code(report.verification ?? 'none')],
       report.phase && report.phase !== 'all' ? ['phase', code(report.phase)] : undefined,
       report.plan
@@ -155,7 +165,7 @@ function factsTable(report: RollbackReport, links: GitHubLinks): Md {
         : undefined,
       report.phase === 'apply' ? ['approved by', approvals(report)] : undefined,
       report.lockTakenOver ? ['lock', md`took over a stale lock: ${prose(report.lockTakenOver.reason)}`] : undefined,
-      report.culprit ? ['culprit', commitLink(links, report.culprit)] : undefined,
+      report.culprit ? ['culprit', culprit ? md`${commitLink(links, report.culprit)} ${text(culprit.subject)} (${text(culprit.authorName)})` : commitLink(links, report.culprit)] : undefined,
       report.bisect ? ['bisect', md`${trusted(plural(report.bisect.runs, 'run'))}, ${report.bisect.skipped} skipped`] : undefined,
       report.rollbackSha ? ['rollback commit', commitLink(links, report.rollbackSha)] : undefined,
       report.branch ? ['branch', code(report.branch)] : undefined,
@@ -180,16 +190,22 @@ export function renderRollbackSummary(
   for (const c of [...(target?.commits ?? []), ...(target?.later ?? [])]) known.set(c.sha, c);
   const agentWork = target?.agentWork;
   if (agentWork) for (const c of [...agentWork.agent, ...agentWork.kept, ...agentWork.dependents]) known.set(c.commit.sha, c.commit);
+  for (const c of lists.described ?? []) if (!known.has(c.sha)) known.set(c.sha, c);
   const listed = (sha: string): ListedCommit => {
     const c = known.get(sha);
     return { sha, subject: c?.subject ?? '', author: c?.authorName ?? '', kind: c && lists.classify ? lists.classify(c).kind : null };
   };
+  /** Commits with a reason each: subject, author and agent/human when they were read, else the linked sha. */
+  const reasoned = (entries: ReadonlyArray<{ commit: string; reason: string }>): Md =>
+    entries.every((e) => known.has(e.commit))
+      ? trusted(commitTable(entries.map((e) => listed(e.commit)), { ...lists, extra: { header: 'why', cell: (_c, i) => prose(entries[i]!.reason) } }))
+      : table(['commit', 'why'], entries.map((c) => [commitLink(links, c.commit), prose(c.reason)]));
   const { icon, words } = verdict(report);
   const parts: (Md | undefined | false)[] = [
     headline(icon, md`Rollback of ${code(target?.id ?? report.target.input)}: ${words}`),
     lead(report, target),
     nextStep(report),
-    factsTable(report, links),
+    factsTable(report, links, report.culprit ? known.get(report.culprit) : undefined),
     // A rollback a trigger started: every decision, taken or declined, and why (also in the PR's body).
     report.trigger ? trusted(renderTriggerSummary(report.trigger)) : undefined,
   ];
@@ -199,7 +215,7 @@ export function renderRollbackSummary(
       heading(md`Reverted, newest first`),
       report.commits.some((sha) => known.has(sha))
         ? trusted(commitTable(report.commits.slice(0, shown).map(listed), lists))
-        : // Not read in this run (a bisect's culprit and cascade, a plan applied): the commits, linked.
+        : // Not read (reading them failed): the commits, linked.
           join(report.commits.slice(0, shown).map((sha) => commitLink(links, sha)), ', '),
       report.commits.length > shown && md`…and ${report.commits.length - shown} more (the \`commits\` output and the report list them all).`,
     );
@@ -251,7 +267,7 @@ export function renderRollbackSummary(
     );
   }
   if (report.cascade.length > 0) {
-    parts.push(heading(md`Cascade reverted with the culprit`), table(['commit', 'why'], report.cascade.map((c) => [commitLink(links, c.commit), prose(c.reason)])));
+    parts.push(heading(md`Cascade reverted with the culprit`), reasoned(report.cascade));
   }
   const widening = report.cascadeWidening;
   if (widening) {
@@ -275,7 +291,7 @@ export function renderRollbackSummary(
   if (report.independent && report.independent.length > 0) {
     parts.push(
       heading(md`Checked, independent of the culprit (kept)`),
-      table(['commit', 'why'], report.independent.slice(0, 100).map((c) => [commitLink(links, c.commit), prose(c.reason)])),
+      reasoned(report.independent.slice(0, 100)),
       report.independent.length > 100 && md`…and ${report.independent.length - 100} more.`,
     );
   }
