@@ -39,7 +39,7 @@ describe('actions/bisect-round: bad inputs and faults', () => {
     const probe = await run({ mode: 'probe', commit: s.commits[9]!, 'bisect-command': COMMAND, verdicts });
     expect(probe.outputs.verdict).toBe('bad');
     const out = await run({ parallel: '1', verdicts, round: '2', rounds: '1' });
-    failed(out, "the workflow's 1 rounds ran out with 10 candidate(s) left", `Run the bisect again with good: ${s.good} and bad: ${s.commits[9]}`);
+    failed(out, "the workflow's 1 round ran out with 10 candidates left", `Run the bisect again with good: ${s.good} and bad: ${s.commits[9]}`);
     expect(out.outputs.status).toBe('probe');
   });
 
@@ -116,7 +116,7 @@ describe('actions/rollback: parallel and bisect-verdicts', () => {
     const plan = await rollback(s.r.dir, { target: `${s.good}..${s.commits[9]}`, 'bisect-command': COMMAND, parallel: '3' });
     expect([plan.exitCode, plan.stdout.split('\n').filter((l) => l.startsWith('::error'))]).toEqual([0, []]);
     expect(plan.outputs.culprit).toBe(s.commits[6]);
-    expect(plan.stdout).toContain('bisect round 1: 3 probe(s) at once');
+    expect(plan.stdout).toContain('bisect round 1: 3 probes at once');
     const report = JSON.parse(readFileSync(plan.outputs['report-path']!, 'utf8')) as { bisect: { runs: number; skipped: number } };
     expect(report.bisect.runs).toBeGreaterThanOrEqual(4);
   });

@@ -41,7 +41,7 @@ describe('bisect', () => {
     for (const line of probes) expect(line).toMatch(/^  probe\s+\d+  [0-9a-f]{12}  (good|bad )\s+\d+\.\d s  \S/);
     expect(probes[0]).toMatch(/ bad .* chore: file 8$/);
     expect(run.stdout).toMatch(new RegExp(`${r.dependent.slice(0, 12)}\\tfeat: extend state 6\\tchanges src/state.ts`));
-    expect(run.stdout).toMatch(/src\/use\.ts\tsrc\/state\.ts ← src\/use\.ts/);
+    expect(run.stdout).toMatch(/src\/use\.ts\tsrc\/state\.ts → src\/use\.ts/);
     expect(readdirSync(join(r.dir, '.git', 'rollback-gate')).filter((n) => n.startsWith('run-'))).toEqual([]);
 
     const json = await cli(['bisect', r.good, 'HEAD', '--json', '--', 'sh check.sh'], { cwd: r.dir });

@@ -131,7 +131,7 @@ describe('rollback', () => {
     const run = await cli(['rollback', 's1'], { cwd: r.dir });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^rollback plan for s1: revert-range, 3 commits reverted, verified\n/);
-    expect(run.stdout).toMatch(/target: s1: session s1: 3 commit\(s\) on main since checkpoint\/s1/);
+    expect(run.stdout).toMatch(/target: s1: session s1: 3 commits on main since checkpoint\/s1/);
     expect(run.stdout).toMatch(/[0-9a-f]{12}\tfix: typo\n[0-9a-f]{12}\tdocs: human note\n[0-9a-f]{12}\tfeat\(api\): add endpoint/);
     expect(run.stdout).toMatch(/has-ok\t0\t/);
     expect(run.stdout).toContain('Make it: rollback-gate rollback s1 --apply');
@@ -251,7 +251,7 @@ describe('drill and log', () => {
     writeFileSync(join(r.dir, 'docs', 'SECURITY_LOG.md'), text);
     const run = await cli(['log', '--slo', '60'], { cwd: r.dir });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^MTTR 70 minutes, 1 h 10 min over 2 recovery\(ies\); last 30 days — \(0\); within 60 min: 50% \(1\/2\)\n/);
+    expect(run.stdout).toMatch(/^MTTR 70 minutes, 1 h 10 min over 2 recoveries; last 30 days — \(0\); within 60 min: 50% \(1\/2\)\n/);
     expect(run.stdout).toMatch(/2026-01\t1\t0\t20 minutes\t\n2026-02\t1\t0\t120 minutes, 2 h\t\+100 min/);
     const json = JSON.parse((await cli(['log', '--json', '--slo', '120'], { cwd: r.dir })).stdout) as { slo: { percent: number }; stats: { mttrMinutes: number } };
     expect(json.slo.percent).toBe(100);

@@ -216,8 +216,8 @@ describe('status', () => {
     expect(run.stdout).toContain('session s1: ✗ out of scope: 2 violations; 3 commits (2 agent, 1 human), 4/3 files');
     expect(run.stdout).toMatch(/files changed\t4 counted of 4 \(budget 3\)\tover/);
     expect(run.stdout).toMatch(/layers\tapi, ui\tover/);
-    expect(run.stdout).toMatch(/src\/api\/handler\.ts\t1\tat risk on revert\tsrc\/lib\/util\.ts ← src\/api\/handler\.ts/);
-    expect(run.stdout).toMatch(/src\/api\/server\.ts\t2\tat risk on revert\tsrc\/lib\/util\.ts ← src\/api\/handler\.ts ← src\/api\/server\.ts/);
+    expect(run.stdout).toMatch(/src\/api\/handler\.ts\t1\tat risk on revert\tsrc\/lib\/util\.ts → src\/api\/handler\.ts/);
+    expect(run.stdout).toMatch(/src\/api\/server\.ts\t2\tat risk on revert\tsrc\/lib\/util\.ts → src\/api\/handler\.ts → src\/api\/server\.ts/);
     expect(run.stdout).toMatch(/[0-9a-f]{12}\tagent\tfeat\(ui\): page\n[0-9a-f]{12}\thuman\tdocs: note\n/);
     expect(run.stdout).toContain('revert-range: revert 3 commits, 4 files, in memory: clean, back to the checkpoint\'s tree exactly.');
     // Piped: plain text, no colour.

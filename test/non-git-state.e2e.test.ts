@@ -83,7 +83,7 @@ describe('irreversible paths stop the rollback until their label is granted', ()
     const refused = await rollback(r, { target: change, direct: 'true' });
     expect(refused.exitCode).toBe(1);
     const message = refused.annotations[0]!.message;
-    expect(message).toContain('the rollback reverts 1 irreversible path(s) without their label: migrations/002.sql (schema change; label irreversible-ok)');
+    expect(message).toContain('the rollback reverts 1 irreversible path without their label: migrations/002.sql (schema change; label irreversible-ok)');
     expect(message).toContain('Nothing was pushed.');
     expect(message).toContain('add `irreversible-ok` to the input `labels` (`labels: irreversible-ok`)');
     expect(remoteMain(r)).toBe(change);

@@ -44,7 +44,7 @@ describe('sealed plans from verify-rollback, executed by rollback', () => {
     r.git(['push', '--quiet', 'origin', 'main']);
     const moved = await rollback(r, { plan, target: units[1]!.slice(0, 12), 'dry-run': 'true' });
     expect(moved.exitCode).toBe(1);
-    expect(moved.annotations[0]!.message).toContain('the branch moved since the plan was made: 1 commit(s) landed on top (');
+    expect(moved.annotations[0]!.message).toContain('the branch moved since the plan was made: 1 commit landed on top (');
     expect(moved.annotations[0]!.message).toContain('replan: true');
     const replanned = await rollback(r, { plan, target: units[1]!.slice(0, 12), 'dry-run': 'true', replan: 'true' });
     expect(replanned.exitCode).toBe(0);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { ROLLBACK_REPORT_SCHEMA, parseRecoveryLog, type RecoveryRecord, type RollbackReport } from '@rollback-gate/core';
 import { startGitHubApi, type GitHubApiServer } from './harness/github-api.js';
+import { checkMarkdown } from './harness/markdown-check.js';
 import { createRepo, git, type TestRepo } from './harness/repo.js';
 import { runAction, type ActionRun } from './harness/run-action.js';
 
@@ -413,7 +414,13 @@ describe('postmortem bundle: delivering the record', () => {
     const calls = api.requests.slice(before);
     expect(calls.map((c) => `${c.method} ${c.route}`)).toEqual(['POST /repos/{owner}/{repo}/pulls']);
     expect(calls[0]!.body).toMatchObject({ title: 'Postmortem: recovery event 2026-03-01-s1', head: branch, base: 'main' });
-    expect((calls[0]!.body as { body: string }).body).toContain('- **Root cause**: a typo');
+    const prBody = (calls[0]!.body as { body: string }).body;
+    expect(prBody).toContain('- **Root cause**: a typo');
+    // Styled as every report: one headline with its icon, what to do, the figures, the record.
+    expect(prBody).toMatch(/^## ✅ Recovery event `2026-03-01-s1`: recovered in [^\n]+\n\nThe recovery is recorded in `docs\/DECISIONS.md`\.\n\n\*\*What to do:\*\* check the root cause and the prevention below, then merge this pull request/);
+    expect(prBody).toContain('\n| recovery | value |\n| --- | --- |\n| time to recovery |');
+    expect(prBody).toContain('\n### The record\n');
+    expect(await checkMarkdown(prBody, { kind: 'pr-body' })).toEqual([]);
     const pr = [...api.store.repo('octo-org', 'octo-repo').issues.values()].find((i) => i.pull?.head === branch)!;
     expect(run.summary).toContain(`| pull request | [#${pr.number}](https://github.com/octo-org/octo-repo/pull/${pr.number}) |`);
   });
@@ -535,7 +542,10 @@ describe('postmortem bundle: delivering the record', () => {
     const body = calls[0]!.body as { title: string; body: string };
     expect(body.title).toBe('Recovery event 2026-03-01-run-4242: rollback due to logic error');
     expect(body.body).toContain('- **Root cause**: cache key collision');
-    expect(body.body).toContain('**MTTR**: 14 minutes over 1 recovery');
+    expect(body.body).toMatch(/^## ✅ Recovery event `2026-03-01-run-4242`: recovered in 14 minutes\n/);
+    expect(body.body).toContain('**What to do:** put the prevention below in place, then close this issue.');
+    expect(body.body).toContain('| MTTR (all) | 14 minutes over 1 recovery |');
+    expect(await checkMarkdown(body.body, { kind: 'issue-body' })).toEqual([]);
     expect(run.summary).toMatch(/\| issue \| \[#\d+\]\(https:\/\/github.com\/octo-org\/octo-repo\/issues\/\d+\) \|/);
 
     const r2 = repo();

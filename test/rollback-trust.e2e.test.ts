@@ -310,7 +310,7 @@ describe('8. secrets do not leak', () => {
 
     const direct = await rollback(r, { target: removal, direct: 'true' });
     expect(direct.exitCode).toBe(1);
-    expect(direct.annotations.find((a) => a.level === 'error')!.message).toContain('re-introduce 1 secret(s) that a later commit removed: deploy.env:2 (github)');
+    expect(direct.annotations.find((a) => a.level === 'error')!.message).toContain('re-introduce 1 secret that a later commit removed: deploy.env:2 (github)');
     expect(remoteRefs(r)).toBe(before);
 
     const plan = await rollback(r, { target: removal, phase: 'plan' });

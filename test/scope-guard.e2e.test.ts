@@ -106,9 +106,11 @@ describe('scope-guard bundle', () => {
     const over = await guard(r, { base, comment: 'false' });
     expect(over.exitCode).toBe(1);
     expect(JSON.parse(over.outputs.violations!)).toEqual([expect.objectContaining({ rule: 'max-files' })]);
-    // It fails as every action does: the message once, and the "Failed" part of the summary.
+    // It fails with the message once in the log; the summary opens with the verdict and does not
+    // say it again in a "Failed" section (which would point at the summary from inside it).
     expect(over.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toContain('scope-guard: 1 violation; see the job summary.');
-    expect(over.summary).toContain('### Failed\n\n> scope-guard: 1 violation; see the job summary.');
+    expect(over.summary).toMatch(/^## ❌ scope-guard: out of scope, 1 violation\n/);
+    expect(over.summary).not.toContain('### Failed');
     const warned = await guard(r, { base, mode: 'warn', comment: 'false' });
     expect(warned.exitCode).toBe(0);
     expect(warned.outputs.passed).toBe('false');

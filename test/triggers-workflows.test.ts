@@ -83,7 +83,7 @@ describe('auto-rollback.yml (workflow_run)', () => {
     expect(apply!.outputs['pr-url']).toMatch(/\/pull\/\d+$/);
     expect(git(r.remote, ['diff', '--name-only', 'refs/heads/main', `refs/heads/${apply!.outputs.branch}`])).toBe('bug.txt');
     expect(apply!.summary).toContain('oncall-lead');
-    expect(apply!.summary).toContain('### Trigger: rollback started');
+    expect(apply!.summary).toContain('\n### 🔄 Trigger: rollback started\n');
     expect(postmortem!.exitCode).toBe(0);
     expect(Number(postmortem!.outputs['time-to-recovery-minutes'])).toBeGreaterThanOrEqual(10);
     const report = JSON.parse(readFileSync(apply!.outputs['report-path']!, 'utf8')) as { trigger: { decisions: Array<{ check: string; reason: string }> } };

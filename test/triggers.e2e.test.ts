@@ -155,7 +155,7 @@ describe('a red default branch (workflow_run)', () => {
     });
     const checks = sealed.trigger.decisions.map((d: { check: string; result: string }) => `${d.check}:${d.result}`);
     expect(checks).toEqual(expect.arrayContaining(['event:ok', 'workflow:ok', 'branch:ok', 'tip:ok', 'kill-switch:ok', 'cap:ok', 'lock:ok', 'range:ok', 'confirm:ok', 'opt-out:ok', 'age:ok']));
-    expect(plan.summary).toContain('### Trigger: rollback started');
+    expect(plan.summary).toContain('\n### 🔄 Trigger: rollback started\n');
     expect(plan.summary).toContain('the failure is confirmed');
 
     const apply = await rollback(r, event, { phase: 'apply', plan: plan.outputs['plan-path']!, token: 'ghs_write' });
@@ -170,7 +170,7 @@ describe('a red default branch (workflow_run)', () => {
     expect(git(r.remote, ['rev-parse', 'refs/heads/main'])).toBe(units[2]); // a PR, not a push
     const prNumber = Number(prUrl.split('/').pop());
     // The rollback PR's body carries the trigger's decisions too.
-    expect(loopback.server.store.issue(OWNER, REPO, prNumber)!.body).toContain('### Trigger: rollback started');
+    expect(loopback.server.store.issue(OWNER, REPO, prNumber)!.body).toContain('\n### 🔄 Trigger: rollback started\n');
     const review = apiCalls('POST', new RegExp(`/pulls/${prNumber}/requested_reviewers$`));
     expect(review.map((q) => q.body)).toEqual([{ reviewers: ['ada-human'] }]);
     const told = loopback.server.store.comments(OWNER, REPO, culpritPr.number);
@@ -196,7 +196,9 @@ describe('a red default branch (workflow_run)', () => {
     const run = await rollback(r, redRun(one), { phase: 'plan' }, { RG_MARK_DIR: r.root });
     expect(run.exitCode).toBe(0);
     expect(run.outputs['plan-path']).toBeUndefined();
-    expect(run.summary).toContain('### Trigger: declined by a guardrail');
+    // A trigger that started no rollback: its report is the summary, under one headline.
+    expect(run.summary).toMatch(/^## ✋ Trigger: declined by a guardrail\n/);
+    expect(run.summary.match(/^#{1,2} /gm)).toHaveLength(1);
     expect(run.summary).toContain('flaky');
     const report = readJson(run.outputs['report-path']!);
     expect(report.outcome).toBe('declined');
@@ -215,7 +217,7 @@ describe('a red default branch (workflow_run)', () => {
     expect(run.exitCode).toBe(0);
     const sealed = readJson(run.outputs['plan-path']!);
     expect(sealed.trigger.confirm).toMatchObject({ result: 'hang', runs: [expect.objectContaining({ timedOut: true }), expect.objectContaining({ timedOut: true })] });
-    expect(sealed.trigger.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'confirm', result: 'note', reason: expect.stringContaining('2 of 2 confirm run(s) hung') })]));
+    expect(sealed.trigger.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'confirm', result: 'note', reason: expect.stringContaining('2 of 2 confirm runs hung') })]));
     expect(sealed.commits.map((c: { sha: string }) => c.sha)).toEqual([one]);
     expect(run.summary).toContain('hung (killed after');
   }, 30_000);
@@ -230,7 +232,7 @@ describe('a red default branch (workflow_run)', () => {
     greenRuns([base]);
     const run = await rollback(r, redRun(units[2]!, overrides), { phase: 'plan' });
     expect(run.exitCode).toBe(0);
-    expect(run.summary).toContain('### Trigger: ignored');
+    expect(run.summary).toMatch(/^## ⏭️ Trigger: ignored\n/);
     expect(readJson(run.outputs['report-path']!).trigger).toMatchObject({ verdict: 'ignored', reason: expect.stringContaining(reason) });
     expect(apiCalls('GET', /\/runs$/)).toHaveLength(0);
   });
@@ -366,7 +368,7 @@ describe('an alert (repository_dispatch)', () => {
     r.git(['push', '--quiet', 'origin', 'main']);
     const run = await rollback(r, alert({ reason: 'x' }));
     expect(run.exitCode).toBe(0);
-    expect(readJson(run.outputs['report-path']!).trigger).toMatchObject({ verdict: 'declined', reason: expect.stringContaining('the cap is reached: 1 rollback(s) in the last 24 hours') });
+    expect(readJson(run.outputs['report-path']!).trigger).toMatchObject({ verdict: 'declined', reason: expect.stringContaining('the cap is reached: 1 rollback in the last 24 hours') });
     expect(run.outputs['pr-url']).toBeFalsy();
   });
 
@@ -379,7 +381,7 @@ describe('an alert (repository_dispatch)', () => {
     r.git(['switch', '--quiet', 'main']);
     const run = await rollback(r, alert({ reason: 'x' }), { phase: 'plan' });
     expect(run.exitCode).toBe(0);
-    expect(readJson(run.outputs['report-path']!).trigger.reason).toContain('the cap is reached: 1 rollback(s) in the last 24 hours (rollback/pr-8 (pending))');
+    expect(readJson(run.outputs['report-path']!).trigger.reason).toContain('the cap is reached: 1 rollback in the last 24 hours (rollback/pr-8 (pending))');
   });
 
   it('the cap: a rollback PR squash-merged without its trailer counts; a human PR, a fork\'s, an unmerged or an old one does not; one rollback found twice counts once', async () => {

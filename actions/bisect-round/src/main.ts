@@ -3,6 +3,7 @@ import {
   bisectRange,
   bisectRoundBound,
   loadConfigForEvent,
+  markdown,
   parallelForRounds,
   planBisectRound,
   probeCommit,
@@ -97,7 +98,7 @@ export async function run(): Promise<void> {
     if (plan.status === 'cannot-tell') throw new UserError(plan.message, plan.candidates.length > 0 ? 'Make the command run on those commits (exit 125 skips), or look at them by hand.' : 'Check `bisect-command` and the range.');
     if (plan.status === 'probe' && rounds > 0 && round > rounds) {
       throw new UserError(
-        `the workflow's ${rounds} rounds ran out with ${plan.candidates} candidate(s) left, between ${plan.between.good.slice(0, 12)} (good) and ${plan.between.bad.slice(0, 12)} (bad).`,
+        `the workflow's ${markdown.plural(rounds, 'round')} ran out with ${markdown.plural(plan.candidates, 'candidate')} left, between ${plan.between.good.slice(0, 12)} (good) and ${plan.between.bad.slice(0, 12)} (bad).`,
         `Run the bisect again with good: ${plan.between.good} and bad: ${plan.between.bad}, or with a larger \`parallel\` (skipped commits cost rounds).`,
       );
     }

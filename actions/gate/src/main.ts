@@ -1,7 +1,7 @@
 import {
   MERGE_METHODS,
   MODES,
-  UserError,
+  VerdictFailure,
   checkScope,
   loadConfigForEvent,
   markdown,
@@ -69,7 +69,7 @@ export async function run(): Promise<void> {
         ...(scopePassed ? [] : [markdown.plural(scope.violations.length, 'scope violation')]),
         ...(verify.rollbackReady ? [] : verify.problems),
       ];
-      throw new UserError(`rollback-gate: ${reasons.join('; ')}.`, 'The job summary has both reports.');
+      throw new VerdictFailure(`rollback-gate: ${reasons.join('; ')}.`, 'The job summary has both reports.');
     }
   });
 }

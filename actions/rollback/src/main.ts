@@ -136,7 +136,7 @@ export async function run(): Promise<void> {
       }
       throw error;
     } finally {
-      if (trigger && !summary.some((part) => part.includes('### Trigger: '))) summary.unshift(renderTriggerSummary(trigger));
+      if (trigger && !summary.some((part) => /^#{2,3} \S+ Trigger: /m.test(part))) summary.unshift(renderTriggerSummary(trigger));
       if (report) {
         io.output('strategy', report.strategy ?? '');
         io.output('commits', report.commits);

@@ -1,6 +1,6 @@
 import {
   MODES,
-  UserError,
+  VerdictFailure,
   checkScope,
   driftAnnotations,
   driftReport,
@@ -52,7 +52,7 @@ export async function run(): Promise<void> {
     summary.push(renderScopeSummary(result, config, { links }));
     if (io.flag('comment', true)) summary.push(await postStickyComment(token, context, 'scope-guard', renderScopeComment(result, config, { links })));
     // Fails like every action: through the one top-level catch (message, and the Failed summary).
-    if (!result.passed && mode === 'fail') throw new UserError(`scope-guard: ${markdown.plural(result.violations.length, 'violation')}; see the job summary.`);
+    if (!result.passed && mode === 'fail') throw new VerdictFailure(`scope-guard: ${markdown.plural(result.violations.length, 'violation')}; see the job summary.`);
   });
 }
 

@@ -9,6 +9,7 @@ import {
   Git,
   GitHubClient,
   UserError,
+  VerdictFailure,
   markdown,
   outputValue,
   protectFromWorkflowCommands,
@@ -130,7 +131,8 @@ export async function runAction(main: (summary: string[]) => Promise<void>): Pro
   } catch (error) {
     if (error instanceof UserError) {
       core.setFailed(error.message);
-      summary.push(`### Failed\n\n${error.message.split('\n').map((l) => `> ${markdown.prose(l)}`).join('\n')}`);
+      // A verdict is the summary's own headline already: no "Failed" section saying it again.
+      if (!(error instanceof VerdictFailure)) summary.push(`### Failed\n\n${error.message.split('\n').map((l) => `> ${markdown.prose(l)}`).join('\n')}`);
     } else {
       const err = error as Error;
       core.setFailed(`internal error: ${err.message}. Please report it with the log of this step.`);

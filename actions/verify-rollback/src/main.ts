@@ -2,6 +2,7 @@ import {
   MERGE_METHODS,
   VERIFY_MODES,
   UserError,
+  VerdictFailure,
   loadConfigForEvent,
   renderVerifyComment,
   renderVerifySummary,
@@ -56,7 +57,7 @@ export async function run(): Promise<void> {
       summary.push(await postStickyComment(token, context, 'verify-rollback', renderVerifyComment(result, { runUrl: context.runUrl })));
     }
     if (!result.rollbackReady) {
-      throw new UserError(`not rollback-ready: ${result.problems.join('; ')}.`, 'The job summary lists the units, files and lines.');
+      throw new VerdictFailure(`not rollback-ready: ${result.problems.join('; ')}.`, 'The job summary lists the units, files and lines.');
     }
   });
 }

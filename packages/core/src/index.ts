@@ -15,6 +15,7 @@ export {
   GitError,
   GitInternalError,
   UserError,
+  VerdictFailure,
 } from './base/errors.js';
 export {
   formatIsoTime,

@@ -123,7 +123,7 @@ export const bisectCommand: Command = {
       if (found.blastRadius.length > 0) {
         term.line();
         term.heading('Its blast radius (files importing what it changed)');
-        term.table(['file', 'import chain'], found.blastRadius.slice(0, 30).map((r) => [safe(r.file), safe(r.chain.join(' ← '))]));
+        term.table(['file', 'import chain (→: imported by)'], found.blastRadius.slice(0, 30).map((r) => [safe(r.file), safe(r.chain.join(' → '))]));
       }
       term.line();
       term.line(`Roll it back: rollback-gate rollback ${result.culprit.sha.slice(0, 12)}${found.cascade.length > 0 ? `   (with its cascade: rollback-gate rollback ${good.slice(0, 12)}..${bad.slice(0, 12)} --strategy bisect --bisect-command '…')` : ''}`);

@@ -54,7 +54,7 @@ export const logCommand: Command = {
     }
     const minutes = (m: number | null): string => (m === null ? '—' : formatRecoveryMinutes(m));
     term.essential(
-      `MTTR ${minutes(stats.mttrMinutes)} over ${stats.recoveries} recovery(ies)${stats.failed > 0 ? ` (+${stats.failed} failed)` : ''}; last 30 days ${minutes(stats.last30Days.mttrMinutes)} (${stats.last30Days.recoveries}); ` +
+      `MTTR ${minutes(stats.mttrMinutes)} over ${count(stats.recoveries, 'recovery', 'recoveries')}${stats.failed > 0 ? ` (+${stats.failed} failed)` : ''}; last 30 days ${minutes(stats.last30Days.mttrMinutes)} (${stats.last30Days.recoveries}); ` +
         `within ${slo} min: ${attainment.percent === null ? '—' : `${attainment.percent}%`} (${within}/${objectives.recoveries})`,
     );
     term.line();

@@ -177,8 +177,8 @@ function renderStatus(
     term.line();
     term.heading('Blast radius (files importing what changed)');
     term.table(
-      ['file', 'depth', 'status', 'import chain'],
-      scope.blastRadius.slice(0, 30).map((r) => [safe(r.file), String(r.depth), r.changed ? 'in the change' : term.paint('yellow', 'at risk on revert'), safe(r.chain.join(' ← '))]),
+      ['file', 'depth', 'status', 'import chain (→: imported by)'],
+      scope.blastRadius.slice(0, 30).map((r) => [safe(r.file), String(r.depth), r.changed ? 'in the change' : term.paint('yellow', 'at risk on revert'), safe(r.chain.join(' → '))]),
     );
   }
   if (uncommitted.length > 0) {

@@ -15,6 +15,18 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * The verdict of a check that did not pass (scope-guard out of scope, not rollback-ready, the gate
+ * failed): the step fails with this message in the log and the annotation, but the job summary,
+ * which already opens with the verdict, gets no "Failed" section repeating it.
+ */
+export class VerdictFailure extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, hint);
+    this.name = 'VerdictFailure';
+  }
+}
+
 /** A config file problem: names the file, line and column. */
 export class ConfigError extends UserError {
   readonly file: string;

@@ -8,6 +8,7 @@ import { CHECKPOINT_TAG_PREFIX } from '../git/protocol.js';
 import { pushAtomic } from '../git/push.js';
 import { seal, verifySealed } from '../seal/seal.js';
 import { ensureHistory } from '../git/shallow.js';
+import { plural } from '../output/markdown.js';
 
 export const CHECKPOINT_SCHEMA = 'rollback-gate/checkpoint@1';
 
@@ -394,7 +395,7 @@ export async function pruneCheckpoints(
       });
     }
     await git.run(['tag', '--delete', '--end-of-options', ...deleted.map((d) => d.tag)]);
-    log.info(`pruned ${deleted.length} checkpoint(s): ${deleted.map((d) => d.tag).join(', ')}`);
+    log.info(`pruned ${plural(deleted.length, 'checkpoint')}: ${deleted.map((d) => d.tag).join(', ')}`);
   }
   return { deleted, kept: tags.length - deleted.length, dryRun: options.dryRun };
 }

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitInternalError } from '../base/errors.js';
 import type { Git, GitResult, GitRunOptions, ObjectFormat } from './git.js';
+import { plural } from '../output/markdown.js';
 
 export interface LineRange {
   start: number;
@@ -428,7 +429,7 @@ export class MergeTreeBatch {
     child.stdin.on('error', () => undefined); // git exiting early is reported by 'close'
     child.on('error', (error) => fail(error));
     child.on('close', (code) => {
-      if (this.waiting.length > 0) fail(new GitInternalError(MERGE_TREE_BATCH_ARGS, code, stderr || `exited with ${this.waiting.length} merge(s) unanswered`));
+      if (this.waiting.length > 0) fail(new GitInternalError(MERGE_TREE_BATCH_ARGS, code, stderr || `exited with ${plural(this.waiting.length, 'merge')} unanswered`));
       else if (this.child === child) this.child = undefined;
     });
     this.child = child;

@@ -209,7 +209,7 @@ async function openPull(deps: PostmortemDeps, request: PostmortemRequest, work: 
       title: `Postmortem: recovery event ${work.record.id}`,
       head: delivery.branch!,
       base: work.base,
-      body: recordBody(work.record, stats, work.logPath, undefined),
+      body: recordBody(work.record, stats, work.logPath, undefined, 'pull-request'),
     });
     delivery.pr = { number: pull.number, url: pull.html_url, existed: false };
   } catch (error) {

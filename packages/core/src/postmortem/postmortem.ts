@@ -514,7 +514,7 @@ export async function recordPostmortem(deps: PostmortemDeps, request: Postmortem
       try {
         const opened = await deps.github!.createIssue(request.owner!, request.repo!, {
           title: `Recovery event ${record.id}: ${record.outcome === 'failed' ? 'failed rollback' : `rollback due to ${record.type.replace(/-/g, ' ')}`}`,
-          body: recordBody(record, stats, logPath, delivery),
+          body: recordBody(record, stats, logPath, delivery, 'issue'),
         });
         issue = { number: opened.number, url: opened.html_url };
       } catch (error) {

@@ -5,24 +5,43 @@ import type { PostmortemDelivery, PostmortemResult } from './types.js';
 import { markdownCode, markdownTable, markdownText } from '../output/report.js';
 import { link, plural, prose, text, trusted } from '../output/markdown.js';
 
-/** The body of the pull request or issue: the record as people read it, and the figures. */
-export function recordBody(record: RecoveryRecord, stats: RecoveryStats, logPath: string, delivery: PostmortemDelivery | undefined): string {
-  const [, ...lines] = renderRecordLines(record);
-  const where =
-    delivery?.pr ? ` (pull request ${delivery.pr.url})` : delivery?.branch && delivery.mode === 'branch' ? ` on the branch ${markdownCode(delivery.branch)}` : '';
-  return [
-    `Recovery event ${markdownCode(record.id)}, recorded in ${markdownCode(logPath)}${where}.`,
-    '',
-    ...lines,
-    '',
-    mttrSentence(stats),
-  ].join('\n');
+/** A pull request's or a run's URL on the server, linked; anything else as text. */
+function serverLink(label: string, url: string | null | undefined): string {
+  return url && /^https:\/\/[^\s()<>]+$/.test(url) ? link(trusted(label), url) : url ? text(url) : '';
 }
 
-function mttrSentence(stats: RecoveryStats): string {
-  const all = stats.mttrMinutes !== null ? `**MTTR**: ${formatRecoveryMinutes(stats.mttrMinutes)} over ${stats.recoveries} ${stats.recoveries === 1 ? 'recovery' : 'recoveries'}` : '**MTTR**: no recovery recorded yet';
-  const recent = stats.last30Days.mttrMinutes !== null ? `${formatRecoveryMinutes(stats.last30Days.mttrMinutes)} over the last 30 days (${stats.last30Days.recoveries})` : 'none in the last 30 days';
-  return `${all}; ${recent}.`;
+/**
+ * The body of the postmortem's pull request (it adds the record to the log) or issue (it follows
+ * the prevention up), in the style of every report: one headline with the verdict icon, what to do,
+ * the figures under a real header, then the record as the log holds it.
+ */
+export function recordBody(record: RecoveryRecord, stats: RecoveryStats, logPath: string, delivery: PostmortemDelivery | undefined, kind: 'pull-request' | 'issue' = delivery ? 'issue' : 'pull-request'): string {
+  const failed = record.outcome === 'failed' || record.ttrMinutes === null;
+  const headline = failed
+    ? `## ❌ Recovery event ${markdownCode(record.id)}: the rollback failed`
+    : `## ✅ Recovery event ${markdownCode(record.id)}: recovered in ${formatRecoveryMinutes(record.ttrMinutes!)}`;
+  const where =
+    delivery?.pr ? ` by ${link(trusted(`#${delivery.pr.number}`), delivery.pr.url)}` : delivery?.branch && delivery.mode === 'branch' ? ` on the branch ${markdownCode(delivery.branch)}` : '';
+  const lead = `${failed ? 'A failed recovery, recorded (not counted in MTTR)' : 'The recovery is recorded'} in ${markdownCode(logPath)}${where}.`;
+  const todo =
+    kind === 'pull-request'
+      ? `**What to do:** check the root cause and the prevention below, then merge this pull request to keep the record in ${markdownCode(logPath)}.`
+      : `**What to do:** put the prevention below in place, then close this issue.`;
+  const rollback = record.rollback;
+  const rows: string[][] = [
+    ['time to recovery', failed ? '**none**: the rollback failed' : formatRecoveryMinutes(record.ttrMinutes!)],
+    ['detected', `${text(record.detectedAt)} (${record.detectedAtSource.replace('-', ' ')})`],
+    [failed ? 'failed' : 'recovered', failed ? text(record.failedAt ?? '—') : `${text(record.recoveredAt ?? '—')}${record.recoveredAtSource ? ` (${record.recoveredAtSource.replace('-', ' ')})` : ''}`],
+    ['MTTR (all)', stats.mttrMinutes === null ? 'no recovery recorded yet' : `${formatRecoveryMinutes(stats.mttrMinutes)} over ${plural(stats.recoveries, 'recovery', 'recoveries')}`],
+    ['MTTR (last 30 days)', stats.last30Days.mttrMinutes === null ? 'none in the last 30 days' : `${formatRecoveryMinutes(stats.last30Days.mttrMinutes)} over ${plural(stats.last30Days.recoveries, 'recovery', 'recoveries')}`],
+  ];
+  if (rollback) {
+    const how = [rollback.prUrl ? serverLink(/\/pull\/(\d+)$/.exec(rollback.prUrl) ? `#${/\/pull\/(\d+)$/.exec(rollback.prUrl)![1]}` : 'its pull request', rollback.prUrl) : '', rollback.sha ? markdownCode(rollback.sha.slice(0, 12)) : ''].filter(Boolean).join(', ');
+    rows.push(['rollback', `${markdownCode(rollback.target)}${how ? `: ${how}` : ''}, ${rollback.verified ? 'verified' : '**not verified** by its checks'}`]);
+  }
+  if (record.runUrl) rows.push(['run', serverLink('the workflow run', record.runUrl)]);
+  const [, ...lines] = renderRecordLines(record);
+  return [headline, lead, todo, markdownTable(['recovery', 'value'], rows), '### The record', lines.join('\n')].join('\n\n');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ export async function bisectInRounds(
   const bySha = new Map(commits.map((c) => [c.sha, c]));
   const goodCommit = { sha: range.good, tree: await git.treeOf(range.good), parents: [] as string[] };
   const verdicts: RecordedVerdict[] = [...(options.recorded ?? []), ...(options.verdictsDir ? readVerdictFiles(options.verdictsDir, range) : [])];
-  if (verdicts.length > 0) options.log.info(`bisect: ${verdicts.length} verdict(s) recorded before this run`);
+  if (verdicts.length > 0) options.log.info(`bisect: ${plural(verdicts.length, 'verdict')} recorded before this run`);
   const result: RoundsResult = { culprit: commits[0]!, commits, runs: 0, skipped: 0, probes: [], rounds: 0, recorded: verdicts.length };
   for (const v of verdicts) {
     result.runs += v.exitCodes?.length ?? 0;
@@ -138,7 +138,7 @@ export async function bisectInRounds(
       if (plan.status === 'cannot-tell') throw new BisectRangeError(plan.message, result);
       result.rounds++;
       while (worktrees.length < plan.probes.length) worktrees.push(await ThrowawayWorktree.create(store));
-      options.log.info(`bisect round ${result.rounds}: ${plan.probes.length} probe(s) at once, ${plan.candidates} candidate(s) left`);
+      options.log.info(`bisect round ${result.rounds}: ${plural(plan.probes.length, 'probe')} at once, ${plural(plan.candidates, 'candidate')} left`);
       const outcomes = await Promise.all(
         plan.probes.map((p: BisectProbe, i) => probeCommit(worktrees[i]!, p.index < 0 ? goodCommit : bySha.get(p.commit)!, options)),
       );

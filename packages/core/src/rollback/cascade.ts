@@ -379,7 +379,7 @@ export class DependencyTracker {
     }
     if (importers.length > 0) {
       const chain = radius.get(importers[0]!)!;
-      return `changes ${importers[0]}, which imports ${what} (${[...chain].reverse().join(' → ')}), but uses no name it added or changed`;
+      return `changes ${importers[0]}, which imports ${what} through ${chain.join(' → ')} (→: imported by), but uses no name it added or changed`;
     }
     return `touches none of ${what === "the culprit's change" ? "the culprit's files" : 'its files'} nor their importers (${diffs.map((d) => d.newPath ?? d.oldPath).slice(0, 3).join(', ')}${diffs.length > 3 ? ', …' : ''})`;
   }

@@ -11,6 +11,7 @@ import { TRAILERS, isRollbackCommit, trailerValue, trailerValues } from '../git/
 import { describeCommitLine } from '../output/commit-list.js';
 import { UserError } from '../base/errors.js';
 import { listed } from './revert.js';
+import { plural } from '../output/markdown.js';
 
 /** Where squash-session keeps a session's original head (see squash/). */
 const BACKUP_PREFIX = 'refs/rollback-gate/backup/';
@@ -42,14 +43,14 @@ export async function sessionCommits(
   };
 
   const tagged = candidates.filter((c) => trailerValue(c, TRAILERS.sessionId) === sessionId);
-  if (tagged.length > 0) return split(tagged, `its ${tagged.length} commit(s) with \`${TRAILERS.sessionId}: ${sessionId}\``);
+  if (tagged.length > 0) return split(tagged, `its ${plural(tagged.length, 'commit')} with \`${TRAILERS.sessionId}: ${sessionId}\``);
 
   const backup = `${BACKUP_PREFIX}${sessionId}`;
   if (!(await git.refExists(backup))) await git.test(['fetch', '--no-tags', '--quiet', '--end-of-options', options.remote, `+${backup}:${backup}`]);
   const recorded = await git.resolveCommit(backup);
   if (recorded && (await git.isAncestor(recorded, options.tip)) && (await git.isAncestor(options.checkpoint, recorded))) {
     const own = candidates.filter((c) => c.sha === recorded || history.indexOf(c) >= history.findIndex((h) => h.sha === recorded));
-    if (own.length > 0) return split(own, `the ${own.length} commit(s) up to ${recorded.slice(0, 12)}, the head its squash recorded (${backup})`);
+    if (own.length > 0) return split(own, `the ${plural(own.length, 'commit')} up to ${recorded.slice(0, 12)}, the head its squash recorded (${backup})`);
   }
 
   // Else: from the checkpoint through its newest agent commit (human commits made during the session
@@ -68,7 +69,7 @@ export async function sessionCommits(
     const newest = own[own.length - 1]!;
     return split(
       own.reverse(),
-      `${end + 1} commit(s) on ${options.branch} since ${options.checkpointTag ?? options.checkpoint.slice(0, 12)}, through its newest agent commit ${describeCommitLine(listed(newest, classify))}${humans ? ` (${humans} human commit(s) made during the session included)` : ''}`,
+      `${plural(end + 1, 'commit')} on ${options.branch} since ${options.checkpointTag ?? options.checkpoint.slice(0, 12)}, through its newest agent commit ${describeCommitLine(listed(newest, classify))}${humans ? ` (${plural(humans, 'human commit')} made during the session included)` : ''}`,
     );
   }
   const first = oldestFirst[0];

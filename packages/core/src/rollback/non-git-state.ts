@@ -5,6 +5,7 @@
  * with what to do; apply refuses while an irreversible path lacks its label.
  */
 import { UserError } from '../base/errors.js';
+import { plural } from '../output/markdown.js';
 
 export interface IrreversibleEntry {
   path: string;
@@ -39,7 +40,7 @@ export function irreversibleGate(entries: readonly IrreversibleEntry[], granted:
   const labels = [...new Set(missing.map((e) => e.requireLabel))];
   const where = missing.slice(0, 10).map((e) => `${e.path} (${e.reason}; label ${e.requireLabel})`).join(', ');
   throw new UserError(
-    `the rollback reverts ${missing.length} irreversible path(s) without their label: ${where}${missing.length > 10 ? `, and ${missing.length - 10} more` : ''}. git restores the files, not what they did. Nothing was pushed.`,
+    `the rollback reverts ${plural(missing.length, 'irreversible path')} without their label: ${where}${missing.length > 10 ? `, and ${missing.length - 10} more` : ''}. git restores the files, not what they did. Nothing was pushed.`,
     `Undo their effect by hand first (the report lists what to do for each), then add ${labels.map((l) => `\`${l}\``).join(' and ')} to the input \`labels\` (\`labels: ${labels.join(',')}\`)${pullRequest ? ` or as a label on pull request #${pullRequest}` : ''}, and run again.`,
   );
 }

@@ -16,6 +16,7 @@ import { UserError } from '../base/errors.js';
 import { describeCommitLine } from '../output/commit-list.js';
 import { DependencyTracker } from './cascade.js';
 import { listed } from './revert.js';
+import { plural } from '../output/markdown.js';
 
 export interface AgentDependent {
   /** The kept commit that builds on the agent's work. */
@@ -175,7 +176,7 @@ export function assertNoDependents(selection: AgentSelection, classify: (c: Comm
   if (selection.includeDependent || selection.dependents.length === 0) return;
   const n = selection.dependents.length;
   throw new UserError(
-    `${n} kept commit(s) build on the agent's commits, so reverting only the agent's work would break them: ${describeDependents(selection, classify)}. Nothing was applied.`,
+    `${plural(n, 'kept commit')} ${n === 1 ? 'builds' : 'build'} on the agent's commits, so reverting only the agent's work would break them: ${describeDependents(selection, classify)}. Nothing was applied.`,
     'Set `include-dependent: true` to revert those commits too (the summary lists them), or revert by hand.',
   );
 }

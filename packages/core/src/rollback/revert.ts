@@ -6,6 +6,7 @@ import { applyChange } from '../git/merge.js';
 import { isRollbackCommit, rollbackTrailers } from '../git/protocol.js';
 import { describeCommitLine, type ListedCommit } from '../output/commit-list.js';
 import { RevertLedger } from '../git/undo.js';
+import { plural } from '../output/markdown.js';
 
 export interface RevertStep {
   commit: CommitInfo;
@@ -131,18 +132,18 @@ async function conflictError(
     for (const candidate of [...later].reverse().slice(0, 5)) {
       const range = await rangeSteps(git, start, candidate.sha);
       if (await revertsCleanly(git, tipTree, range)) {
-        offer = `\`target: ${start.slice(0, 12)}..${candidate.sha.slice(0, 12)}\` reverts cleanly: it takes back ${range.length} commit(s), the later change(s) through ${candidate.sha.slice(0, 12)} included.`;
+        offer = `\`target: ${start.slice(0, 12)}..${candidate.sha.slice(0, 12)}\` reverts cleanly: it takes back ${plural(range.length, 'commit')}, the later changes through ${candidate.sha.slice(0, 12)} included.`;
         break;
       }
     }
   }
   return new UserError(
-    `${head} with ${later.length} later change(s) on ${where}: ${names.join('; ')}${later.length > names.length ? `; and ${later.length - names.length} more` : ''}. They are not reverted. Nothing was pushed.`,
+    `${head} with ${plural(later.length, 'later change')} on ${where}: ${names.join('; ')}${later.length > names.length ? `; and ${later.length - names.length} more` : ''}. They are not reverted. Nothing was pushed.`,
     offer ?? 'No range ending at one of those changes reverts cleanly either: resolve the revert by hand.',
   );
 }
 
-/** Writes the revert commit(s) on top of `tip`: one commit for the batch, or one per step. Each carries our rollback trailers. */
+/** Writes the revert commits on top of `tip`: one commit for the batch, or one per step. Each carries our rollback trailers. */
 export async function commitReverts(
   git: Git,
   options: { tip: string; tipTree: string; outcome: RevertOutcome; batch: boolean; title: string; id: string; env: Record<string, string> },

@@ -10,7 +10,7 @@ import type { Git } from '../git/git.js';
 import { ARCHIVE_PREFIX, ROLLBACK_BRANCH_PREFIX } from '../git/protocol.js';
 import { GitHubApiError, type GitHubClient } from '../github/github.js';
 import { shellCommand } from '../output/shell.js';
-import { code, commands, md } from '../output/markdown.js';
+import { code, commands, md, plural } from '../output/markdown.js';
 import { blankRollbackReport, type CheckOutcome, type FullRollbackReport, type RollbackExecutionStrategy, type RollbackReport } from './rollback-report.js';
 import { ensureHistory } from '../git/shallow.js';
 import { runChecks, ThrowawayWorktree } from '../sandbox/checks.js';
@@ -365,7 +365,7 @@ function agentWorkStep(run: Run): boolean {
   if (!work || !run.report.agentWork) return false;
   const classify = createClassifier(run.request.config.agents);
   if (work.agent.length === 0) {
-    const note = `${target.id} has no agent commits (by the \`agents\` config: trailers and authors): nothing to revert; its ${work.kept.length} human commit(s) are kept. Nothing was pushed.`;
+    const note = `${target.id} has no agent commits (by the \`agents\` config: trailers and authors): nothing to revert; its ${plural(work.kept.length, 'human commit')} ${work.kept.length === 1 ? 'is' : 'are'} kept. Nothing was pushed.`;
     run.report.agentWork.note = note;
     run.report.verificationNote = 'not verified: nothing was reverted';
     run.report.outcome = run.request.dryRun ? 'dry-run' : 'succeeded';
@@ -379,7 +379,7 @@ function agentWorkStep(run: Run): boolean {
     throw error;
   }
   const n = work.dependents.length;
-  run.report.agentWork.note = `reverts the ${work.agent.length} agent commit(s) newest first and keeps ${work.kept.length} human commit(s)${n ? `; include-dependent: ${n} kept commit(s) that build on the agent's work are reverted too` : ''}`;
+  run.report.agentWork.note = `reverts the ${plural(work.agent.length, 'agent commit')} newest first and keeps ${plural(work.kept.length, 'human commit')}${n ? `; include-dependent: ${plural(n, 'kept commit')} that ${n === 1 ? 'builds' : 'build'} on the agent's work are reverted too` : ''}`;
   return false;
 }
 
@@ -397,7 +397,7 @@ async function resolveStep(run: Run): Promise<void> {
     setTarget(run, {
       input: request.planPath,
       kind: 'commit',
-      resolution: `sealed plan ${fromPlan.id}: ${run.steps.length} revert(s)`,
+      resolution: `sealed plan ${fromPlan.id}: ${plural(run.steps.length, 'revert')}`,
       id: fromPlan.id.replace(/[^A-Za-z0-9._-]/g, '-'),
       sessionId: null,
       checkpoint: null,
@@ -489,10 +489,10 @@ async function bisectStep(run: Run): Promise<void> {
   report.independent = found.independent;
   report.culpritBlastRadius = found.blastRadius;
   const cascade = new Map(report.cascade.map((c) => [c.commit, c.reason]));
-  run.reasons.set(bisected.culprit.sha, `culprit: the first commit on which \`bisect-command\` fails (${bisected.runs} run(s))`);
+  run.reasons.set(bisected.culprit.sha, `culprit: the first commit on which \`bisect-command\` fails (${plural(bisected.runs, 'run')})`);
   for (const [sha, reason] of cascade) run.reasons.set(sha, `cascade: ${reason}`);
   run.steps = stepsOf([bisected.culprit, ...later.filter((c) => cascade.has(c.sha))].reverse());
-  deps.log.info(`culprit ${bisected.culprit.sha} after ${bisected.runs} run(s); cascade: ${report.cascade.length} later commit(s)`);
+  deps.log.info(`culprit ${bisected.culprit.sha} after ${plural(bisected.runs, 'run')}; cascade: ${plural(report.cascade.length, 'later commit')}`);
 }
 
 /** A trigger's guardrails on what is about to be reverted (the culprit found by bisect, or the target's commits). */
@@ -599,7 +599,7 @@ async function widenStep(run: Run): Promise<void> {
       'The culprit may not be the only cause: read the checks\' output in the report, or roll back a range by hand.',
     );
   }
-  deps.log.info(`the checks pass with the ${widening.passedAt} cascade (${widening.cascade.length} commit(s))`);
+  deps.log.info(`the checks pass with the ${widening.passedAt} cascade (${plural(widening.cascade.length, 'commit')})`);
   report.cascade = widening.cascade;
   report.independent = (report.independent ?? []).filter((c) => !widening.cascade.some((w) => w.commit === c.commit));
   for (const c of widening.cascade) if (!run.reasons.has(c.commit)) run.reasons.set(c.commit, `cascade: ${c.reason}`);
@@ -814,12 +814,12 @@ async function secretGateStep(run: Run): Promise<void> {
     for (const l of await deps.github.listPullLabels(request.owner, request.repo, pr.number)) granted.add(l.name);
   }
   if (granted.has(label)) {
-    deps.log.warning(`the rollback re-introduces ${report.secrets.length} secret(s); allowed by the label ${label}.`);
+    deps.log.warning(`the rollback re-introduces ${plural(report.secrets.length, 'secret')}; allowed by the label ${label}.`);
     return;
   }
   const where = report.secrets.slice(0, 10).map((s) => `${s.file}:${s.line} (${s.rule})`).join(', ');
   throw new UserError(
-    `the rollback would re-introduce ${report.secrets.length} secret(s) that a later commit removed: ${where}. Nothing was pushed.`,
+    `the rollback would re-introduce ${plural(report.secrets.length, 'secret')} that a later commit removed: ${where}. Nothing was pushed.`,
     `Rotate the secret, then approve with the label ${label} (on ${pr ? `pull request #${pr.number}` : 'the plan: input `labels`'}), or roll back a smaller range.`,
   );
 }
@@ -864,11 +864,11 @@ async function prebuiltStep(run: Run): Promise<void> {
     movedBy === 0
       ? `not verified: executed the plan stored when ${landed} landed (${stored.ref}); the rolled-back tree is the tree before it landed (${stored.plan.expectedTree.slice(0, 12)}), and no check ran on it${atOnce}`
       : `not verified: ${run.branch} moved ${movedBy} ${movedBy === 1 ? 'commit' : 'commits'} since ${landed} landed, so the stored plan was re-planned on ${run.tip.slice(0, 12)} without running any command; no check ran on the result${atOnce}`;
-  deps.log.info(`executing the plan stored when ${landed} landed (${stored.ref}, ${stored.digest})${movedBy ? `; re-planned on the tip, ${movedBy} commit(s) later` : ''}`);
+  deps.log.info(`executing the plan stored when ${landed} landed (${stored.ref}, ${stored.digest})${movedBy ? `; re-planned on the tip, ${plural(movedBy, 'commit')} later` : ''}`);
   if (run.phase === 'apply') report.approvals = await runApprovals({ github: deps.github, owner: request.owner, repo: request.repo }, request.runId);
 }
 
-/** The revert commit(s) on top of the tip. */
+/** The revert commits on top of the tip. */
 async function commitStep(run: Run): Promise<void> {
   const { deps, request } = run;
   const target = run.target!;
@@ -920,7 +920,7 @@ async function stepsFromPlan(git: Git, path: string, tip: string, replan: boolea
     const list = moved.slice(0, 10).map((c) => `${c.sha.slice(0, 12)} ${c.subject}`).join('; ');
     if (!replan) {
       throw new UserError(
-        `the branch moved since the plan was made: ${moved.length} commit(s) landed on top (${list}).`,
+        `the branch moved since the plan was made: ${plural(moved.length, 'commit')} landed on top (${list}).`,
         'Run with `replan: true` to recompute the rollback on the current tip (the plan\'s expected tree no longer applies).',
       );
     }

@@ -207,7 +207,7 @@ export function renderRollbackSummary(
     nextStep(report),
     factsTable(report, links, report.culprit ? known.get(report.culprit) : undefined),
     // A rollback a trigger started: every decision, taken or declined, and why (also in the PR's body).
-    report.trigger ? trusted(renderTriggerSummary(report.trigger)) : undefined,
+    report.trigger ? trusted(renderTriggerSummary(report.trigger, 3)) : undefined,
   ];
   const shown = 300;
   if (report.commits.length > 0) {

@@ -11,6 +11,7 @@ import { branchLanding, sessionCommits } from './landed.js';
 import { listed } from './revert.js';
 import { selectAgentCommits, type AgentSelection } from './revert-agent.js';
 import type { RollbackExecutionStrategy } from './rollback-report.js';
+import { plural } from '../output/markdown.js';
 
 export type TargetKind = 'session' | 'checkpoint' | 'pr' | 'commit' | 'range' | 'branch';
 
@@ -157,7 +158,7 @@ async function resolveKind(
     return {
       ...base,
       kind: 'range',
-      resolution: `range ${good.slice(0, 12)}..${bad.slice(0, 12)}: ${commits.length} commit(s)${dropped ? ` (${dropped} rollback commit(s) in it left alone)` : ''}`,
+      resolution: `range ${good.slice(0, 12)}..${bad.slice(0, 12)}: ${plural(commits.length, 'commit')}${dropped ? ` (${plural(dropped, 'rollback commit')} in it left alone)` : ''}`,
       id: `range-${bad.slice(0, 12)}`,
       strategy: forced === 'auto' ? 'revert-range' : forced,
       commits,
@@ -238,8 +239,8 @@ async function agentWork(context: TargetContext, resolved: ResolvedTarget): Prom
   const work = await selectAgentCommits(context.git, { commits: resolved.commits, tip: context.tip, classify, includeDependent: context.includeDependent ?? false, maxDepth: context.maxDepth ?? 3, branch: context.branch });
   resolved.agentWork = work;
   resolved.commits = work.revert;
-  const dependents = work.dependents.length ? `; ${work.dependents.length} kept commit(s) build on them${work.includeDependent ? ', reverted too (include-dependent)' : ''}` : '';
-  resolved.resolution += `; revert-agent: ${work.agent.length} agent commit(s) reverted, ${work.kept.length} human commit(s) kept${dependents}`;
+  const dependents = work.dependents.length ? `; ${plural(work.dependents.length, 'kept commit')} ${work.dependents.length === 1 ? 'builds' : 'build'} on them${work.includeDependent ? ', reverted too (include-dependent)' : ''}` : '';
+  resolved.resolution += `; revert-agent: ${plural(work.agent.length, 'agent commit')} reverted, ${plural(work.kept.length, 'human commit')} kept${dependents}`;
 }
 
 /** A commit that is not on the branch fails before any write, saying which branches hold it. */
@@ -340,7 +341,7 @@ async function resolveSession(
       strategy: strategy === 'revert-range' && landing.parents.length === 1 ? 'revert-squash' : strategy,
       commits: [landing],
       later: kept,
-      resolution: `session ${partial.id} (checkpoint ${named}) landed on ${context.branch} as ${landing.parents.length > 1 ? 'merge' : 'squash'} commit ${landing.sha.slice(0, 12)}${kept.length ? `; ${kept.length} later commit(s) kept` : ''}`,
+      resolution: `session ${partial.id} (checkpoint ${named}) landed on ${context.branch} as ${landing.parents.length > 1 ? 'merge' : 'squash'} commit ${landing.sha.slice(0, 12)}${kept.length ? `; ${plural(kept.length, 'later commit')} kept` : ''}`,
     };
   }
   if (!landing && partial.pullRequest && !partial.pullRequest.merged) return unmergedPull(context, partial, forced);
@@ -364,7 +365,7 @@ async function resolveSession(
     strategy: forced === 'auto' ? 'revert-range' : forced,
     commits: own.commits,
     later: own.later,
-    resolution: `session ${partial.id}: ${own.how}${own.later.length ? `; ${own.later.length} later commit(s) on ${context.branch} kept` : ''}${checkpoint.sealed === false ? `; checkpoint ${named}` : ''}`,
+    resolution: `session ${partial.id}: ${own.how}${own.later.length ? `; ${plural(own.later.length, 'later commit')} on ${context.branch} kept` : ''}${checkpoint.sealed === false ? `; checkpoint ${named}` : ''}`,
   };
 }
 

@@ -15,6 +15,7 @@ import { TRAILERS, trailerValue } from '../git/protocol.js';
 import { ensureHistory } from '../git/shallow.js';
 import { importGraphAt } from '../git/tree-files.js';
 import { importViolations, layerResolver, type ImportViolation } from './architecture.js';
+import { plural } from '../output/markdown.js';
 
 /** Who introduced a violation: a pull request, else a session, else only a commit is known. */
 export interface Introducer {
@@ -103,7 +104,7 @@ export async function driftReport(git: Git, log: Logger, request: DriftRequest):
     },
   });
 
-  log.info(`step: naming who introduced ${found.length} violation(s)`);
+  log.info(`step: naming who introduced ${plural(found.length, 'violation')}`);
   const introducers = new Introducers(git, head);
   const violations: DriftViolation[] = [];
   for (const v of found) {
@@ -251,6 +252,6 @@ async function checkpointTrend(
     const { graph } = await importGraphAt(git, await git.treeOf(c.commit));
     points.push({ name: c.name, commit: c.commit, date: new Date(c.time * 1000).toISOString(), count: importViolations(graph, config, { layerOf }).length });
   }
-  log.info(`step: trend over ${points.length} checkpoint(s)`);
+  log.info(`step: trend over ${plural(points.length, 'checkpoint')}`);
   return points;
 }

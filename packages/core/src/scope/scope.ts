@@ -260,7 +260,7 @@ function blastRadiusRule(graph: ImportGraph, changed: readonly ChangedFile[], co
   const violations: Violation[] = [];
   if (config.blastRadius.mode === 'fail') {
     for (const item of radius.filter((r) => !r.changed)) {
-      violations.push({ rule: 'blast-radius', file: item.file, message: `${item.file} imports a changed file (${item.chain.join(' → ')}) and is not part of the change: it breaks if the change is reverted alone.` });
+      violations.push({ rule: 'blast-radius', file: item.file, message: `${item.file} imports a changed file through ${item.chain.join(' → ')} (→: imported by) and is not part of the change: it breaks if the change is reverted alone.` });
     }
   }
   return { radius, graphProblems, violations };
@@ -284,7 +284,7 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
     lap = now;
   };
   const changed = await changedFiles(git, mergeBase, head);
-  timed(`${changed.length} changed file(s) read`);
+  timed(`${plural(changed.length, 'changed file')} read`);
   const deleted = changed.filter((f) => f.status === 'D').map((f) => f.path).concat(changed.filter((f) => f.from).map((f) => f.from!));
   // git lists and streams the head tree (on another core) while the rules below run here.
   const reading = headImportGraph(git, head, deleted);
@@ -300,11 +300,11 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
   const protectedViolations = protectedPaths(changed, config, request.labels);
   timed('budgets, layers, protected paths');
   const { graph, files: headFiles } = await reading;
-  timed(`import graph of ${headFiles.length} file(s) (the rest of its time overlapped the steps above)`);
+  timed(`import graph of ${plural(headFiles.length, 'file')} (the rest of its time overlapped the steps above)`);
   const radius = blastRadiusRule(graph, changed, config);
   const unresolved = summarizeUnresolved(graph, { limit: UNRESOLVED_EXAMPLES });
   timed('blast radius');
-  if (unresolved.count > 0) log.info(`scope-guard: ${unresolved.count} import(s) in ${unresolved.files} file(s) could not be resolved; the blast radius may miss their importers.`);
+  if (unresolved.count > 0) log.info(`scope-guard: ${plural(unresolved.count, 'import')} in ${plural(unresolved.files, 'file')} could not be resolved; the blast radius may miss their importers.`);
   const architecture = await importRules(git, config, graph, changed, mergeBase);
 
   const violations = [
@@ -350,7 +350,7 @@ export function scopeAnnotations(result: ScopeResult): Annotation[] {
     ...result.warnings.map((w): Annotation => ({ level: 'warning', title: 'scope-guard', message: w })),
     ...result.blastRadius
       .filter((r) => !r.changed && !result.violations.some((v) => v.file === r.file))
-      .map((r): Annotation => ({ level: 'warning', title: 'scope-guard: at risk on revert', message: `imports a changed file (${r.chain.join(' → ')}); reverting the change alone would break it.`, file: r.file, startLine: 1 })),
+      .map((r): Annotation => ({ level: 'warning', title: 'scope-guard: at risk on revert', message: `imports a changed file through ${r.chain.join(' → ')} (→: imported by); reverting the change alone would break it.`, file: r.file, startLine: 1 })),
   ];
   if (all.length <= MAX_ANNOTATIONS) return all;
   return [...all.slice(0, MAX_ANNOTATIONS - 1), { level: 'notice', title: 'scope-guard', message: `${all.length - MAX_ANNOTATIONS + 1} more findings are in the job summary.` }];

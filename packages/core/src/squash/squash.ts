@@ -149,7 +149,7 @@ export function squashMessage(options: {
   const lines = [
     options.title.replace(/\s*\n\s*/g, ' '),
     '',
-    `Squashed session ${options.sessionId}: ${options.commits.length} commit(s) (${agent} agent, ${options.commits.length - agent} human), ${options.base.slice(0, 12)}..${options.head.slice(0, 12)}.`,
+    `Squashed session ${options.sessionId}: ${plural(options.commits.length, 'commit')} (${agent} agent, ${options.commits.length - agent} human), ${options.base.slice(0, 12)}..${options.head.slice(0, 12)}.`,
     '',
     ...options.commits.map((c) => `- ${c.sha.slice(0, 12)} ${c.subject} (${c.kind}${c.merge ? ', merge' : ''})`),
     '',
@@ -538,7 +538,7 @@ export async function squashSession(deps: SquashDeps, request: SquashRequest): P
     result.checks = await checksOnHead(deps, request.checks, head);
     const failed = result.checks.filter((c) => !c.passed);
     if (failed.length > 0 && !request.checks.allowFailing) {
-      log.info(`step: ${failed.length} check(s) failed on ${head}; nothing was rewritten.`);
+      log.info(`step: ${plural(failed.length, 'check')} failed on ${head}; nothing was rewritten.`);
       return { ...result, status: 'checks-failed' };
     }
   }
@@ -608,7 +608,7 @@ function refuseUnrunnableChecks(checks: SquashChecks | undefined): void {
 /** Runs the checks on `head`'s tree in a throwaway worktree that is removed whatever happens. */
 async function checksOnHead(deps: SquashDeps, checks: SquashChecks, head: string): Promise<CheckResult[]> {
   const { git, log } = deps;
-  log.info(`step: running ${checks.commands.length} check(s) on the session head ${head} before squashing`);
+  log.info(`step: running ${plural(checks.commands.length, 'check')} on the session head ${head} before squashing`);
   const store = await ScratchStore.create(git, checks.tempDir);
   try {
     const worktree = await ThrowawayWorktree.create(store);

@@ -3,6 +3,15 @@ import { markdownCode, markdownTable, markdownText } from '../output/report.js';
 import { link, plural, prose, trusted } from '../output/markdown.js';
 import type { TriggerReport } from './types.js';
 
+/** The verdict's icon, as every report's headline has one. */
+const ICON: Record<TriggerReport['verdict'], string> = {
+  rollback: '🔄',
+  ignored: '⏭️',
+  declined: '✋',
+  'report-only': '📣',
+  refused: '❌',
+};
+
 const HEADLINE: Record<TriggerReport['verdict'], string> = {
   rollback: 'rollback started',
   ignored: 'ignored',
@@ -11,10 +20,14 @@ const HEADLINE: Record<TriggerReport['verdict'], string> = {
   refused: 'refused',
 };
 
-export function renderTriggerSummary(report: TriggerReport): string {
+/**
+ * The trigger's report: alone (a trigger that started no rollback) it is the summary, under one
+ * `##` headline with its verdict icon; inside a rollback's report (`level: 3`) it is a section.
+ */
+export function renderTriggerSummary(report: TriggerReport, level: 2 | 3 = 2): string {
   const lines: string[] = [];
   const from = report.event === 'workflow_run' ? 'a red default branch (`workflow_run`)' : 'an alert (`repository_dispatch`)';
-  lines.push(`### Trigger: ${HEADLINE[report.verdict]}`, '', `Started by ${from}. **${prose(report.reason || HEADLINE[report.verdict])}**`, '');
+  lines.push(`${'#'.repeat(level)} ${ICON[report.verdict]} Trigger: ${HEADLINE[report.verdict]}`, '', `Started by ${from}. **${prose(report.reason || HEADLINE[report.verdict])}**`, '');
   const facts: string[][] = [];
   if (report.failingRun) {
     facts.push(['failing run', `${report.failingRun.id ?? '?'} of ${markdownCode(report.failingRun.workflow || '?')} on ${markdownCode(report.failingRun.headSha.slice(0, 12) || '?')}${report.failingRun.url ? ` (${link(trusted('the run'), report.failingRun.url)})` : ''}`]);

@@ -25,6 +25,7 @@ import { runChecks, ThrowawayWorktree } from '../sandbox/checks.js';
 import { ScratchStore } from '../sandbox/scratch.js';
 import { TRIGGER_EVENTS, type ConfirmRun, type TriggerDecision, type TriggerEvent, type TriggerReport, type TriggerVerdict } from './types.js';
 import { isSafeTarget, untrustedText } from './untrusted.js';
+import { plural } from '../output/markdown.js';
 
 /** The value of `Rollback-Gate:` that opts a commit out of automatic rollback. */
 export const NO_AUTO_REVERT = 'no-auto-revert';
@@ -372,9 +373,9 @@ async function dailyCap(trail: Trail, deps: TriggerDeps, request: Pick<TriggerRe
   const max = request.config.triggers.maxPerDay;
   const list = [...counted.values()].slice(0, 10).join(', ');
   if (counted.size >= max) {
-    return trail.stop('cap', 'declined', `the cap is reached: ${counted.size} rollback(s) in the last 24 hours (${list}), at most ${max} a day (triggers.max-per-day). Roll back by hand if it must be done.`);
+    return trail.stop('cap', 'declined', `the cap is reached: ${plural(counted.size, 'rollback')} in the last 24 hours (${list}), at most ${max} a day (triggers.max-per-day). Roll back by hand if it must be done.`);
   }
-  trail.ok('cap', `${counted.size} rollback(s) in the last 24 hours${list ? ` (${list})` : ''}, below ${max} a day`);
+  trail.ok('cap', `${plural(counted.size, 'rollback')} in the last 24 hours${list ? ` (${list})` : ''}, below ${max} a day`);
   return undefined;
 }
 
@@ -387,7 +388,7 @@ async function busy(trail: Trail, deps: TriggerDeps, request: TriggerRequest): P
     const [lock] = await readCommits(git, [sha], { newestFirst: true, maxCount: 1 });
     const ageMinutes = lock ? (deps.clock().getTime() - Date.parse(lock.committerDate)) / 60_000 : Number.POSITIVE_INFINITY;
     if (ageMinutes < request.config.rollback.lockTimeoutMinutes) {
-      return trail.stop('lock', 'declined', `another rollback is running (${ref}, taken ${Math.round(ageMinutes)} minute(s) ago): never two at once. Its outcome decides; a later red run or alert will be judged on the new tip.`);
+      return trail.stop('lock', 'declined', `another rollback is running (${ref}, taken ${plural(Math.round(ageMinutes), 'minute')} ago): never two at once. Its outcome decides; a later red run or alert will be judged on the new tip.`);
     }
     trail.note('lock', `${ref} is older than rollback.lock-timeout-minutes: left by a killed run, it will be taken over`);
   }
@@ -418,7 +419,7 @@ async function dispatchTarget(trail: Trail, deps: TriggerDeps, request: TriggerR
   const skipped = history.indexOf(newest);
   trail.report.target = newest.sha;
   trail.report.strategy = 'auto';
-  return trail.go(`no target in the alert: the newest landed unit on ${request.branch}, ${short(newest.sha)} ${JSON.stringify(untrustedText(newest.subject) ?? '')}${skipped > 0 ? ` (${skipped} newer rollback or record commit(s) passed over)` : ''}`);
+  return trail.go(`no target in the alert: the newest landed unit on ${request.branch}, ${short(newest.sha)} ${JSON.stringify(untrustedText(newest.subject) ?? '')}${skipped > 0 ? ` (${plural(skipped, 'newer rollback or record commit')} passed over)` : ''}`);
 }
 
 interface WorkflowRunItem {
@@ -473,7 +474,7 @@ async function workflowRunTarget(trail: Trail, deps: TriggerDeps, request: Trigg
   if (units.length === 0) {
     return trail.stop('range', 'declined', `the failing head ${short(head)} passed in run ${green.run.id}: the same commit was green, so the failure is not the code's (flaky or the environment). Nothing is rolled back.`);
   }
-  trail.ok('range', `last green ${short(green.sha)} (run ${green.run.id}) .. failing head ${short(head)}: ${units.length} landed unit(s)`);
+  trail.ok('range', `last green ${short(green.sha)} (run ${green.run.id}) .. failing head ${short(head)}: ${plural(units.length, 'landed unit')}`);
   if (request.phase !== 'plan') {
     throw new UserError(
       'a red-branch trigger confirms the failure (and bisects) by running the bisect command, which happens only in `phase: plan`, where no write token is.',
@@ -533,9 +534,9 @@ async function confirm(trail: Trail, deps: TriggerDeps, request: TriggerRequest,
   const hung = runs.filter((r) => r.timedOut).length;
   if (hung > 0) {
     trail.report.confirm.result = 'hang';
-    trail.note('confirm', `${hung} of ${times} confirm run(s) hung and were killed at the timeout; a hang counts as a failure`);
+    trail.note('confirm', `${hung} of ${plural(times, 'confirm run')} ${hung === 1 ? 'hung and was' : 'hung and were'} killed at the timeout; a hang counts as a failure`);
   }
-  trail.ok('confirm', `the failure is confirmed: the bisect command failed on ${short(head)} ${times} time(s) of ${times} (${runs.map((r) => (r.timedOut ? 'timeout' : `exit ${r.exitCode}`)).join(', ')})`);
+  trail.ok('confirm', `the failure is confirmed: the bisect command failed on ${short(head)} ${times} of ${plural(times, 'time')} (${runs.map((r) => (r.timedOut ? 'timeout' : `exit ${r.exitCode}`)).join(', ')})`);
   return undefined;
 }
 
@@ -562,7 +563,7 @@ export function vetCulprits(report: TriggerReport, commits: readonly CommitInfo[
     report.reason = reason;
     return { verdict: 'report-only', reason };
   }
-  push({ check: 'opt-out', result: 'ok', reason: `no \`${TRAILERS.rollbackGate}: ${NO_AUTO_REVERT}\` trailer on the commit(s) to revert` });
+  push({ check: 'opt-out', result: 'ok', reason: `no \`${TRAILERS.rollbackGate}: ${NO_AUTO_REVERT}\` trailer on the ${report.culprits.length === 1 ? 'commit' : 'commits'} to revert` });
   const max = config.triggers.maxAgeHours;
   const old = report.culprits.filter((c) => c.ageHours > max);
   if (old.length > 0) {
@@ -572,7 +573,7 @@ export function vetCulprits(report: TriggerReport, commits: readonly CommitInfo[
     report.reason = reason;
     return { verdict: 'declined', reason };
   }
-  push({ check: 'age', result: 'ok', reason: `landed ${Math.max(...report.culprits.map((c) => c.ageHours))} hour(s) ago at most, within ${max} hours` });
+  push({ check: 'age', result: 'ok', reason: `landed ${plural(Math.max(...report.culprits.map((c) => c.ageHours)), 'hour')} ago at most, within ${max} hours` });
   return null;
 }
 

@@ -46,7 +46,7 @@ export interface TriggerReport {
   alert: { reason: string | null; source: string | null; severity: string | null; target: string | null; detectedAt: string | null } | null;
   /** workflow_run: the failure confirmed on the failing head. */
   confirm: { command: string; runs: ConfirmRun[]; result: 'confirmed' | 'flaky' | 'hang' | 'not-run' } | null;
-  /** The commit(s) blamed: sha, subject, author, when it landed. */
+  /** The commits blamed: sha, subject, author, when it landed. */
   culprits: Array<{ sha: string; subject: string; author: string; landedAt: string; ageHours: number }>;
   /** When the problem was detected: the alert's detected_at, the failing run's start, or the run's time. */
   detectedAt: string;

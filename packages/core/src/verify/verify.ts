@@ -419,7 +419,7 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
     sim = await Simulator.create(store, deps.engine);
     const baseTree = await sim.treeOf(base);
     const units = await readWindow(git, base, windowOptions);
-    log.info(`window: ${units.length} unit(s) on ${base.slice(0, 12)}; ${sim.describe()}`);
+    log.info(`window: ${plural(units.length, 'unit')} on ${base.slice(0, 12)}; ${sim.describe()}`);
 
     const landing = await simulateLanding(sim, git, base, head, baseTree, request.mergeMethod);
     const prPaths = pathsOf(landing.changes);
@@ -612,7 +612,7 @@ async function drillWindow(deps: VerifyDeps, request: VerifyRequest): Promise<Ve
     sim = await Simulator.create(store, deps.engine);
     const tipTree = await sim.treeOf(tip);
     const units = await readWindow(git, tip, windowOptions);
-    log.info(`drill: ${units.length} unit(s) on ${tip.slice(0, 12)}; ${sim.describe()}`);
+    log.info(`drill: ${plural(units.length, 'unit')} on ${tip.slice(0, 12)}; ${sim.describe()}`);
     const revertables = units.map(revertable);
     const names = new Map<Revertable, Companion>(revertables.map((r, i) => [r, { commit: units[i]!.commit, name: units[i]!.name }]));
     const statuses = await statusesOn(sim, revertables, tipTree, (i) => revertables.slice(0, i), names);
