@@ -214,7 +214,7 @@ describe('status', () => {
     const run = await cli(['status'], { cwd: r.dir });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('session s1: ✗ out of scope: 2 violations; 3 commits (2 agent, 1 human), 4/3 files');
-    expect(run.stdout).toMatch(/files changed\t4 counted of 4 \(budget 3\)\tover/);
+    expect(run.stdout).toMatch(/files changed\t4 files of a budget of 3\tover/);
     expect(run.stdout).toMatch(/layers\tapi, ui\tover/);
     expect(run.stdout).toMatch(/src\/api\/handler\.ts\t1\tat risk on revert\tsrc\/lib\/util\.ts → src\/api\/handler\.ts/);
     expect(run.stdout).toMatch(/src\/api\/server\.ts\t2\tat risk on revert\tsrc\/lib\/util\.ts → src\/api\/handler\.ts → src\/api\/server\.ts/);
@@ -257,11 +257,11 @@ describe('status', () => {
       spawnSync('script', ['-qec', `stty cols 100; "${node24()}" "${CLI}" status`, '/dev/null'], { cwd: r.dir, env: cliEnv(env), encoding: 'utf8' }).stdout.replace(/\r/g, '');
     const coloured = onTty({});
     expect(coloured).toContain('\x1b[1mScope\x1b[22m');
-    expect(coloured).toMatch(/\n  files changed {4}1 counted of 1 \(budget 3\) +\x1b\[32mok\x1b\[39m\n/);
+    expect(coloured).toMatch(/\n  files changed {4}1 file of a budget of 3 +\x1b\[32mok\x1b\[39m\n/);
     expect(coloured).toContain('\x1b[33mat risk on revert\x1b[39m');
     const plain = onTty({ NO_COLOR: '1' });
     expect(plain).not.toContain('\x1b[');
-    expect(plain).toMatch(/\n  files changed {4}1 counted of 1 \(budget 3\) +ok\n/);
+    expect(plain).toMatch(/\n  files changed {4}1 file of a budget of 3 +ok\n/);
     // Table rows are cut to the terminal's width.
     for (const line of plain.split('\n').filter((l) => l.includes('at risk on revert'))) expect(line.length).toBeLessThanOrEqual(100);
   });

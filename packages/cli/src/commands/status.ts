@@ -57,7 +57,7 @@ function scopeRows(result: ScopeResult, repo: Repo): Array<[string, string, stri
   const { config } = repo;
   const ok = (pass: boolean): string => (pass ? 'ok' : 'over');
   const rows: Array<[string, string, string]> = [
-    ['files changed', `${result.counted.length} counted of ${result.changed.length} (budget ${config.scope.maxFiles})`, ok(result.counted.length <= config.scope.maxFiles)],
+    ['files changed', `${count(result.counted.length, 'file')} of a budget of ${config.scope.maxFiles}${result.changed.length > result.counted.length ? ` (${count(result.changed.length - result.counted.length, 'more file')} ignored)` : ''}`, ok(result.counted.length <= config.scope.maxFiles)],
   ];
   if (config.agents.maxFiles !== undefined) rows.push(['agent commits\' files', `${result.agentFiles.length} (budget ${config.agents.maxFiles})`, ok(result.agentFiles.length <= config.agents.maxFiles)]);
   rows.push(['layers', result.layers.length > 0 ? result.layers.join(', ') : '(none)', result.violations.some((v) => v.rule === 'cross-layer') ? 'over' : 'ok']);

@@ -291,7 +291,7 @@ function nest(markdown: string, level: 2 | 3): string {
 
 function intro(result: VerifyResult): string {
   const count = result.units.length;
-  const where = `the last ${count === 1 ? 'first-parent commit' : `${count} first-parent commits`} of ${short(result.tip)} (window: ${result.window.commits} commits, ${result.window.days} days)`;
+  const where = `${count === 1 ? '1 landed unit, the newest first-parent commit' : `${count} landed units, the newest ${count} first-parent commits`} up to ${short(result.tip)} (window: ${result.window.commits} commits, ${result.window.days} days)`;
   if (result.mode === 'pr') return `Checked this change against ${where}.`;
   const done = result.units.filter((r) => r.rolledBackBy).length;
   const alone = result.units.filter((r) => !r.rolledBackBy && r.status.revertible === 'alone').length;
