@@ -411,7 +411,7 @@ describe('an alert (repository_dispatch)', () => {
     expect(apiCalls('GET', /\/pulls$/)).toHaveLength(1);
     expect(readJson(run.outputs['report-path']!).trigger).toMatchObject({
       verdict: 'declined',
-      reason: `the cap is reached: 2 rollback(s) in the last 24 hours (${kept.slice(0, 12)} on the branch, #60 rollback/pr-8 (merged)), at most 2 a day (triggers.max-per-day). Roll back by hand if it must be done.`,
+      reason: `the cap is reached: 2 rollbacks in the last 24 hours (${kept.slice(0, 12)} on the branch, #60 rollback/pr-8 (merged)), at most 2 a day (triggers.max-per-day). Roll back by hand if it must be done.`,
     });
     expect(run.outputs['plan-path']).toBeUndefined();
   });
