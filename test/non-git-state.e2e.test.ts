@@ -70,6 +70,36 @@ describe('non-git state: the checkpoint\'s artifacts', () => {
   });
 });
 
+describe('non-git state: a target without a checkpoint of its own', () => {
+  it('a commit or a range: the artifacts of the newest checkpoint before it are compared, named by its tag; none before it: nothing listed', async () => {
+    const r = repo();
+    writeFileSync(join(r.dir, '.git', 'info', 'exclude'), 'model.bin\n');
+    const early = r.commit('feat: early (#3)', { 'src/early.ts': 'export const early = 1;\n' });
+    r.git(['push', '--quiet', 'origin', 'main']);
+    writeFileSync(join(r.dir, 'model.bin'), 'model v1\n');
+    expect((await runAction('checkpoint', { workspace: r.dir, inputs: { 'session-id': 'release-7', artifacts: 'model=model.bin\n' } })).exitCode).toBe(0);
+    const change = r.commit('feat: a new model (#8)', { 'src/core.ts': 'export const core = 2;\n' });
+    r.git(['push', '--quiet', 'origin', 'main']);
+    writeFileSync(join(r.dir, 'model.bin'), 'model v2\n');
+
+    const plan = await rollback(r, { target: change, phase: 'plan' });
+    expect(plan.exitCode).toBe(0);
+    const expected = [
+      { name: 'model', path: 'model.bin', sha256: sha256('model v1\n'), current: sha256('model v2\n'), todo: `model.bin has sha256 ${sha256('model v2\n')}, not the checkpoint checkpoint/release-7's ${sha256('model v1\n')}: redeploy or restore that version of model; git does not track it.` },
+    ];
+    expect(JSON.parse(readFileSync(plan.outputs['plan-path']!, 'utf8')).artifacts).toEqual(expected);
+    expect(report(plan.outputs['report-path']!).artifacts).toEqual(expected);
+    const range = await rollback(r, { target: `${early}..${change}`, phase: 'plan' });
+    expect(range.exitCode).toBe(0);
+    expect(report(range.outputs['report-path']!).artifacts).toEqual(expected);
+
+    // The checkpoint was made after `early`: rolling `early` back returns to a state before it.
+    const before = await rollback(r, { target: early, phase: 'plan' });
+    expect(before.exitCode).toBe(0);
+    expect(report(before.outputs['report-path']!).artifacts).toEqual([]);
+  });
+});
+
 describe('irreversible paths stop the rollback until their label is granted', () => {
   function migrated(): { r: TestRepo; change: string } {
     const r = repo({ '.github/rollback-gate.yml': IRREVERSIBLE, 'migrations/001.sql': 'create table t (a int);\n' });

@@ -416,6 +416,24 @@ describe('an alert (repository_dispatch)', () => {
     expect(run.outputs['plan-path']).toBeUndefined();
   });
 
+  it('the cap: more closed pull requests in a day than it reads: it reads five pages of 100 and says so', async () => {
+    const r = repo();
+    landed(r);
+    const recent = new Date(Date.now() - 3_600_000).toISOString();
+    loopback.server.on('GET', '/repos/{owner}/{repo}/pulls', (q: HandledRequest) => ({
+      status: 200,
+      body: Array.from({ length: 100 }, (_, i) => ({ number: Number(q.query.page) * 1000 + i, merged_at: recent, updated_at: recent, head: { ref: `feature/${i}`, repo: { full_name: `${OWNER}/${REPO}` } } })),
+    }));
+    const run = await rollback(r, alert({ reason: 'x' }), { phase: 'plan' });
+    expect(run.exitCode).toBe(0);
+    expect(apiCalls('GET', /\/pulls$/).map((q) => q.query.page)).toEqual(['1', '2', '3', '4', '5']);
+    const trigger = readJson(run.outputs['plan-path']!).trigger;
+    expect(trigger.decisions).toEqual(expect.arrayContaining([
+      { check: 'cap', result: 'note', reason: 'more than 500 pull requests were closed or updated in the last 24 hours: only the 500 updated last were read for merged rollback pull requests' },
+      expect.objectContaining({ check: 'cap', result: 'ok' }),
+    ]));
+  });
+
   it('the cap: the closed pull requests cannot be listed (403): declined, naming the permission', async () => {
     const r = repo();
     landed(r);

@@ -27,10 +27,11 @@ export function irreversibleTodo(path: string, reason: string, requireLabel: str
   return `${reason}: the revert restores ${path}, not what it did (data, schema, external state). Undo that by hand (e.g. run its down-migration or restore the data), then grant the label ${requireLabel}.`;
 }
 
-export function artifactTodo(name: string, path: string, sha256: string, current: string | null): string {
+export function artifactTodo(name: string, path: string, sha256: string, current: string | null, tag: string | null = null): string {
+  const whose = tag ? `the checkpoint ${tag}'s` : "the checkpoint's";
   return current === null
-    ? `${path} is gone: restore ${name} from where it is kept, with sha256 ${sha256} (the checkpoint's); git does not track it.`
-    : `${path} has sha256 ${current}, not the checkpoint's ${sha256}: redeploy or restore that version of ${name}; git does not track it.`;
+    ? `${path} is gone: restore ${name} from where it is kept, with sha256 ${sha256} (${whose}); git does not track it.`
+    : `${path} has sha256 ${current}, not ${whose} ${sha256}: redeploy or restore that version of ${name}; git does not track it.`;
 }
 
 /** Throws unless every irreversible path's label is granted, naming exactly what to add. */

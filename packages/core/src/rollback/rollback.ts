@@ -628,23 +628,65 @@ async function inspectStep(run: Run): Promise<void> {
 async function provenanceStep(run: Run): Promise<void> {
   const { deps, request, report } = run;
   const checkpoint = run.target?.checkpoint;
-  if (!checkpoint) return;
+  if (!checkpoint) {
+    await nearestCheckpointArtifacts(run);
+    return;
+  }
   const api = { github: deps.github, owner: request.owner, repo: request.repo };
   try {
     const manifest = await readCheckpointManifest(deps.git, checkpoint.tag);
     report.provenance.checkpointSealed = true;
     report.provenance.attestation = await checkAttestation(api, manifestDigest(manifest));
-    const workspace = request.workspace ?? deps.git.cwd;
-    for (const artifact of manifest.artifacts ?? []) {
-      const file = resolve(workspace, artifact.path);
-      const current = existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : null;
-      if (current !== artifact.sha256) report.artifacts.push({ name: artifact.name, path: artifact.path, sha256: artifact.sha256, current, todo: artifactTodo(artifact.name, artifact.path, artifact.sha256, current) });
-    }
+    compareArtifacts(run, manifest.artifacts ?? [], null);
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     report.provenance.checkpointSealed = false;
   }
   report.provenance.tagProtection = await checkTagProtection(api, request.config.checkpoint.prefix);
+}
+
+/** The checkpoint's artifacts whose digest in the workspace differs now (or that are gone), each with what to do. */
+function compareArtifacts(run: Run, artifacts: ReadonlyArray<{ name: string; path: string; sha256: string }>, tag: string | null): void {
+  const workspace = run.request.workspace ?? run.deps.git.cwd;
+  for (const artifact of artifacts) {
+    const file = resolve(workspace, artifact.path);
+    const current = existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : null;
+    if (current !== artifact.sha256) run.report.artifacts.push({ name: artifact.name, path: artifact.path, sha256: artifact.sha256, current, todo: artifactTodo(artifact.name, artifact.path, artifact.sha256, current, tag) });
+  }
+}
+
+/** How far back (first-parent commits) a target without a checkpoint looks for the checkpoint before it. */
+const NEAREST_CHECKPOINT_DEPTH = 1000;
+
+/**
+ * A target with no checkpoint of its own (a commit, a pull request, a range, a bisected culprit):
+ * the artifacts of the newest checkpoint at or before the state the rollback returns to (the first
+ * parent of the oldest commit it reverts) are compared as a session's are. No such checkpoint, or
+ * one whose manifest does not verify: nothing to compare.
+ */
+async function nearestCheckpointArtifacts(run: Run): Promise<void> {
+  const { deps, request } = run;
+  const applied = run.outcome?.applied ?? [];
+  const oldest = applied.at(-1)?.commit;
+  const base = run.target?.range?.good ?? oldest?.parents[0];
+  if (!base) return;
+  const listed = await deps.git.text(['for-each-ref', '--format=%(*objectname) %(refname:strip=2)', `refs/tags/${request.config.checkpoint.prefix}`]);
+  const tagAt = new Map<string, string>();
+  for (const line of listed.split('\n')) {
+    const [commit, tag] = line.split(' ');
+    if (commit && tag && !tagAt.has(commit)) tagAt.set(commit, tag);
+  }
+  if (tagAt.size === 0) return;
+  const history = (await deps.git.text(['rev-list', '--first-parent', `--max-count=${NEAREST_CHECKPOINT_DEPTH}`, base])).split('\n');
+  const commit = history.find((c) => tagAt.has(c));
+  if (!commit) return;
+  const tag = tagAt.get(commit)!;
+  try {
+    compareArtifacts(run, (await readCheckpointManifest(deps.git, tag)).artifacts ?? [], tag);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    deps.log.warning(`the checkpoint ${tag} before ${run.target!.id} has no verifiable manifest, so its artifacts were not compared: ${error.problem}`);
+  }
 }
 
 /** phase plan: seal what was computed into the rollback plan; nothing is pushed. */

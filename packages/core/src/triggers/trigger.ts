@@ -308,7 +308,7 @@ const CAP_PULL_PAGES = 5;
  * keyed by the rollback's id: a squash merge that dropped the `Rollback-Of:` trailer is still one.
  * A string when the list cannot be read (the reason).
  */
-async function mergedRollbackPulls(deps: TriggerDeps, request: Pick<TriggerRequest, 'owner' | 'repo'>, since: number): Promise<Map<string, string> | string> {
+async function mergedRollbackPulls(trail: Trail, deps: TriggerDeps, request: Pick<TriggerRequest, 'owner' | 'repo'>, since: number): Promise<Map<string, string> | string> {
   const found = new Map<string, string>();
   const { github } = deps;
   if (!github || !request.owner || !request.repo) return found;
@@ -337,8 +337,9 @@ async function mergedRollbackPulls(deps: TriggerDeps, request: Pick<TriggerReque
       if (!found.has(id)) found.set(id, `#${pull.number} ${untrustedText(ref, 80) ?? ''} (merged)`);
     }
     // Sorted by update: a pull request merged within the day was updated within it.
-    if (pulls.length < 100 || pulls.some((p) => p.updated_at && Date.parse(p.updated_at) < since)) break;
+    if (pulls.length < 100 || pulls.some((p) => p.updated_at && Date.parse(p.updated_at) < since)) return found;
   }
+  trail.note('cap', `more than ${CAP_PULL_PAGES * 100} pull requests were closed or updated in the last 24 hours: only the ${CAP_PULL_PAGES * 100} updated last were read for merged rollback pull requests`);
   return found;
 }
 
@@ -367,7 +368,7 @@ async function dailyCap(trail: Trail, deps: TriggerDeps, request: Pick<TriggerRe
       }
     }
   }
-  const pulls = await mergedRollbackPulls(deps, request, since);
+  const pulls = await mergedRollbackPulls(trail, deps, request, since);
   if (typeof pulls === 'string') return trail.stop('cap', 'declined', `the cap cannot be counted: ${pulls}`);
   for (const [id, label] of pulls) if (!counted.has(id)) counted.set(id, label);
   const max = request.config.triggers.maxPerDay;
