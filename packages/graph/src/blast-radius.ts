@@ -19,10 +19,9 @@ interface Label {
   readonly parent: Label | undefined;
 }
 
-export function blastRadius(graph: ImportGraph, changedFiles: readonly string[], options: BlastRadiusOptions = {}): BlastRadiusEntry[] {
+export function blastRadius(graph: ImportGraph, changedFiles: readonly string[] | ReadonlySet<string>, options: BlastRadiusOptions = {}): BlastRadiusEntry[] {
   const maxDepth = options.maxDepth ?? Number.POSITIVE_INFINITY;
-  const changedSet = new Set<string>();
-  for (const f of changedFiles) if (typeof f === 'string' && f !== '') changedSet.add(normalizeRepoPath(f));
+  const changedSet = changedPathSet(changedFiles);
   if (changedSet.size === 0 || !(maxDepth >= 1)) return [];
 
   // Changed files the graph does not know (deleted by the change): find who still imports them.
@@ -76,6 +75,23 @@ export function blastRadius(graph: ImportGraph, changedFiles: readonly string[],
   }
   entries.sort((a, b) => a.depth - b.depth || compareStrings(a.file, b.file));
   return entries;
+}
+
+/** The changed files, normalized, as a set: a caller's set is taken as it is when it needs no cleaning. */
+function changedPathSet(changedFiles: readonly string[] | ReadonlySet<string>): ReadonlySet<string> {
+  if (!Array.isArray(changedFiles)) {
+    let clean = true;
+    for (const f of changedFiles) {
+      if (typeof f !== 'string' || f === '' || normalizeRepoPath(f) !== f) {
+        clean = false;
+        break;
+      }
+    }
+    if (clean) return changedFiles as ReadonlySet<string>;
+  }
+  const set = new Set<string>();
+  for (const f of changedFiles) if (typeof f === 'string' && f !== '') set.add(normalizeRepoPath(f));
+  return set;
 }
 
 function chainOf(label: Label): string[] {

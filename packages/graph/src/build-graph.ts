@@ -14,6 +14,7 @@ import type {
   ImportRef,
   LanguageSupport,
   ReadFile,
+  ScannedImports,
   UnresolvedImport,
 } from './types.js';
 
@@ -26,11 +27,20 @@ export function buildImportGraph(options: BuildGraphOptions): ImportGraph {
  * listing): they are taken as they are, not normalized and deduplicated again. Not exported by the
  * package.
  */
-export function buildImportGraphOfListing(options: BuildGraphOptions): ImportGraph {
-  return buildGraph(options, true);
+export function buildImportGraphOfListing(options: BuildGraphOptions, byIndex?: ListingScans): ImportGraph {
+  return buildGraph(options, true, options.scanOnly ? undefined : byIndex);
 }
 
-function buildGraph(options: BuildGraphOptions, listing: boolean): ImportGraph {
+/**
+ * What a listing reader already knows about `files[index]` (no scanOnly): the language that claims it
+ * (exactly what `languages` would say) and its imports, so that 80,000 paths need no map lookups.
+ */
+export interface ListingScans {
+  languageAt(index: number): LanguageSupport | undefined;
+  scannedAt(index: number): ScannedImports | undefined;
+}
+
+function buildGraph(options: BuildGraphOptions, listing: boolean, byIndex?: ListingScans): ImportGraph {
   const languages = options.languages ?? defaultLanguages();
   let files: readonly string[];
   let fileSet: Set<string>;
@@ -50,11 +60,17 @@ function buildGraph(options: BuildGraphOptions, listing: boolean): ImportGraph {
   const unresolved: UnresolvedImport[] = [];
 
   const scanned = options.scanOnly ? uniquePaths(options.scanOnly).filter((p) => fileSet.has(p)) : files;
-  for (const file of scanned) {
-    const language = languageFor(languages, file);
+  for (let index = 0; index < scanned.length; index++) {
+    const file = scanned[index]!;
+    const language = byIndex ? byIndex.languageAt(index) : languageFor(languages, file);
     if (!language) continue;
-    const refs = preScanned(options, file, problems) ?? readAndScan(options.readFile, language, file, problems);
+    const found = byIndex ? byIndex.scannedAt(index) : options.scanned?.(file);
+    const refs = (found && reportScanned(found, file, problems)) ?? readAndScan(options.readFile, language, file, problems);
     if (refs === undefined) continue;
+    if (refs.length === 0) {
+      imports.set(file, []);
+      continue;
+    }
     const edges: ImportEdge[] = [];
     const targets = new Set<string>();
     for (const ref of refs) {
@@ -153,9 +169,7 @@ function languageFor(languages: readonly LanguageSupport[], file: string): Langu
 }
 
 /** The imports the caller already found for `file` (BuildGraphOptions.scanned), their warnings reported as a scan would. */
-function preScanned(options: BuildGraphOptions, file: string, problems: GraphProblem[]): readonly ImportRef[] | undefined {
-  const found = options.scanned?.(file);
-  if (!found) return undefined;
+function reportScanned(found: ScannedImports, file: string, problems: GraphProblem[]): readonly ImportRef[] {
   for (const [message, line] of found.warnings) problems.push(scanProblem(file, message, line));
   if (found.error !== undefined) problems.push(scanProblem(file, `could not be scanned: ${found.error}`, undefined));
   return found.refs;

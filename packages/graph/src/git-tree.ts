@@ -68,48 +68,51 @@ export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTre
   const languages = options.languages ?? defaultLanguages();
   const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
   const git = new GitReader(options);
-  const entries = await git.listTree(options.tree);
+  // Index-aligned arrays, not an object or map entry per file: a tree of 80,000 files stays cheap.
+  const { paths: files, oids, links: isLink } = await git.listTree(options.tree);
+  const count = files.length;
+  const languageAt = new Array<LanguageSupport | undefined>(count);
+  const scannedAt = new Array<ScannedImports | undefined>(count);
 
-  const files: string[] = new Array<string>(entries.length);
-  const configs: Entry[] = [];
-  const sources: Entry[] = [];
   const only = options.scanOnly ? new Set(options.scanOnly) : undefined;
+  const configs: number[] = [];
+  const linkIndexes: number[] = [];
   const links = new Map<string, string | undefined>(); // symlink path -> the path it points at (read below)
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    const path = entry.path;
-    files[i] = path;
-    if (entry.mode === SYMLINK) {
+  // Blob id -> the indexes of the files (configs first, then sources) it is read for.
+  const pathsByOid = new Map<string, number[]>();
+  const want = (oid: string, index: number): void => {
+    const same = pathsByOid.get(oid);
+    if (same) same.push(index);
+    else pathsByOid.set(oid, [index]);
+  };
+  const sources: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const path = files[i]!;
+    const language = languageFor(languages, path);
+    languageAt[i] = language;
+    if (isLink[i]) {
       // A link's blob is its target's path: followed below, within the tree, as the disk reader does.
-      if (languageFor(languages, path)) {
+      if (language) {
         links.set(path, undefined);
-        sources.push({ path, oid: entry.oid, mode: entry.mode, link: true });
+        linkIndexes.push(i);
+        sources.push(i);
       }
       continue;
     }
     // Cheap test first: every manifest name ends in "json", "yaml" or "yml".
-    const config = (path.endsWith('json') || path.endsWith('yaml') || path.endsWith('yml')) && CONFIG_FILE.test(path);
-    if (config) {
-      configs.push({ path, oid: entry.oid, mode: entry.mode, config: true });
+    if ((path.endsWith('json') || path.endsWith('yaml') || path.endsWith('yml')) && CONFIG_FILE.test(path)) {
+      configs.push(i);
       continue;
     }
     if (only && !only.has(path)) continue;
-    const language = languageFor(languages, path);
-    if (language) sources.push({ path, oid: entry.oid, mode: entry.mode, language });
+    if (language) sources.push(i);
   }
+  // Manifests first: they are few and small.
+  for (const i of configs) want(oids[i]!, i);
+  for (const i of sources) want(oids[i]!, i);
 
   const texts = new Map<string, string>();
-  const scanned = new Map<string, ScannedImports>();
-  // Manifests first: they are few and small.
-  const pathsByOid = new Map<string, Entry[]>();
-  for (const list of [configs, sources]) {
-    for (const entry of list) {
-      const same = pathsByOid.get(entry.oid);
-      if (same) same.push(entry);
-      else pathsByOid.set(entry.oid, [entry]);
-    }
-  }
-
+  const isConfig = new Set(configs);
   await git.readBlobs([...pathsByOid.keys()], (oid, content) => {
     if (content === undefined || content.length > maxBytes) return; // read the usual way later: reported as a problem
     // Each blob comes once: its scans (one per language claiming one of its paths) are kept here only.
@@ -117,32 +120,38 @@ export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTre
     let lastLanguage: LanguageSupport | undefined;
     let lastResult: ScannedImports | undefined;
     let others: Map<LanguageSupport, ScannedImports> | undefined;
-    for (const entry of pathsByOid.get(oid) ?? []) {
+    for (const index of pathsByOid.get(oid) ?? []) {
       text ??= content.toString('utf8');
-      if (entry.link) {
-        links.set(entry.path, text);
+      if (isLink[index]) {
+        links.set(files[index]!, text);
         continue;
       }
-      if (entry.config) {
-        texts.set(entry.path, text);
+      if (isConfig.has(index)) {
+        texts.set(files[index]!, text);
         continue;
       }
-      const language = entry.language!;
+      const language = languageAt[index]!;
       let result = language === lastLanguage ? lastResult : others?.get(language);
       if (!result) {
-        result = scanBlob(language, text, entry.path);
+        result = scanBlob(language, text, files[index]!);
         (others ??= new Map()).set(language, result);
       }
       lastLanguage = language;
       lastResult = result;
-      scanned.set(entry.path, result);
+      scannedAt[index] = result;
     }
   });
 
-  for (const [link, target] of links) {
-    const file = followLink(link, target, links);
-    const found = file === undefined ? undefined : scanned.get(file);
-    if (found) scanned.set(link, found);
+  if (linkIndexes.length > 0) {
+    const indexOf = new Map<string, number>();
+    for (let i = 0; i < count; i++) indexOf.set(files[i]!, i);
+    for (const index of linkIndexes) {
+      const link = files[index]!;
+      const file = followLink(link, links.get(link), links);
+      const target = file === undefined ? undefined : indexOf.get(file);
+      const found = target === undefined ? undefined : scannedAt[target];
+      if (found) scannedAt[index] = found;
+    }
   }
 
   // Blob ids by path, for the rare file a resolver reads that was not streamed (built when first needed).
@@ -150,21 +159,34 @@ export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTre
   const readFile = (path: string): string | undefined => {
     const text = texts.get(path);
     if (text !== undefined) return text;
-    oidOf ??= new Map(entries.filter((e) => e.mode !== SYMLINK).map((e) => [e.path, e.oid]));
+    if (!oidOf) {
+      oidOf = new Map();
+      for (let i = 0; i < count; i++) if (!isLink[i]) oidOf.set(files[i]!, oids[i]!);
+    }
     const oid = oidOf.get(path);
     if (oid === undefined) return undefined;
     const blob = git.readBlobSync(oid);
     if (blob !== undefined && blob.length > maxBytes) throw new Error(`larger than ${maxBytes} bytes: not scanned`);
     return blob?.toString('utf8');
   };
-  const graph = buildImportGraphOfListing({
-    files,
-    readFile,
-    languages,
-    absentFiles: options.absentFiles,
-    scanned: (path) => scanned.get(path),
-    ...(options.scanOnly ? { scanOnly: options.scanOnly } : {}),
-  });
+  let scannedByPath: Map<string, ScannedImports> | undefined;
+  const graph = buildImportGraphOfListing(
+    {
+      files,
+      readFile,
+      languages,
+      absentFiles: options.absentFiles,
+      scanned: (path) => {
+        if (!scannedByPath) {
+          scannedByPath = new Map();
+          for (let i = 0; i < count; i++) if (scannedAt[i]) scannedByPath.set(files[i]!, scannedAt[i]!);
+        }
+        return scannedByPath.get(path);
+      },
+      ...(options.scanOnly ? { scanOnly: options.scanOnly } : {}),
+    },
+    { languageAt: (index) => languageAt[index], scannedAt: (index) => scannedAt[index] },
+  );
   return { files, graph };
 }
 
@@ -177,15 +199,6 @@ export async function blastRadiusOfTree(options: GitTreeRadiusOptions): Promise<
 }
 
 // ---- scanning -----------------------------------------------------------------------------
-
-interface Entry {
-  readonly path: string;
-  readonly oid: string;
-  readonly mode: string;
-  readonly language?: LanguageSupport | undefined;
-  readonly config?: boolean;
-  readonly link?: boolean;
-}
 
 /** The file a symlink ends at within the tree (links to links followed, at most 8), or undefined when it leaves the tree. */
 function followLink(link: string, target: string | undefined, links: ReadonlyMap<string, string | undefined>): string | undefined {
@@ -236,24 +249,32 @@ class GitReader {
     this.prefix = options.gitArgs ?? [];
   }
 
-  /** Every blob of the tree: `ls-tree -r -z --full-tree`, so odd names survive. */
-  async listTree(tree: string): Promise<Array<{ path: string; oid: string; mode: string }>> {
+  /**
+   * Every blob of the tree: `ls-tree -r -z --full-tree`, so odd names survive. Records are
+   * `<mode> SP <type> SP <oid> TAB <path> NUL`; only the path and the id are cut out of the text.
+   */
+  async listTree(tree: string): Promise<{ paths: string[]; oids: string[]; links: boolean[] }> {
     if (tree.startsWith('-')) throw new Error(`not a tree: ${JSON.stringify(tree)}`);
     const out = (await this.run(['ls-tree', '-r', '-z', '--full-tree', tree])).toString('utf8');
-    const entries: Array<{ path: string; oid: string; mode: string }> = [];
+    const paths: string[] = [];
+    const oids: string[] = [];
+    const links: boolean[] = [];
     let at = 0;
     while (at < out.length) {
-      const nul = out.indexOf('\0', at);
-      const record = out.slice(at, nul < 0 ? out.length : nul);
-      at = nul < 0 ? out.length : nul + 1;
-      const tab = record.indexOf('\t');
-      if (tab < 0) continue;
-      const s1 = record.indexOf(' ');
-      const s2 = record.indexOf(' ', s1 + 1);
-      if (record.slice(s1 + 1, s2) !== 'blob') continue; // submodule commits
-      entries.push({ path: record.slice(tab + 1), oid: record.slice(s2 + 1, tab), mode: record.slice(0, s1) });
+      let nul = out.indexOf('\0', at);
+      if (nul < 0) nul = out.length;
+      const tab = out.indexOf('\t', at);
+      const s1 = out.indexOf(' ', at);
+      const s2 = s1 < 0 ? -1 : out.indexOf(' ', s1 + 1);
+      // Submodule commits ("commit") and anything unexpected are left out, as before.
+      if (tab >= 0 && tab < nul && s2 >= 0 && s2 < tab && s2 - s1 === 5 && out.startsWith('blob', s1 + 1)) {
+        paths.push(out.slice(tab + 1, nul));
+        oids.push(out.slice(s2 + 1, tab));
+        links.push(s1 - at === 6 && out.startsWith(SYMLINK, at));
+      }
+      at = nul + 1;
     }
-    return entries;
+    return { paths, oids, links };
   }
 
   /** Streams `cat-file --batch`: `onBlob` gets each blob's bytes as soon as they are in (undefined when missing). */

@@ -241,7 +241,19 @@ export function realPlurals(message: string): string {
 
 /** `1 commit`, `2 commits`: a count with its noun. */
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return `${count.toLocaleString('en-US')} ${count === 1 ? singular : pluralForm}`;
+  return `${groupDigits(count)} ${count === 1 ? singular : pluralForm}`;
+}
+
+/**
+ * `80000` as `80,000`: what `toLocaleString('en-US')` prints for a whole number, without the
+ * ~25 ms its first call spends loading the locale data (other numbers go to it).
+ */
+export function groupDigits(count: number): string {
+  if (!Number.isSafeInteger(count) || Object.is(count, -0)) return count.toLocaleString('en-US');
+  const digits = String(Math.abs(count));
+  let out = digits.slice(0, ((digits.length - 1) % 3) + 1);
+  for (let at = out.length; at < digits.length; at += 3) out += `,${digits.slice(at, at + 3)}`;
+  return count < 0 ? `-${out}` : out;
 }
 
 /** The most GitHub stores in an issue comment, a pull request body or an issue body. */

@@ -91,9 +91,20 @@ export function pathMatcherParts(patterns: readonly string[]): MatcherParts {
 export function pathMatcher(patterns: readonly string[]): PathMatcher {
   if (patterns.length === 0) return never;
   const { under, named } = pathMatcherParts(patterns);
+  if (under === never) return (path) => named(path, path.lastIndexOf('/') + 1);
+  // Paths come sorted (git's order): the last directory's answer usually holds for the next path.
+  let lastDir: string | undefined;
+  let lastUnder = false;
   return (path) => {
     const slash = path.lastIndexOf('/');
-    return (slash >= 0 && under(path.slice(0, slash))) || named(path, slash + 1);
+    if (slash >= 0) {
+      if (lastDir === undefined || slash !== lastDir.length || !path.startsWith(lastDir)) {
+        lastDir = path.slice(0, slash);
+        lastUnder = under(lastDir);
+      }
+      if (lastUnder) return true;
+    }
+    return named(path, slash + 1);
   };
 }
 

@@ -45,7 +45,6 @@ export interface ScopeResult {
   counted: ChangedFile[];
   agentFiles: string[];
   layers: string[];
-  layersByFile: Map<string, string[]>;
   violations: Violation[];
   warnings: string[];
   blastRadius: BlastRadiusItem[];
@@ -152,29 +151,36 @@ function crossLayerReasonOf(commits: readonly CommitInfo[]): string | undefined 
   return reason;
 }
 
-/** One layer at a time (unless a label or a trailer allows more). */
+/**
+ * One layer at a time (unless a label or a trailer allows more). One pass over the counted files,
+ * keeping per layer only its count and first three files (a change of 80,000 files keeps no per-file
+ * map); git lists each changed path once.
+ */
 function layerRule(
   counted: readonly ChangedFile[],
   config: Config,
   labels: readonly string[],
   crossLayerReason: string | undefined,
-): { layers: string[]; layersByFile: Map<string, string[]>; violations: Violation[]; warnings: string[] } {
-  const layersOf = pathClassifier(Object.entries(config.scope.layers));
-  const layersByFile = new Map<string, string[]>();
-  const touchedLayers = new Set<string>();
-  if (Object.keys(config.scope.layers).length > 0) {
+): { layers: string[]; violations: Violation[]; warnings: string[] } {
+  const layerNames = Object.keys(config.scope.layers);
+  const perLayer = new Map<string, { count: number; first: string[] }>();
+  if (layerNames.length > 0) {
+    const layersOf = pathClassifier(Object.entries(config.scope.layers));
     for (const file of counted) {
       let names = layersOf(file.path);
       if (file.from !== undefined) {
         const before = layersOf(file.from);
-        if (before) names = Object.keys(config.scope.layers).filter((n) => names?.includes(n) || before.includes(n));
+        if (before) names = layerNames.filter((n) => names?.includes(n) || before.includes(n));
       }
       if (names === undefined) continue;
-      layersByFile.set(file.path, names);
-      for (const n of names) touchedLayers.add(n);
+      for (const n of names) {
+        const seen = perLayer.get(n);
+        if (!seen) perLayer.set(n, { count: 1, first: [file.path] });
+        else if (seen.count++ < 3) seen.first.push(file.path);
+      }
     }
   }
-  const layers = [...touchedLayers].sort();
+  const layers = [...perLayer.keys()].sort();
   const violations: Violation[] = [];
   const warnings: string[] = [];
   const allowed = labels.includes('cross-layer') || crossLayerReason !== undefined;
@@ -183,14 +189,14 @@ function layerRule(
     if (config.scope.crossLayer === 'fail') {
       // One violation per layer beyond the first, on its first file (a huge change stays readable).
       for (const layer of layers.slice(1)) {
-        const files = [...layersByFile].filter(([, names]) => names.includes(layer)).map(([file]) => file);
-        violations.push({ rule: 'cross-layer', file: files[0], message: `${plural(files.length, 'file')} in layer ${layer} (${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''}): ${message}` });
+        const { count, first } = perLayer.get(layer)!;
+        violations.push({ rule: 'cross-layer', file: first[0], message: `${plural(count, 'file')} in layer ${layer} (${first.join(', ')}${count > 3 ? ', …' : ''}): ${message}` });
       }
     } else {
       warnings.push(message);
     }
   }
-  return { layers, layersByFile, violations, warnings };
+  return { layers, violations, warnings };
 }
 
 /** Protected paths: each changed one needs its rule's label. */
@@ -248,8 +254,12 @@ async function headImportGraph(git: Git, head: string, deleted: readonly string[
 
 /** Blast radius: importers of the changed files at the head; those outside the change are at risk on revert. */
 function blastRadiusRule(graph: ImportGraph, changed: readonly ChangedFile[], config: Config): { radius: BlastRadiusItem[]; graphProblems: string[]; violations: Violation[] } {
-  const changedPaths = new Set(changed.flatMap((f) => (f.from ? [f.path, f.from] : [f.path])));
-  const radius: BlastRadiusItem[] = blastRadius(graph, [...changedPaths], { maxDepth: config.blastRadius.maxDepth }).map((e) => ({
+  const changedPaths = new Set<string>();
+  for (const f of changed) {
+    changedPaths.add(f.path);
+    if (f.from) changedPaths.add(f.from);
+  }
+  const radius: BlastRadiusItem[] = blastRadius(graph, changedPaths, { maxDepth: config.blastRadius.maxDepth }).map((e) => ({
     file: e.file,
     depth: e.depth,
     changed: changedPaths.has(e.file),
@@ -326,7 +336,6 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
     counted,
     agentFiles: [...agents.agentFiles].sort(),
     layers: layering.layers,
-    layersByFile: layering.layersByFile,
     violations,
     warnings,
     blastRadius: radius.radius,
