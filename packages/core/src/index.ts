@@ -334,6 +334,7 @@ export {
   mapLimit,
   Simulator,
 } from './verify/simulate.js';
+export { exactRevertTrees, revertNeedsNoMerge } from './verify/exact-revert.js';
 export {
   type CheckOutput,
   formatLines,

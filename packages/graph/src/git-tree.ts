@@ -20,8 +20,11 @@ export interface GitTreeOptions {
   readonly cwd: string;
   /** What to read: a commit, a tree id or a ref. */
   readonly tree: string;
-  /** Files that no longer exist but that imports may still name (see BuildGraphOptions.absentFiles). */
-  readonly absentFiles?: readonly string[];
+  /**
+   * Files that no longer exist but that imports may still name (see BuildGraphOptions.absentFiles).
+   * May be a promise: the tree is read and scanned meanwhile (a caller still diffing starts early).
+   */
+  readonly absentFiles?: readonly string[] | PromiseLike<readonly string[]>;
   /** Defaults to TypeScript/JavaScript and Python. */
   readonly languages?: readonly LanguageSupport[];
   /** The git executable. Default 'git'. */
@@ -170,12 +173,13 @@ export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTre
     return blob?.toString('utf8');
   };
   let scannedByPath: Map<string, ScannedImports> | undefined;
+  const absentFiles = await options.absentFiles;
   const graph = buildImportGraphOfListing(
     {
       files,
       readFile,
       languages,
-      absentFiles: options.absentFiles,
+      absentFiles,
       scanned: (path) => {
         if (!scannedByPath) {
           scannedByPath = new Map();

@@ -51,10 +51,13 @@ export interface ObjectStore {
   /** A directory for temporary index files (the fallback engine). */
   readonly dir: string;
   readonly format: ObjectFormat;
-  run(args: readonly string[], options?: GitRunOptions): Promise<GitResult>;
-  test(args: readonly string[], options?: GitRunOptions): Promise<GitResult>;
+  /** `reads`: the trees of this store's own making the command may read (the store writes them first, if it keeps them in memory). */
+  run(args: readonly string[], options?: GitRunOptions & { reads?: readonly string[] }): Promise<GitResult>;
+  test(args: readonly string[], options?: GitRunOptions & { reads?: readonly string[] }): Promise<GitResult>;
   text(args: readonly string[], options?: GitRunOptions): Promise<string>;
   writeCommit(tree: string, parents: readonly string[], message?: string): string | Promise<string>;
+  /** Writes objects the store keeps in memory (a long-lived git process is about to read `ids`). */
+  flush?(ids?: Iterable<string>): void;
 }
 
 /** Whether this git can merge without an index: `git merge-tree --write-tree` (2.38+). */
@@ -86,6 +89,12 @@ export class TreeMerger {
     if (batch && engine !== 'merge-tree') throw new Error('a merge-tree batch needs the merge-tree engine');
   }
 
+  /** A merge through the batch process, the store's in-memory objects written first (the process reads them). */
+  private batchMerge(base: string | undefined, ours: string, theirs: string): Promise<MergeTreeAnswer> {
+    this.store.flush?.([base, ours, theirs].filter((id): id is string => id !== undefined));
+    return this.batch!.merge(base, ours, theirs);
+  }
+
   /** Ends the batch process, if any (merges after this start a new one). */
   close(): void {
     this.batch?.close();
@@ -107,11 +116,20 @@ export class TreeMerger {
     return outcome;
   }
 
+  /**
+   * Records the outcome of a merge computed without git (a revert whose paths nothing after it
+   * touched: verify/exact-revert.ts), so that merge3 on the same trees answers it without a merge.
+   */
+  remember(baseTree: string, oursTree: string, theirsTree: string, outcome: MergeOutcome): void {
+    const key = `${baseTree} ${oursTree} ${theirsTree}`;
+    if (!this.merges.has(key)) this.merges.set(key, Promise.resolve(outcome));
+  }
+
   /** A real merge of two commits (their own merge base, as GitHub merges a pull request). */
   async mergeCommits(ours: string, theirs: string): Promise<MergeOutcome> {
     if (this.engine === 'merge-tree') {
       this.mergeCount++;
-      if (this.batch) return this.outcomeOf(await this.batch.merge(undefined, ours, theirs));
+      if (this.batch) return this.outcomeOf(await this.batchMerge(undefined, ours, theirs));
       return this.runMergeTree(ours, theirs, () => this.indexMergeCommits(ours, theirs));
     }
     return this.indexMergeCommits(ours, theirs);
@@ -142,14 +160,14 @@ export class TreeMerger {
   }
 
   private async mergeTree3(baseTree: string, oursTree: string, theirsTree: string): Promise<MergeOutcome> {
-    if (this.batch) return this.outcomeOf(await this.batch.merge(baseTree, oursTree, theirsTree));
-    return this.mergeTreeOn(await this.rootFor(baseTree), oursTree, theirsTree);
+    if (this.batch) return this.outcomeOf(await this.batchMerge(baseTree, oursTree, theirsTree));
+    return this.mergeTreeOn(await this.rootFor(baseTree), oursTree, theirsTree, [baseTree, oursTree, theirsTree]);
   }
 
-  /** ours and theirs as children of `baseCommit`, so it is exactly their merge base. */
-  private async mergeTreeOn(baseCommit: string, oursTree: string, theirsTree: string): Promise<MergeOutcome> {
+  /** ours and theirs as children of `baseCommit`, so it is exactly their merge base. `reads`: the trees involved, when known. */
+  private async mergeTreeOn(baseCommit: string, oursTree: string, theirsTree: string, reads?: readonly string[]): Promise<MergeOutcome> {
     const [ours, theirs] = await Promise.all([this.store.writeCommit(oursTree, [baseCommit], 'ours'), this.store.writeCommit(theirsTree, [baseCommit], 'theirs')]);
-    return this.runMergeTree(ours, theirs, async () => this.indexMerge3(await this.treeOf(baseCommit), oursTree, theirsTree));
+    return this.runMergeTree(ours, theirs, async () => this.indexMerge3(await this.treeOf(baseCommit), oursTree, theirsTree), reads);
   }
 
   /**
@@ -159,7 +177,7 @@ export class TreeMerger {
    */
   async applyChange(base: string, target: string, onto: string): Promise<MergeOutcome> {
     this.mergeCount++;
-    if (this.batch) return this.outcomeOf(await this.batch.merge(base, onto, target));
+    if (this.batch) return this.outcomeOf(await this.batchMerge(base, onto, target));
     if (this.engine === 'merge-tree') return this.mergeTreeOn(base, onto, target);
     return this.indexMerge3(await this.treeOf(base), onto, target);
   }
@@ -168,13 +186,14 @@ export class TreeMerger {
    * One `git merge-tree` of two commits. When git itself dies on the merge (killed by a signal: an
    * assertion in merge-ort, not an answer), the same merge is made by `fallback` (the temporary
    * index: no rename detection, so a rename on one side and an edit on the other is a conflict
-   * there, never a silent clean), and git's message is kept in crashedMerges.
+   * there, never a silent clean), and git's message is kept in crashedMerges. `reads`: the trees
+   * the merge reads, when known (a store keeping some in memory writes only those).
    */
-  private async runMergeTree(ours: string, theirs: string, fallback: () => Promise<MergeOutcome>): Promise<MergeOutcome> {
+  private async runMergeTree(ours: string, theirs: string, fallback: () => Promise<MergeOutcome>, reads?: readonly string[]): Promise<MergeOutcome> {
     const args = ['merge-tree', '--write-tree', '-z', '--name-only', '--allow-unrelated-histories', '--end-of-options', ours, theirs];
     let result: GitResult;
     try {
-      result = await this.store.run(args, { okExitCodes: [0, 1] });
+      result = await this.store.run(args, { okExitCodes: [0, 1], ...(reads ? { reads } : {}) });
     } catch (error) {
       if (!(error instanceof GitInternalError) || !diedOfSignal(error.exitCode)) throw error;
       this.crashedMerges.push(error.stderr.trim().split('\n').pop() || `git merge-tree ${ours} ${theirs} was killed`);
@@ -198,7 +217,8 @@ export class TreeMerger {
 
   /** The line ranges of the conflict regions of a file in a merged tree, as lines of "ours". */
   private async conflictLines(tree: string, file: string): Promise<LineRange[]> {
-    const blob = await this.store.test(['cat-file', 'blob', `${tree}:${file}`]);
+    // The tree is git's answer: on disk, with every tree it shares with the merge's inputs.
+    const blob = await this.store.test(['cat-file', 'blob', `${tree}:${file}`], { reads: [] });
     return blob.exitCode === 0 ? conflictRegions(blob.stdout) : [];
   }
 

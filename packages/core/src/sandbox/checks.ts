@@ -99,6 +99,7 @@ export class ThrowawayWorktree {
 
   /** Checks out `tree` as a detached commit whose parent is `parent`; untracked leftovers are removed. */
   async checkout(tree: string, parent: string, message: string): Promise<string> {
+    this.store.flush(); // git reads the scratch objects through alternates here, not through store.env
     const commit = this.store.writeCommit(tree, [parent], message);
     const git = ['-C', this.dir, '-c', 'advice.detachedHead=false', '-c', 'core.hooksPath=/dev/null'];
     await this.store.git.run([...git, 'checkout', '--quiet', '--force', '--detach', commit]);

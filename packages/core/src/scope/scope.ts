@@ -247,9 +247,10 @@ const UNRESOLVED_EXAMPLES = 10;
  * cat-file --batch scanned as it arrives; identical blobs scanned once): the graph package's
  * fast path, with the engine's git safety options.
  */
-async function headImportGraph(git: Git, head: string, deleted: readonly string[]): Promise<{ graph: ImportGraph; files: string[] }> {
+async function headImportGraph(git: Git, head: string, deleted: PromiseLike<readonly string[]>): Promise<{ graph: ImportGraph; files: string[] }> {
   // A git failure here is an internal error (the head commit was resolved already): its message names the command.
-  return importGraphOfTree({ cwd: git.cwd, tree: await git.treeOf(head), absentFiles: deleted, gitArgs: GIT_SAFETY_OPTIONS, env: { LC_ALL: 'C' } });
+  // ls-tree reads the commit's tree itself: no rev-parse first.
+  return importGraphOfTree({ cwd: git.cwd, tree: head, absentFiles: deleted, gitArgs: GIT_SAFETY_OPTIONS, env: { LC_ALL: 'C' } });
 }
 
 /** Blast radius: importers of the changed files at the head; those outside the change are at risk on revert. */
@@ -293,12 +294,21 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
     log.debug(`scope-guard: ${step} in ${Math.round(now - lap)} ms`);
     lap = now;
   };
-  const changed = await changedFiles(git, mergeBase, head);
+  // git lists and streams the head tree (on another core) while git diffs and the rules below run
+  // here; the files the change deleted are handed over once the diff is in.
+  let diffed: (deleted: readonly string[]) => void = () => undefined;
+  const reading = headImportGraph(git, head, new Promise<readonly string[]>((resolve) => (diffed = resolve)));
+  reading.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+  let changed: ChangedFile[];
+  try {
+    changed = await changedFiles(git, mergeBase, head);
+  } catch (error) {
+    diffed([]); // a failed diff leaves the reading nothing to wait for (its answer is then unused)
+    throw error;
+  }
   timed(`${plural(changed.length, 'changed file')} read`);
   const deleted = changed.filter((f) => f.status === 'D').map((f) => f.path).concat(changed.filter((f) => f.from).map((f) => f.from!));
-  // git lists and streams the head tree (on another core) while the rules below run here.
-  const reading = headImportGraph(git, head, deleted);
-  reading.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+  diffed(deleted);
   const ignored = pathMatcher(config.scope.ignore);
   const counted = changed.filter((f) => !ignored(f.path));
   const commits = await readCommits(git, [`${mergeBase}..${head}`]);

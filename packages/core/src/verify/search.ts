@@ -14,6 +14,11 @@ export interface Revertable {
   tree: string;
   parentTree: string;
   paths: readonly string[];
+  /**
+   * True when its changes are only edits and additions (no deletion, rename or copy): its revert
+   * adds no path back (see exact-revert.ts). Absent: not known.
+   */
+  onlyEdits?: boolean;
 }
 
 export type SearchOutcome =

@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { GIT_SAFETY_OPTIONS } from '../git/git.js';
 import { detectMergeBatch, detectMergeEngine, MergeTreeBatch, TreeMerger, type GitSpawner, type MergeEngine, type MergeOutcome } from '../git/merge.js';
 import type { ScratchStore } from '../sandbox/scratch.js';
+import { exactRevertTrees, revertNeedsNoMerge } from './exact-revert.js';
+import type { Revertable } from './search.js';
 
 /** Runs at most `limit` tasks at a time; results keep the input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -56,6 +58,26 @@ export class Simulator extends TreeMerger {
   /** How merges run, for the log and the summary. */
   describe(): string {
     return this.batch ? `${this.engine} merges (one merge-tree --stdin process)` : `${this.engine} merges`;
+  }
+
+  /** Reverts computed without a merge (exact-revert.ts), for the log. */
+  exactReverts = 0;
+
+  /**
+   * Before the reverts of `items` on `tipTree` are asked for: those that need no merge (nothing in
+   * their `later` touched their paths; see exact-revert.ts) are computed at once, in one
+   * `git cat-file --batch`, and remembered, so `revert` answers them without a merge.
+   * `ROLLBACK_GATE_EXACT_REVERTS=0` turns it off (every revert is merged).
+   */
+  async prepareReverts(items: ReadonlyArray<{ target: Revertable; later: readonly Revertable[] }>, tipTree: string): Promise<void> {
+    if (process.env.ROLLBACK_GATE_EXACT_REVERTS === '0') return;
+    const targets = items.filter(({ target, later }) => target.tree !== target.parentTree && revertNeedsNoMerge(target, later)).map((i) => i.target);
+    if (targets.length === 0) return;
+    const trees = await exactRevertTrees(this.store, tipTree, targets);
+    for (const [target, tree] of trees) {
+      this.remember(target.tree, tipTree, target.parentTree, { clean: true, tree, conflicts: [] });
+      this.exactReverts++;
+    }
   }
 
   /** The tree `git revert` of a unit (`tree`, reverted to `parentTree`) would give on `tipTree`. */

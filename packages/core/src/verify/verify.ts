@@ -28,6 +28,7 @@ import { planFileName, writePlan, PLAN_SCHEMA, type LandingPlan, type PlanStep, 
 import { ScratchStore } from '../sandbox/scratch.js';
 import { searchWithLater, type Revertable } from './search.js';
 import type { ConflictFile, LineRange, MergeEngine } from '../git/merge.js';
+import type { ImportGraph } from '@rollback-gate/graph';
 import { mapLimit, Simulator } from './simulate.js';
 import { diffChanges, ensureWindowHistory, PathIndex, pathsOf, readTrees, readWindow, type PathChange, type Unit, type WindowOptions } from './window.js';
 import { plural } from '../output/markdown.js';
@@ -189,7 +190,7 @@ async function resolveInput(git: Git, value: string, input: string, remote: stri
 }
 
 function revertable(unit: Unit): Revertable {
-  return { commit: unit.commit, tree: unit.tree, parentTree: unit.parentTree, paths: unit.paths };
+  return { commit: unit.commit, tree: unit.tree, parentTree: unit.parentTree, paths: unit.paths, onlyEdits: unit.changes.every((c) => /^[AMT]$/.test(c.status)) };
 }
 
 /** Each unit's rollback on `tipTree`: alone, with later units (`laterOf(i)`, newest first), or not at all. */
@@ -200,6 +201,7 @@ async function statusesOn(
   laterOf: (index: number) => Revertable[],
   names: ReadonlyMap<Revertable, Companion>,
 ): Promise<UnitStatus[]> {
+  await sim.prepareReverts(targets.map((target, index) => ({ target, later: laterOf(index) })), tipTree);
   return mapLimit(targets, CONCURRENCY, (target, index) => statusOf(sim, target, tipTree, laterOf(index), names));
 }
 
@@ -279,7 +281,10 @@ async function resolvePullRequest(deps: VerifyDeps, request: VerifyRequest, wind
     log,
     refspecs: fetchable,
     what: `the rollback window of ${base.slice(0, 12)} and the merge-base of ${head.slice(0, 12)}`,
-    alsoNeeded: async () => (await git.objectExists(head)) && (await git.test(['merge-base', '--end-of-options', base, head])).exitCode === 0,
+    alsoNeeded: async () => {
+      const [exists, mergeBase] = await Promise.all([git.objectExists(head), git.test(['merge-base', '--end-of-options', base, head])]);
+      return exists && mergeBase.exitCode === 0;
+    },
   });
   return { base, head, deepened };
 }
@@ -301,12 +306,13 @@ async function conflictsAfterLanding(
 ): Promise<EntangledUnit[]> {
   const prPaths = new Set(pathsOf(landing.changes));
   const prIndex = new PathIndex(prPaths);
-  const after = await mapLimit(revertables, CONCURRENCY, async (target, i) => {
-    const previous = before[i]!;
-    const involved = [...target.paths, ...previous.with.flatMap((c) => revertables.find((r) => r.commit === c.commit)?.paths ?? [])];
-    if (!involved.some((p) => prIndex.interacts(p))) return previous; // this change touches nothing near what it involves
-    return statusOf(sim, target, landing.tree, [landingRevertable, ...revertables.slice(0, i)], names);
+  const recompute = revertables.map((target, i) => {
+    const involved = [...target.paths, ...before[i]!.with.flatMap((c) => revertables.find((r) => r.commit === c.commit)?.paths ?? [])];
+    return involved.some((p) => prIndex.interacts(p)); // else this change touches nothing near what it involves
   });
+  const laterOf = (i: number): Revertable[] => [landingRevertable, ...revertables.slice(0, i)];
+  await sim.prepareReverts(revertables.flatMap((target, i) => (recompute[i] ? [{ target, later: laterOf(i) }] : [])), landing.tree);
+  const after = await mapLimit(revertables, CONCURRENCY, async (target, i) => (recompute[i] ? statusOf(sim, target, landing.tree, laterOf(i), names) : before[i]!));
   const changedLines = new Map<string, Promise<LineRange[]>>();
   const linesChanged = (file: string): Promise<LineRange[]> => {
     if (!changedLines.has(file)) changedLines.set(file, addedLineRanges(store, baseTree, landing.tree, file));
@@ -330,10 +336,23 @@ async function conflictsAfterLanding(
  * Soft dependencies: files this change edits that import what a unit changed (the import graph of
  * the change's head: relative imports, workspace packages, tsconfig paths, Python).
  */
-async function softDependencies(git: Git, head: string, landing: LandingResult, reports: readonly UnitReport[], entangled: readonly EntangledUnit[]): Promise<SoftDependency[]> {
+/** The import graph of the change's head for softDependencies (only the files it edits scanned): started early, awaited there. */
+function headGraphOf(git: Git, headTree: string, landing: LandingResult): Promise<{ graph: ImportGraph; files: string[] }> {
+  const edited = landing.changes.filter((c) => c.status !== 'D').map((c) => c.path);
+  const reading = importGraphAt(git, headTree, [], [...new Set(edited)]);
+  reading.catch(() => undefined); // awaited by softDependencies; a failure before then must not go unhandled
+  return reading;
+}
+
+async function softDependencies(
+  headGraph: Promise<{ graph: ImportGraph; files: string[] }>,
+  landing: LandingResult,
+  reports: readonly UnitReport[],
+  entangled: readonly EntangledUnit[],
+): Promise<SoftDependency[]> {
   const edited = new Set(landing.changes.filter((c) => c.status !== 'D').map((c) => c.path));
   const unitPaths = [...new Set(reports.flatMap((r) => r.unit.paths))];
-  const { graph, files: headFiles } = await importGraphAt(git, await git.treeOf(head), [], [...edited]);
+  const { graph, files: headFiles } = await headGraph;
   const present = new Set(headFiles);
   const absentImporters = graph.importersOfAbsent(unitPaths.filter((p) => !present.has(p)));
   const importersOf = (path: string): readonly string[] => graph.importers.get(path) ?? absentImporters.get(path) ?? [];
@@ -411,17 +430,30 @@ function prVerdict(
 async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Promise<VerifyResult> {
   const { git, log, clock } = deps;
   const windowOptions = { commits: request.verify.window.commits, days: request.verify.window.days, now: clock() };
-  const { base, head, deepened } = await resolvePullRequest(deps, request, windowOptions);
+  // The scratch store and the merge engine do not depend on the change: made while its history is checked.
+  const storing = ScratchStore.create(git, deps.tempDir);
+  const simulating = storing.then((created) => Simulator.create(created, deps.engine));
+  simulating.catch(() => undefined); // awaited below, or the store disposed if the change cannot be read
+  let resolved: Awaited<ReturnType<typeof resolvePullRequest>>;
+  try {
+    resolved = await resolvePullRequest(deps, request, windowOptions);
+  } catch (error) {
+    await simulating.then((made) => made.close(), () => undefined);
+    await storing.then((made) => made.dispose(), () => undefined);
+    throw error;
+  }
+  const { base, head, deepened } = resolved;
 
-  const store = await ScratchStore.create(git, deps.tempDir);
+  const store = await storing;
   let sim: Simulator | undefined;
   try {
-    sim = await Simulator.create(store, deps.engine);
-    const baseTree = await sim.treeOf(base);
-    const units = await readWindow(git, base, windowOptions);
+    // Independent reads, at once: each is a git process this run would otherwise wait on in turn.
+    const [simulator, baseTree, headTree, units] = await Promise.all([simulating, git.treeOf(base), git.treeOf(head), readWindow(git, base, windowOptions)]);
+    sim = simulator;
     log.info(`window: ${plural(units.length, 'unit')} on ${base.slice(0, 12)}; ${sim.describe()}`);
 
     const landing = await simulateLanding(sim, git, base, head, baseTree, request.mergeMethod);
+    const headGraph = landing.clean && !landing.empty ? headGraphOf(git, headTree, landing) : undefined;
     const prPaths = pathsOf(landing.changes);
     const revertables = units.map(revertable);
     const names = new Map<Revertable, Companion>(revertables.map((r, i) => [r, { commit: units[i]!.commit, name: units[i]!.name }]));
@@ -434,7 +466,7 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
     const soft: SoftDependency[] = [];
     if (landing.clean && !landing.empty) {
       entangled.push(...(await conflictsAfterLanding(sim, store, baseTree, landing, landingRevertable, revertables, before, reports, names)));
-      soft.push(...(await softDependencies(git, head, landing, reports, entangled)));
+      soft.push(...(await softDependencies(headGraph!, landing, reports, entangled)));
     }
     const irreversible = irreversibleFiles(request.verify, [...new Set(prPaths)], request.labels);
     const checksRun = await checkSoftDependencies(deps, request, store, { base, tree: landing.tree }, reports, soft, entangled);
@@ -466,7 +498,7 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
       checksRun,
     };
   } finally {
-    sim?.close();
+    (sim ?? (await simulating.catch(() => undefined)))?.close();
     store.dispose();
   }
 }

@@ -66,10 +66,12 @@ export async function shallowBoundary(git: Git): Promise<Set<string>> {
 
 /** Whether every unit of the window, and the parent of each, is in the local history. */
 async function windowIsComplete(git: Git, tip: string, options: WindowOptions): Promise<boolean> {
-  if (!(await git.objectExists(tip))) return false;
   const cutoff = options.now.getTime() - options.days * DAY_MS;
-  const listing = await git.run(['rev-list', '--first-parent', '--timestamp', `--max-count=${options.commits + 1}`, '--end-of-options', tip]);
-  const shallow = await shallowBoundary(git);
+  const args = ['rev-list', '--first-parent', '--timestamp', `--max-count=${options.commits + 1}`, '--end-of-options', tip];
+  // Three reads at once (each a git process); the listing counts only when the tip is there.
+  const [exists, listed, shallow] = await Promise.all([git.objectExists(tip), git.test(args), shallowBoundary(git)]);
+  if (!exists) return false;
+  const listing = listed.exitCode === 0 ? listed : await git.run(args); // a failure says what failed, as before
   const entries = listing.stdout.split('\n').filter(Boolean);
   for (const [index, line] of entries.entries()) {
     const [timestamp = '0', sha = ''] = line.split(' ');
@@ -90,7 +92,10 @@ export async function ensureWindowHistory(
     refspecs: options.refspecs,
     what: options.what,
     log: options.log,
-    reachable: async () => (await windowIsComplete(git, tip, options)) && (options.alsoNeeded ? await options.alsoNeeded() : true),
+    reachable: async () => {
+      const [complete, also] = await Promise.all([windowIsComplete(git, tip, options), options.alsoNeeded ? options.alsoNeeded() : true]);
+      return complete && also;
+    },
   });
 }
 
@@ -105,8 +110,7 @@ export async function readWindow(git: Git, tip: string, options: WindowOptions):
     selected.push(commit);
   }
   if (selected.length === 0) return [];
-  const changes = await readChanges(git, selected.map((c) => ({ commit: c.sha, parent: c.parents[0]! })));
-  const trees = await readTrees(git, selected.map((c) => c.parents[0]!));
+  const [changes, trees] = await Promise.all([readChanges(git, selected.map((c) => ({ commit: c.sha, parent: c.parents[0]! }))), readTrees(git, selected.map((c) => c.parents[0]!))]);
   return selected.map((commit, index) => {
     const landedAt = new Date(commit.committerDate);
     const unitChanges = changes.get(commit.sha) ?? [];
