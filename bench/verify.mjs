@@ -3,9 +3,18 @@
 // 1x, issue 16), and how the verdict's time grows with the window (10, 50, 200 units). Whether the
 // merges went through one `git merge-tree --stdin` (git 2.42+) or one process each is printed. Every run goes through
 // the bundle as the runner starts it; the plain baseline is git alone.
+import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { actionStep, fmt, git, median, ratio, report, tempDir, timeMs } from './lib.mjs';
+import { GIT_ENV, NODE24, actionStep, fmt, git, median, ratio, report, tempDir, timeMs } from './lib.mjs';
+
+/** User + system CPU milliseconds of a command and its children (GNU time): steadier than wall time on a busy machine. */
+function cpuMs(cmd, args, options) {
+  const result = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { ...options, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (result.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${result.stderr}`);
+  const [user, system] = result.stderr.trim().split('\n').pop().split(' ').map(Number);
+  return (user + system) * 1000;
+}
 
 const FILES = 10_000;
 const UNITS = 200;
@@ -59,11 +68,11 @@ export default function verifyBench() {
   const files = tempDir();
   const payload = { number: 7, pull_request: { number: 7, labels: [], base: { sha: repo.base, ref: 'main' }, head: { sha: repo.head, ref: 'feature' } } };
   let batchedMerges = false;
-  const verdict = (window, mode = 'pr') => {
+  const verdict = (window, mode = 'pr', env = {}) => {
     const config = join(files, `window-${window}.yml`);
     writeFileSync(config, `verify:\n  window: { commits: ${window}, days: 3650 }\n`);
     const event = mode === 'pr' ? { name: 'pull_request', payload } : { name: 'workflow_dispatch', payload };
-    const result = actionStep('verify-rollback', { workspace: repo.dir, event, inputs: { config, mode } }).run({ allowFail: true });
+    const result = actionStep('verify-rollback', { workspace: repo.dir, event, inputs: { config, mode }, env }).run({ allowFail: true });
     if (!result.outputs.units) throw new Error(`verify-rollback failed: ${result.stdout}\n${result.stderr}`);
     batchedMerges = /one merge-tree --stdin process/.test(result.stdout);
     return JSON.parse(result.outputs.units).length;
@@ -78,6 +87,13 @@ export default function verifyBench() {
     git(repo.dir, ['worktree', 'remove', '--force', worktree]);
   }
   const plain = median(addSamples.slice(1)); // the first is a warm-up
+  const addCpu = median(
+    [0, 1, 2].map(() => {
+      const ms = cpuMs('git', ['worktree', 'add', '-q', '--detach', worktree, repo.base], { cwd: repo.dir, env: { ...process.env, ...GIT_ENV } });
+      git(repo.dir, ['worktree', 'remove', '--force', worktree]);
+      return ms;
+    }),
+  );
 
   const rows = [[`git worktree add of the tip (${FILES.toLocaleString('en')} files, median of 3)`, fmt(plain)]];
   verdict(50); // warm-up
@@ -87,6 +103,14 @@ export default function verifyBench() {
     const target = window === 50 ? `; target <= 1.00x` : '';
     rows.push([`dist/verify-rollback pr verdict, window ${window} (${units} units)`, `${fmt(ms)}  (${ratio(ms, plain)} worktree add${target})`]);
   }
+  // The same verdict with every revert merged (the reverts that need no merge turned off): the path before.
+  const merged = timeMs(() => verdict(50, 'pr', { ROLLBACK_GATE_EXACT_REVERTS: '0' }), { runs: 5, warm: false });
+  rows.push(['the same, every revert merged (ROLLBACK_GATE_EXACT_REVERTS=0)', `${fmt(merged)}  (${ratio(merged, plain)} worktree add)`]);
+  // CPU time of the window-50 verdict (the bundle and every git it starts), same run.
+  const cpuConfig = join(files, 'window-50.yml');
+  const cpuStep = actionStep('verify-rollback', { workspace: repo.dir, event: { name: 'pull_request', payload }, inputs: { config: cpuConfig, mode: 'pr' } });
+  const verdictCpu = median([0, 1, 2].map(() => cpuMs(NODE24, [cpuStep.prepared.bundle], { cwd: cpuStep.prepared.cwd, env: cpuStep.prepared.env })));
+  rows.push(['CPU time: git worktree add / pr verdict, window 50 (git included)', `${fmt(addCpu)} / ${fmt(verdictCpu)}  (${ratio(verdictCpu, addCpu)})`]);
   const drill = timeMs(() => verdict(50, 'drill'), { runs: 3, warm: false });
   rows.push(['dist/verify-rollback drill, window 50, no checks', `${fmt(drill)}  (${ratio(drill, plain)} worktree add)`]);
   rows.push(['merges', batchedMerges ? 'one git merge-tree --stdin process (git 2.42+)' : `one git merge-tree per merge (${git(repo.dir, ['--version'])}: no merge-tree --stdin with a base per line)`]);

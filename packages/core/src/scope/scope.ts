@@ -103,15 +103,22 @@ async function resolveRange(git: Git, log: Logger, request: ScopeRequest, remote
   assertNotOption(request.head, 'head');
   const head = await git.requireCommit(request.head, 'head');
   const baseName = request.base;
+  // What the last successful reachability check found (base and merge-base, both asked at once) is
+  // the answer: no second rev-parse and merge-base.
+  let found: { base: string; mergeBase: string } | undefined;
   await ensureHistory(git, {
     remote,
     refspecs: [baseName, head].filter((r) => /^[0-9a-f]{40}$/.test(r)),
     what: `the merge-base of ${baseName.slice(0, 12)} and ${head.slice(0, 12)}`,
     log,
-    reachable: async () => (await git.resolveCommit(baseName)) !== undefined && (await git.test(['merge-base', '--end-of-options', baseName, head])).exitCode === 0,
+    reachable: async () => {
+      const [resolved, mergeBase] = await Promise.all([git.resolveCommit(baseName), git.test(['merge-base', '--end-of-options', baseName, head])]);
+      found = resolved !== undefined && mergeBase.exitCode === 0 ? { base: resolved, mergeBase: mergeBase.stdout.trim() } : undefined;
+      return found !== undefined;
+    },
   });
-  const base = await git.requireCommit(baseName, 'base');
-  const mergeBase = await git.text(['merge-base', '--end-of-options', base, head]);
+  const base = found?.base ?? (await git.requireCommit(baseName, 'base'));
+  const mergeBase = found?.mergeBase ?? (await git.text(['merge-base', '--end-of-options', base, head]));
   const baseIsAncestor = mergeBase === base;
   const warnings: string[] = [];
   if (!baseIsAncestor) {
@@ -299,6 +306,10 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
   let diffed: (deleted: readonly string[]) => void = () => undefined;
   const reading = headImportGraph(git, head, new Promise<readonly string[]>((resolve) => (diffed = resolve)));
   reading.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+  // The range's commits too: every git process starts before the big lists are in memory (a
+  // process started from a large heap costs more to fork).
+  const commitsReading = readCommits(git, [`${mergeBase}..${head}`]);
+  commitsReading.catch(() => undefined);
   let changed: ChangedFile[];
   try {
     changed = await changedFiles(git, mergeBase, head);
@@ -311,7 +322,7 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
   diffed(deleted);
   const ignored = pathMatcher(config.scope.ignore);
   const counted = changed.filter((f) => !ignored(f.path));
-  const commits = await readCommits(git, [`${mergeBase}..${head}`]);
+  const commits = await commitsReading;
   const crossLayerReason = crossLayerReasonOf(commits);
   timed('ignored files, commits');
 

@@ -73,11 +73,14 @@ const dirOf = (path: string): string => {
 /** `tree:dir` as `git cat-file` reads it (the root is the tree itself). */
 const spec = (tree: string, dir: string): string => (dir === '' ? tree : `${tree}:${dir}`);
 
-/** Reads tree objects (`<tree>:<dir>` specs) in one `git cat-file --batch`; missing or non-tree specs are absent. */
-async function readTrees(store: ScratchStore, specs: readonly string[]): Promise<Map<string, Buffer>> {
+/**
+ * Reads tree objects (`<tree>:<dir>` specs) in one `git cat-file --batch`; missing or non-tree specs
+ * are absent. `reads`: the trees the specs start from (only those of the store's in-memory objects are written first).
+ */
+async function readTrees(store: ScratchStore, specs: readonly string[], reads: readonly string[]): Promise<Map<string, Buffer>> {
   const trees = new Map<string, Buffer>();
   if (specs.length === 0) return trees;
-  const out = (await store.run(['cat-file', '--batch'], { input: `${specs.join('\n')}\n` })).raw;
+  const out = (await store.run(['cat-file', '--batch'], { input: `${specs.join('\n')}\n`, reads })).raw;
   let at = 0;
   for (const wanted of specs) {
     const nl = out.indexOf(0x0a, at);
@@ -109,7 +112,7 @@ export async function exactRevertTrees(store: ScratchStore, tipTree: string, tar
       }
     }
   }
-  const objects = await readTrees(store, [...specs]);
+  const objects = await readTrees(store, [...specs], [tipTree, ...new Set(targets.map((t) => t.parentTree))]);
   const parsed = new Map<string, TreeEntry[] | undefined>();
   const listing = (key: string): TreeEntry[] | undefined => {
     if (!parsed.has(key)) {

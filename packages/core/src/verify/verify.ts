@@ -181,7 +181,7 @@ export interface VerifyResult {
   newestAgeDays?: number;
 }
 
-const CONCURRENCY = Math.max(2, Math.min(8, availableParallelism()));
+const CONCURRENCY = Math.max(4, Math.min(8, availableParallelism()));
 
 /** Resolves a user-supplied revision (also as `origin/<name>`); an unknown one is a UserError naming the input. */
 async function resolveInput(git: Git, value: string, input: string, remote: string): Promise<string> {
