@@ -19,7 +19,7 @@
  * deletions, renames, mode and type changes, binary files, submodules, files becoming directories).
  */
 import type { ScratchStore } from '../sandbox/scratch.js';
-import type { Revertable } from './search.js';
+import type { Revertable } from './revertable.js';
 
 /** Whether `target`'s revert on the tip needs no merge, given the changes after it (`later`, any order). */
 export function revertNeedsNoMerge(target: Revertable, later: readonly Revertable[]): boolean {

@@ -7,19 +7,9 @@
  */
 import type { MergeOutcome } from '../git/merge.js';
 import type { Simulator } from './simulate.js';
+import type { Revertable } from './revertable.js';
 
-/** Something that can be reverted: a window unit, or the landing of the change under review. */
-export interface Revertable {
-  commit: string;
-  tree: string;
-  parentTree: string;
-  paths: readonly string[];
-  /**
-   * True when its changes are only edits and additions (no deletion, rename or copy): its revert
-   * adds no path back (see exact-revert.ts). Absent: not known.
-   */
-  onlyEdits?: boolean;
-}
+export type { Revertable } from './revertable.js';
 
 export type SearchOutcome =
   | { kind: 'with-later'; with: Revertable[]; smallest: boolean; tree: string }

@@ -7,7 +7,7 @@ import { GIT_SAFETY_OPTIONS } from '../git/git.js';
 import { detectMergeBatch, detectMergeEngine, MergeTreeBatch, TreeMerger, type GitSpawner, type MergeEngine, type MergeOutcome } from '../git/merge.js';
 import type { ScratchStore } from '../sandbox/scratch.js';
 import { exactRevertTrees, revertNeedsNoMerge } from './exact-revert.js';
-import type { Revertable } from './search.js';
+import type { Revertable } from './revertable.js';
 
 /** Runs at most `limit` tasks at a time; results keep the input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
