@@ -1,8 +1,8 @@
-export const id = 959;
-export const ids = [959];
+export const id = 577;
+export const ids = [577];
 export const modules = {
 
-/***/ 2959:
+/***/ 1577:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);

@@ -1,8 +1,8 @@
-export const id = 328;
-export const ids = [328];
+export const id = 198;
+export const ids = [198];
 export const modules = {
 
-/***/ 9120:
+/***/ 8682:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -79,7 +79,7 @@ exports.binarySearch = binarySearch;
 
 /***/ }),
 
-/***/ 6836:
+/***/ 6110:
 /***/ ((module, exports, __webpack_require__) => {
 
 /* eslint-env browser */
@@ -339,7 +339,7 @@ function localstorage() {
 	}
 }
 
-module.exports = __webpack_require__(635)(exports);
+module.exports = __webpack_require__(897)(exports);
 
 const {formatters} = module.exports;
 
@@ -358,7 +358,7 @@ formatters.j = function (v) {
 
 /***/ }),
 
-/***/ 635:
+/***/ 897:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -374,7 +374,7 @@ function setup(env) {
 	createDebug.disable = disable;
 	createDebug.enable = enable;
 	createDebug.enabled = enabled;
-	createDebug.humanize = __webpack_require__(9146);
+	createDebug.humanize = __webpack_require__(744);
 	createDebug.destroy = destroy;
 
 	Object.keys(env).forEach(key => {
@@ -657,7 +657,7 @@ module.exports = setup;
 
 /***/ }),
 
-/***/ 4264:
+/***/ 2830:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 /**
@@ -666,15 +666,15 @@ module.exports = setup;
  */
 
 if (typeof process === 'undefined' || process.type === 'renderer' || process.browser === true || process.__nwjs) {
-	module.exports = __webpack_require__(6836);
+	module.exports = __webpack_require__(6110);
 } else {
-	module.exports = __webpack_require__(9558);
+	module.exports = __webpack_require__(5108);
 }
 
 
 /***/ }),
 
-/***/ 9558:
+/***/ 5108:
 /***/ ((module, exports, __webpack_require__) => {
 
 /**
@@ -708,7 +708,7 @@ exports.colors = [6, 2, 3, 4, 5, 1];
 try {
 	// Optional dependency (as in, doesn't need to be installed, NOT like optionalDependencies in package.json)
 	// eslint-disable-next-line import/no-extraneous-dependencies
-	const supportsColor = __webpack_require__(3128);
+	const supportsColor = __webpack_require__(1450);
 
 	if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
 		exports.colors = [
@@ -916,7 +916,7 @@ function init(debug) {
 	}
 }
 
-module.exports = __webpack_require__(635)(exports);
+module.exports = __webpack_require__(897)(exports);
 
 const {formatters} = module.exports;
 
@@ -944,7 +944,7 @@ formatters.O = function (v) {
 
 /***/ }),
 
-/***/ 7327:
+/***/ 3813:
 /***/ ((module) => {
 
 
@@ -959,7 +959,7 @@ module.exports = (flag, argv = process.argv) => {
 
 /***/ }),
 
-/***/ 9146:
+/***/ 744:
 /***/ ((module) => {
 
 /**
@@ -1128,7 +1128,7 @@ function plural(ms, msAbs, n, name) {
 
 /***/ }),
 
-/***/ 4718:
+/***/ 2472:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 var __webpack_unused_export__;
@@ -1158,7 +1158,7 @@ var __webpack_unused_export__;
 */
 __webpack_unused_export__ = ({ value: true });
 exports.z = void 0;
-const boundary_1 = __webpack_require__(9120);
+const boundary_1 = __webpack_require__(8682);
 /**
  * StructuredSource
  */
@@ -1240,13 +1240,13 @@ exports.z = StructuredSource;
 
 /***/ }),
 
-/***/ 3128:
+/***/ 1450:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 const os = __webpack_require__(857);
 const tty = __webpack_require__(2018);
-const hasFlag = __webpack_require__(7327);
+const hasFlag = __webpack_require__(3813);
 
 const {env} = process;
 
@@ -1382,7 +1382,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6328:
+/***/ 198:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -1393,9 +1393,9 @@ __webpack_require__.d(__webpack_exports__, {
   lintSource: () => (/* binding */ lintSource)
 });
 
-// EXTERNAL MODULE: ../../../work/wt-speed/node_modules/structured-source/lib/structured-source.js
-var structured_source = __webpack_require__(4718);
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/helper/invariant.js
+// EXTERNAL MODULE: ./node_modules/structured-source/lib/structured-source.js
+var structured_source = __webpack_require__(2472);
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/helper/invariant.js
 /**
  * Test if condition is truthy.
  * @param {any} expression to be evaluated
@@ -1408,7 +1408,7 @@ function invariant(condition, message) {
         throw new Error(message);
 }
 //# sourceMappingURL=invariant.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/SecretLintSourceCodeImpl.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/SecretLintSourceCodeImpl.js
 
 
 /**
@@ -1500,7 +1500,7 @@ class SecretLintSourceCodeImpl {
     }
 }
 //# sourceMappingURL=SecretLintSourceCodeImpl.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/helper/promise-event-emitter.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/helper/promise-event-emitter.js
 // MIT © 2017 azu
 // MIT © 2017 59naga
 // https://github.com/59naga/carrack
@@ -1562,7 +1562,7 @@ class PromiseEventEmitter {
     }
 }
 //# sourceMappingURL=promise-event-emitter.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/helper/SecretLintRuleMessageTranslator.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/helper/SecretLintRuleMessageTranslator.js
 /**
  * Default locale that is also fallback locale.
  */
@@ -1632,7 +1632,7 @@ const createTranslator = (messages, options) => {
     };
 };
 //# sourceMappingURL=SecretLintRuleMessageTranslator.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/RuleContext.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/RuleContext.js
 
 
 const createContextEvents = () => {
@@ -1721,7 +1721,7 @@ const createRuleContext = ({ ruleId, ruleParentId, meta, severity, sourceCode, c
     };
 };
 //# sourceMappingURL=RuleContext.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/SecretLintRuleImpl.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/SecretLintRuleImpl.js
 class SecretLintRule {
     ruleReportHandle;
     ruleCreator;
@@ -1764,7 +1764,7 @@ class SecretLintRule {
     }
 }
 //# sourceMappingURL=SecretLintRuleImpl.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/profiler/module/index.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/profiler/module/index.js
 class SecretLintProfiler {
     perf;
     PerformanceObserver;
@@ -1882,7 +1882,7 @@ class SecretLintProfiler {
 //# sourceMappingURL=index.js.map
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __webpack_require__(643);
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/profiler/module/node.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/profiler/module/node.js
 
 
 
@@ -1895,7 +1895,7 @@ const secretLintProfiler = new SecretLintProfiler({
     PerformanceObserver: external_node_perf_hooks_.PerformanceObserver ? external_node_perf_hooks_.PerformanceObserver : NullPerformanceObserver,
 });
 //# sourceMappingURL=node.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/RunningEvents.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/RunningEvents.js
 
 
 
@@ -1963,7 +1963,7 @@ Duplicated rule.id is something wrong in .secretlintrc.
     };
 };
 //# sourceMappingURL=RunningEvents.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/RulePresetContext.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/RulePresetContext.js
 
 /**
  * Create a context for Rule Preset
@@ -2019,7 +2019,7 @@ const createRulePresetContext = ({ configRulePreset, sourceCode, runningEvents, 
     };
 };
 //# sourceMappingURL=RulePresetContext.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/messages/filter-ignored-process.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/messages/filter-ignored-process.js
 /**
  * the `index` is in the `range` and return true.
  * @param {Number} index
@@ -2054,7 +2054,7 @@ function filterIgnoredMessages(options) {
     });
 }
 //# sourceMappingURL=filter-ignored-process.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/messages/MessageProcessManager.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/messages/MessageProcessManager.js
 const createMessageProcessor = (processors) => {
     return {
         /**
@@ -2072,7 +2072,7 @@ const createMessageProcessor = (processors) => {
     };
 };
 //# sourceMappingURL=MessageProcessManager.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/messages/filter-duplicated-process.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/messages/filter-duplicated-process.js
 /**
  * equal message
  */
@@ -2096,7 +2096,7 @@ function filterDuplicatedMessages(messages = []) {
     });
 }
 //# sourceMappingURL=filter-duplicated-process.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/messages/sort-messages-process.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/messages/sort-messages-process.js
 /**
  * sort messages by line and column
  */
@@ -2113,7 +2113,7 @@ function sortMessagesByLocation(messages) {
     });
 }
 //# sourceMappingURL=sort-messages-process.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/messages/filter-message-id.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/messages/filter-message-id.js
 const filterByAllowMessageIds = (messages, allowMessageIds) => {
     const disabledSet = new Set(allowMessageIds.map((allowMessage) => {
         return `${allowMessage.ruleId}--${allowMessage.messageId}`;
@@ -2123,7 +2123,7 @@ const filterByAllowMessageIds = (messages, allowMessageIds) => {
     });
 };
 //# sourceMappingURL=filter-message-id.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/messages/filter-mask-secrets.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/messages/filter-mask-secrets.js
 // mask all properties with *** deeply
 // These properties are object, array, or others
 const deepMask = (object, handler) => {
@@ -2193,7 +2193,7 @@ const filterMaskSecretsData = (messages = []) => {
     });
 };
 //# sourceMappingURL=filter-mask-secrets.js.map
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/messages/index.js
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/messages/index.js
 
 
 
@@ -2219,9 +2219,9 @@ const cleanupMessages = (options) => {
     return sortMessagesByLocation(filterProcess.process(reportedMessagesWithoutAllowMessageIds));
 };
 //# sourceMappingURL=index.js.map
-// EXTERNAL MODULE: ../../../work/wt-speed/node_modules/debug/src/index.js
-var src = __webpack_require__(4264);
-;// CONCATENATED MODULE: ../../../work/wt-speed/node_modules/@secretlint/core/module/index.js
+// EXTERNAL MODULE: ./node_modules/debug/src/index.js
+var src = __webpack_require__(2830);
+;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/index.js
 
 
 
