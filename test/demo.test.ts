@@ -91,6 +91,8 @@ it('plays the whole story: checkpoint, scope-guard, verify-rollback, squash, the
   ]);
   expect(rows(pull.body)).toContainEqual(expect.stringMatching(/^culprit [0-9a-f]{12} perf\(core\): faster price formatting \(claude-code\[bot\]\)$/));
   expect(rows(pull.body)).toContainEqual(expect.stringMatching(/^verified yes: checks ran in the plan job \(its run\) on this exact tree/));
+  // The target says once how many commits the bisect spans and which commits are the session's.
+  expect(rows(pull.body)).toContainEqual(expect.stringMatching(/^target session-2: bisect [0-9a-f]{12}\.\.[0-9a-f]{12} \(16 commits on main since [0-9a-f]{12}, through its newest agent commit /));
   // The plan job's cascade: each commit with its subject, author and why.
   expect(rows(plan.summary).filter((row) => /^[0-9a-f]{12} feat\((core|ui)\)/.test(row) && row.includes(' uses '))).toHaveLength(2);
   // It was merged: main is back to working prices, the later notes kept.

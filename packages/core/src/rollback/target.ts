@@ -357,7 +357,7 @@ async function resolveSession(
     const own = await sessionCommits(git, { sessionId: partial.id, checkpoint: checkpoint.commit, tip: context.tip, branch: context.branch, remote: context.remote, history, classify }).catch(() => undefined);
     const bad = own?.commits[0]?.sha ?? context.tip;
     const span = own ? history.slice(history.findIndex((c) => c.sha === bad)).length : history.length;
-    return { ...partial, strategy: 'bisect', range: { good: checkpoint.commit, bad }, later: own?.later ?? [], resolution: `session ${partial.id}: bisect ${checkpoint.commit.slice(0, 12)}..${bad.slice(0, 12)} (${span} commits${own ? `, ${own.how}` : ', every commit since the checkpoint: its own commits cannot be told apart'})` };
+    return { ...partial, strategy: 'bisect', range: { good: checkpoint.commit, bad }, later: own?.later ?? [], resolution: `session ${partial.id}: bisect ${checkpoint.commit.slice(0, 12)}..${bad.slice(0, 12)} (${own ? (own.commits.length === span ? own.how : `${plural(span, 'commit')}; the session: ${own.how}`) : `${plural(span, 'commit')}, every commit since the checkpoint: its own commits cannot be told apart`})` };
   }
   const own = await sessionCommits(git, { sessionId: partial.id, checkpoint: checkpoint.commit, checkpointTag: checkpoint.tag, tip: context.tip, branch: context.branch, remote: context.remote, history, classify });
   return {
