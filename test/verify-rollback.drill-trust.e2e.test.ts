@@ -37,7 +37,8 @@ describe('verify-rollback drill', () => {
     const two = units.find((u) => u.commit === bad)!;
     expect(two['rolled-back-by']).toBe(rollbackSha);
     expect(two.inverse).toBeUndefined();
-    expect(run.summary).toContain(`already rolled back by \`${rollbackSha.slice(0, 12)}\``);
+    expect(run.summary).toContain(`already rolled back by [\`${rollbackSha.slice(0, 12)}\`](https://github.com/`);
+    expect(run.summary).toContain(`/commit/${rollbackSha})`);
     expect(run.summary).not.toContain('not the exact inverse');
   });
 

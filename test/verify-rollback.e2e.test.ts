@@ -159,7 +159,7 @@ describe('verify-rollback on a generated history with known answers', () => {
     expect(checks.find((c) => c.unit === '#5')).toMatchObject({ commit: u.util, name: 'load', 'exit-code': 1, passed: false, 'timed-out': false });
     expect(run.summary).toContain('## ❌ verify-rollback drill: not rollback-ready');
     expect(run.summary).toContain("Cannot find module './util.js'");
-    expect(run.summary).toMatch(/\| `#3` \| `[0-9a-f]{12}` \| today \| Tune limits \\\(\\#&#8203;3\\\) \| only with `#4` \|/);
+    expect(run.summary).toMatch(/\| `#3` \| \[`[0-9a-f]{12}`\]\(https:\/\/github\.com\/[^)]+\) \| today \| Tune limits \\\(\\#&#8203;3\\\) \| only with `#4` \|/);
 
     // The window plan: #3 rolls back by reverting #4 then #3, to the tree real git makes.
     const plan = JSON.parse(readFileSync(run.outputs['plan-path']!, 'utf8')) as {

@@ -55,11 +55,11 @@ export async function run(): Promise<void> {
     // One headline with the verdict; each check's report is a section under it.
     const links = markdown.contextLinks(context);
     const headline = passed ? '## ✅ rollback-gate: passed' : '## ❌ rollback-gate: failed';
-    summary.push([headline, renderScopeSummary(scope, config, { links, level: 3 }), renderVerifySummary(verify, { level: 3 })].join('\n\n'));
+    summary.push([headline, renderScopeSummary(scope, config, { links, level: 3 }), renderVerifySummary(verify, { level: 3, links })].join('\n\n'));
     if (io.flag('comment', true)) {
       // The two compact comments under the one headline, held under GitHub's limit; the rest is in the run's summary.
       const comment = markdown.fit(
-        markdown.trusted([headline, renderScopeComment(scope, config, { links, level: 3 }), renderVerifyComment(verify, { level: 3, runUrl: context.runUrl })].join('\n\n')),
+        markdown.trusted([headline, renderScopeComment(scope, config, { links, level: 3 }), renderVerifyComment(verify, { level: 3, runUrl: context.runUrl, links })].join('\n\n')),
         markdown.md`…cut here: both whole reports are in ${markdown.runLink(links, "the run's summary")}.`,
       );
       summary.push(await postStickyComment(token, context, 'gate', comment));

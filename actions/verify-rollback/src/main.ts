@@ -4,6 +4,7 @@ import {
   UserError,
   VerdictFailure,
   loadConfigForEvent,
+  markdown,
   renderVerifyComment,
   renderVerifySummary,
   storeLandedPlans,
@@ -52,9 +53,10 @@ export async function run(): Promise<void> {
     io.output('plan-path', outputs['plan-path']);
     io.output('checks', outputs.checks);
     annotate(verifyAnnotations(result));
-    summary.push(renderVerifySummary(result));
+    const links = markdown.contextLinks(context);
+    summary.push(renderVerifySummary(result, { links }));
     if (mode === 'pr' && comment) {
-      summary.push(await postStickyComment(token, context, 'verify-rollback', renderVerifyComment(result, { runUrl: context.runUrl })));
+      summary.push(await postStickyComment(token, context, 'verify-rollback', renderVerifyComment(result, { runUrl: context.runUrl, links })));
     }
     if (!result.rollbackReady) {
       throw new VerdictFailure(`not rollback-ready: ${result.problems.join('; ')}.`, 'The job summary lists the units, files and lines.');

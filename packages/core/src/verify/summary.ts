@@ -3,7 +3,7 @@
  * comment and the annotations. Commit subjects, unit names, file names and command output are
  * untrusted: they are escaped for Markdown, and reach the log only through the protected logger.
  */
-import { fit, join as joinMd, link, plural, trusted } from '../output/markdown.js';
+import { commitLink, fit, type GitHubLinks, join as joinMd, link, plural, trusted } from '../output/markdown.js';
 import { markdownBlock, markdownCode, markdownTable, markdownText, type Annotation } from '../output/report.js';
 import { describeCheck, type CheckResult } from '../sandbox/checks.js';
 import type { ConflictFile, LineRange } from '../git/merge.js';
@@ -92,7 +92,11 @@ export function verifyOutputs(result: VerifyResult): VerifyOutputs {
 // ---------------------------------------------------------------------------------------------
 // Markdown
 
-const short = (sha: string): string => markdownCode(sha.slice(0, 12));
+/** A commit's short sha, linked to the commit when the repository's server is known. */
+const short = (sha: string, links?: GitHubLinks): string => commitLink(links, sha);
+
+/** The result as a report shows it: with the links of the run that renders it. */
+type Shown = VerifyResult & { links?: GitHubLinks };
 
 /** Output tails shown in the summary (each up to 4,000 characters); the rest are in the log. */
 const MAX_TAILS = 10;
@@ -147,12 +151,12 @@ function verdictLines(result: VerifyResult): string[] {
   return lines;
 }
 
-function landingSection(result: VerifyResult): string[] {
+function landingSection(result: Shown): string[] {
   const landing = result.landing!;
-  const how = `${result.mergeMethod} of ${short(result.head!)} onto ${short(result.tip)}`;
-  if (landing.empty) return ['### Landing', `This change is empty on ${short(result.tip)} (${how}): it changes nothing, so there is nothing to roll back and nothing it can entangle.`];
+  const how = `${result.mergeMethod} of ${short(result.head!, result.links)} onto ${short(result.tip, result.links)}`;
+  if (landing.empty) return ['### Landing', `This change is empty on ${short(result.tip, result.links)} (${how}): it changes nothing, so there is nothing to roll back and nothing it can entangle.`];
   if (landing.clean) return ['### Landing', `Lands cleanly (${how}), changing ${plural(landing.changes.length, 'file')}.`];
-  const at = landing.conflictAt ? ` while replaying ${short(landing.conflictAt)}` : '';
+  const at = landing.conflictAt ? ` while replaying ${short(landing.conflictAt, result.links)}` : '';
   return [
     '### Landing conflicts',
     `The ${how} conflicts${at}; entanglement is checked once it lands cleanly.`,
@@ -160,7 +164,7 @@ function landingSection(result: VerifyResult): string[] {
   ];
 }
 
-function entangledSection(result: VerifyResult): string[] {
+function entangledSection(result: Shown): string[] {
   if (result.entangled.length === 0) return [];
   const consequence = result.entanglementMode === 'fail' ? '' : ' (config `verify.entanglement: warn`: reported, not failed)';
   return [
@@ -170,7 +174,7 @@ function entangledSection(result: VerifyResult): string[] {
       ['unit', 'commit', 'where they collide', 'would have to be reverted with'],
       result.entangled.map((e) => [
         markdownCode(e.unit.name),
-        short(e.unit.commit),
+        short(e.unit.commit, result.links),
         e.kind === 'checks'
           ? `reverts cleanly, but the verify commands fail: ${e.files.map((f) => markdownCode(f.file)).join(', ')}`
           : e.files.map(fileCell).join('<br>') || '(no file reported)',
@@ -180,14 +184,14 @@ function entangledSection(result: VerifyResult): string[] {
   ];
 }
 
-function softSection(result: VerifyResult): string[] {
+function softSection(result: Shown): string[] {
   if (result.soft.length === 0) return [];
   return [
     '### Soft dependencies',
     'This change edits files that import what these units changed: reverting such a unit later may break them.',
     markdownTable(
       ['unit', 'commit', 'this change edits', 'which imports'],
-      result.soft.map((s) => [markdownCode(s.unit.name), short(s.unit.commit), markdownCode(s.file), s.imports.map(markdownCode).join(', ')]),
+      result.soft.map((s) => [markdownCode(s.unit.name), short(s.unit.commit, result.links), markdownCode(s.file), s.imports.map(markdownCode).join(', ')]),
     ),
   ];
 }
@@ -218,36 +222,36 @@ function irreversibleSection(result: VerifyResult): string[] {
   ];
 }
 
-function windowTable(result: VerifyResult, reports: readonly UnitReport[]): string {
+function windowTable(result: Shown, reports: readonly UnitReport[]): string {
   if (result.mode === 'pr') {
     return markdownTable(
       ['unit', 'commit', 'age', 'subject', 'before this change', 'after it lands'],
-      reports.map((r) => [unitCell(r), short(r.unit.commit), age(r), markdownText(r.unit.subject), statusCell(r.before!), statusCell(r.status)]),
+      reports.map((r) => [unitCell(r), short(r.unit.commit, result.links), age(r), markdownText(r.unit.subject), statusCell(r.before!), statusCell(r.status)]),
     );
   }
   return markdownTable(
     ['unit', 'commit', 'age', 'subject', 'revertible', 'checks'],
     reports.map((r) => [
       unitCell(r),
-      short(r.unit.commit),
+      short(r.unit.commit, result.links),
       age(r),
       markdownText(r.unit.subject),
       r.rolledBackBy
-        ? `already ${r.rolledBackBy.rollback ? 'rolled back' : 'reverted'} by ${short(r.rolledBackBy.commit)}`
+        ? `already ${r.rolledBackBy.rollback ? 'rolled back' : 'reverted'} by ${short(r.rolledBackBy.commit, result.links)}`
         : `${statusCell(r.status)}${r.inverse === false ? ' — **not the exact inverse**' : ''}`,
       checksCell(r.checks),
     ]),
   );
 }
 
-function checkDetails(result: VerifyResult): string[] {
+function checkDetails(result: Shown): string[] {
   const failed = result.units.flatMap((r) => r.checks.filter((c) => !c.passed).map((c) => ({ report: r, check: c })));
   if (failed.length === 0) return [];
   const shown = failed.slice(0, MAX_TAILS);
   return [
     '### Failing checks',
     ...shown.flatMap(({ report, check }) => [
-      `${markdownCode(check.name)} on the rollback of ${markdownCode(report.unit.name)} (${short(report.unit.commit)}): ${markdownText(describeCheck(check))}`,
+      `${markdownCode(check.name)} on the rollback of ${markdownCode(report.unit.name)} (${short(report.unit.commit, result.links)}): ${markdownText(describeCheck(check))}`,
       markdownBlock(check.tail || '(no output)'),
     ]),
     ...(failed.length > shown.length ? [`… and ${plural(failed.length - shown.length, 'more failing check')}; their output is in the step's log.`] : []),
@@ -268,6 +272,8 @@ export interface VerifyReportOptions {
   level?: 2 | 3;
   /** The workflow run, linked from the comment. */
   runUrl?: string;
+  /** The repository's server: commits are linked. */
+  links?: GitHubLinks;
 }
 
 function heading(result: VerifyResult, level: 2 | 3 = 2): string {
@@ -289,9 +295,9 @@ function nest(markdown: string, level: 2 | 3): string {
   return markdown.slice(0, newline) + markdown.slice(newline).replace(/^### /gm, '#### ');
 }
 
-function intro(result: VerifyResult): string {
+function intro(result: Shown): string {
   const count = result.units.length;
-  const where = `${count === 1 ? '1 landed unit, the newest first-parent commit' : `${count} landed units, the newest ${count} first-parent commits`} up to ${short(result.tip)} (window: ${result.window.commits} commits, ${result.window.days} days)`;
+  const where = `${count === 1 ? '1 landed unit, the newest first-parent commit' : `${count} landed units, the newest ${count} first-parent commits`} up to ${short(result.tip, result.links)} (window: ${result.window.commits} commits, ${result.window.days} days)`;
   if (result.mode === 'pr') return `Checked this change against ${where}.`;
   const done = result.units.filter((r) => r.rolledBackBy).length;
   const alone = result.units.filter((r) => !r.rolledBackBy && r.status.revertible === 'alone').length;
@@ -301,15 +307,16 @@ function intro(result: VerifyResult): string {
 }
 
 /** An empty window, said plainly: nothing was checked, and how to widen it. */
-function emptyWindow(result: VerifyResult): string {
-  const age = result.newestAgeDays !== undefined ? ` The newest commit on ${short(result.tip)} is ${plural(result.newestAgeDays, 'day')} old.` : '';
+function emptyWindow(result: Shown): string {
+  const age = result.newestAgeDays !== undefined ? ` The newest commit on ${short(result.tip, result.links)} is ${plural(result.newestAgeDays, 'day')} old.` : '';
   return (
     `**Nothing was checked**: the window (the last ${result.window.commits} first-parent commits within ${result.window.days} days) holds no unit.${age} ` +
     `Widen it in \`.github/rollback-gate.yml\`: \`verify.window.days\` (e.g. \`verify: { window: { days: ${Math.max(result.window.days * 2, (result.newestAgeDays ?? 0) + 7)} } }\`).`
   );
 }
 
-export function renderVerifySummary(result: VerifyResult, options: VerifyReportOptions = {}): string {
+export function renderVerifySummary(verified: VerifyResult, options: VerifyReportOptions = {}): string {
+  const result: Shown = { ...verified, links: options.links };
   const level = options.level ?? 2;
   const parts = [heading(result, level), intro(result)];
   const verdicts = verdictLines(result);
@@ -325,7 +332,8 @@ export function renderVerifySummary(result: VerifyResult, options: VerifyReportO
 }
 
 /** The sticky PR comment: the verdict and what needs attention; the whole window is in the job summary. */
-export function renderVerifyComment(result: VerifyResult, options: VerifyReportOptions = {}): string {
+export function renderVerifyComment(verified: VerifyResult, options: VerifyReportOptions = {}): string {
+  const result: Shown = { ...verified, links: options.links };
   const level = options.level ?? 2;
   const runUrl = options.runUrl;
   const parts = [heading(result, level), intro(result)];
