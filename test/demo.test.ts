@@ -59,7 +59,7 @@ it('plays the whole story: checkpoint, scope-guard, verify-rollback, squash, the
   expect(gate.comment).toContain('### ❌ verify-rollback: not rollback-ready');
   expect(gate.comment).toMatch(/\nChecked this change against 1 landed unit, the newest first-parent commit up to \[`[0-9a-f]{12}`\]\(https:\/\/github\.com\/acme\/shop\/commit\/[0-9a-f]{40}\) \(window: 50 commits, 30 days\)\.\n/);
   // Every commit the comment names links to it.
-  expect(gate.comment.match(/(?<!\[)`[0-9a-f]{12}`(?!\])/g)).toBeNull();
+  expect(gate.comment!.match(/(?<!\[)`[0-9a-f]{12}`(?!\])/g)).toBeNull();
   expect(gate.comment).toMatch(/\| `pr-1` \| .* \| `src\/api\/discounts.ts` lines 1–2 \(modify\/delete\) \| this change \|/);
   expect(gate.comment).not.toContain('#### ❌ verify-rollback');
 
