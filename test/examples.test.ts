@@ -412,7 +412,7 @@ describe('the workflows, played', () => {
     expect(works.output).toBe('');
     expect(works.status).toBe(0);
     expect(works.summary).toContain('| every unit of the window (3) rolls back alone, exactly, checks passing | true |');
-    expect(works.summary).toContain('| dry-run rollback of the latest unit (revert-squash, 1 commit(s)) | success, verified: true |');
+    expect(works.summary).toContain('| dry-run rollback of the latest unit (revert-squash, 1 commit) | success, verified: true |');
     expect(works.summary).toContain('**Rollback still works.**');
 
     const broken = runScript(reportStep.run!, resolveMap(reportStep.env, { ...context, 'steps.rollback.outcome': 'failure', 'steps.rollback.outputs.verified': 'false' }));
