@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { RecoveryRecord } from '@rollback-gate/core';
 import { useGitHubApi } from './harness/loopback-api.js';
-import { playPlanApply, playStorePlan } from './harness/play-workflow.js';
+import { playPlanApply, playStorePlan, stubTriggerApi } from './harness/play-workflow.js';
 import { createRepo, git, tempDir, type TestRepo } from './harness/repo.js';
 import { webhookPayload } from './harness/run-action.js';
 
@@ -23,18 +23,7 @@ afterEach(() => {
   while (repos.length) repos.pop()!.cleanup();
 });
 
-beforeEach(() => {
-  loopback.server.requests.length = 0;
-  loopback.server.on('GET', '/repos/{owner}/{repo}/actions/variables/{name}', { status: 403, body: { message: 'Resource not accessible by integration' } });
-  loopback.server.on('GET', '/repos/{owner}/{repo}/issues', { status: 200, body: [] });
-  loopback.server.on('GET', '/repos/{owner}/{repo}/actions/runs/{run_id}/approvals', {
-    status: 200,
-    body: [{ state: 'approved', comment: 'roll it back', user: { login: 'oncall-lead' }, environments: [{ id: 1, name: 'rollback' }] }],
-  });
-  loopback.server.on('GET', '/repos/{owner}/{repo}/commits/{ref}', { status: 200, body: { author: { login: 'ada-human', type: 'User' } } });
-  loopback.server.on('GET', '/repos/{owner}/{repo}/commits/{commit_sha}/pulls', { status: 200, body: [] });
-  loopback.server.on('POST', '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers', { status: 201, body: {} });
-});
+beforeEach(() => stubTriggerApi(loopback.server, 'roll it back'));
 
 const planRef = (sha: string): string => `refs/rollback-gate/plans/${sha}`;
 const env = () => ({ GITHUB_API_URL: loopback.server.url, ROLLBACK_GATE_CHECK_TIMEOUT_SECONDS: '20' });

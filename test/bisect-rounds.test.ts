@@ -23,6 +23,7 @@ import {
   type RecordedVerdict,
 } from '@rollback-gate/core';
 import { createRepo, tempDir, type TestRepo } from './harness/repo.js';
+import { mulberry32 } from './harness/random.js';
 
 type Outcome = { culprit: number } | { cannotTell: string };
 
@@ -145,17 +146,6 @@ function monotone(culprit: number, skips: ReadonlySet<number> = new Set(), flake
     if (i >= culprit) return [1];
     // A good commit that fails its first f runs (a flaky test), then passes.
     return [...Array<number>(flakes.get(i) ?? 0).fill(1), 0];
-  };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

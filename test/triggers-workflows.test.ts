@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { HandledRequest } from './harness/github-api.js';
 import { useGitHubApi } from './harness/loopback-api.js';
-import { playPlanApply, playStorePlan, readExample } from './harness/play-workflow.js';
+import { playPlanApply, playStorePlan, readExample, stubTriggerApi } from './harness/play-workflow.js';
 import { createRepo, git, type TestRepo } from './harness/repo.js';
 import { ROOT, webhookPayload } from './harness/run-action.js';
 
@@ -22,18 +22,7 @@ afterEach(() => {
 
 const readWorkflow = readExample;
 
-beforeEach(() => {
-  loopback.server.requests.length = 0;
-  loopback.server.on('GET', '/repos/{owner}/{repo}/actions/variables/{name}', { status: 403, body: { message: 'Resource not accessible by integration' } });
-  loopback.server.on('GET', '/repos/{owner}/{repo}/issues', { status: 200, body: [] });
-  loopback.server.on('GET', '/repos/{owner}/{repo}/actions/runs/{run_id}/approvals', {
-    status: 200,
-    body: [{ state: 'approved', comment: 'go', user: { login: 'oncall-lead' }, environments: [{ id: 1, name: 'rollback' }] }],
-  });
-  loopback.server.on('GET', '/repos/{owner}/{repo}/commits/{ref}', { status: 200, body: { author: { login: 'ada-human', type: 'User' } } });
-  loopback.server.on('GET', '/repos/{owner}/{repo}/commits/{commit_sha}/pulls', { status: 200, body: [] });
-  loopback.server.on('POST', '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers', { status: 201, body: {} });
-});
+beforeEach(() => stubTriggerApi(loopback.server, 'go'));
 
 function project(): TestRepo {
   const r = createRepo({

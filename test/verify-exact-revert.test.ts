@@ -24,6 +24,7 @@ import {
   type VerifyResult,
 } from '@rollback-gate/core';
 import { createRepo, type TestRepo } from './harness/repo.js';
+import { mulberry32 } from './harness/random.js';
 
 const cleanup: Array<() => void> = [];
 afterAll(() => cleanup.forEach((f) => f()));
@@ -34,23 +35,11 @@ function scratchDir(): string {
   return dir;
 }
 
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Entry = { mode: '100644' | '100755' | '120000'; data: string } | { mode: '160000'; sha: string };
 
 /** `count` commits of random changes on top of `r`'s main, through one `git fast-import`. */
 function generateHistory(r: TestRepo, seed: number, count: number): void {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const dirs = ['', 'a', 'a/b', 'c', 'c/d/e', 'f g', 'h'];
   const files = new Map<string, Entry>();

@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { expect } from '@jest/globals';
 import { load } from 'js-yaml';
 import { tempDir, type TestRepo } from './repo.js';
+import type { GitHubApiServer } from './github-api.js';
 import { ROOT, runAction, type ActionRun } from './run-action.js';
 import type { Obj, Workflow } from './workflows.js';
 
@@ -79,4 +80,22 @@ export async function playStorePlan(r: TestRepo, event: { name: string; payload:
   const wf = readExample('store-plan.yml');
   const step = wf.jobs.store!.steps!.find((s) => s.id === 'store')!;
   return runAction('verify-rollback', { workspace: r.dir, event, inputs: { ...resolveMap(step.with, {}), token: '' } });
+}
+
+/**
+ * What a trigger's plan -> apply workflow asks GitHub beyond git: no repository variable readable
+ * with GITHUB_TOKEN (403), no pause issue, the Environment's approval (by `oncall-lead`, with
+ * `approvalComment`), a human author of the culprit, no PR for it, reviewers requested.
+ */
+export function stubTriggerApi(server: GitHubApiServer, approvalComment: string): void {
+  server.requests.length = 0;
+  server.on('GET', '/repos/{owner}/{repo}/actions/variables/{name}', { status: 403, body: { message: 'Resource not accessible by integration' } });
+  server.on('GET', '/repos/{owner}/{repo}/issues', { status: 200, body: [] });
+  server.on('GET', '/repos/{owner}/{repo}/actions/runs/{run_id}/approvals', {
+    status: 200,
+    body: [{ state: 'approved', comment: approvalComment, user: { login: 'oncall-lead' }, environments: [{ id: 1, name: 'rollback' }] }],
+  });
+  server.on('GET', '/repos/{owner}/{repo}/commits/{ref}', { status: 200, body: { author: { login: 'ada-human', type: 'User' } } });
+  server.on('GET', '/repos/{owner}/{repo}/commits/{commit_sha}/pulls', { status: 200, body: [] });
+  server.on('POST', '/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers', { status: 201, body: {} });
 }
