@@ -77,19 +77,6 @@ export function inCliWords(text: string): string {
     .replace(/(?:input )?`target`/g, 'TARGET');
 }
 
-/** The subject of each commit, in one `git log --no-walk` (an unreadable sha is left out). */
-async function subjectsOf(git: Repo['git'], shas: readonly string[]): Promise<Map<string, string>> {
-  const unique = [...new Set(shas)];
-  const subjects = new Map<string, string>();
-  if (unique.length === 0) return subjects;
-  const log = await git.test(['log', '--no-walk=unsorted', '--format=%H%x1f%s', '--end-of-options', ...unique, '--']);
-  for (const line of log.stdout.split('\n')) {
-    const [sha, subject] = line.split('\x1f');
-    if (sha && subject !== undefined) subjects.set(sha, subject);
-  }
-  return subjects;
-}
-
 function render(term: Terminal, report: RollbackReport, outcome: Pick<RollbackOutcome, 'skipped'>, subjects: Map<string, string>): void {
   term.fields([
     ['target', `${safe(report.target.input)}: ${safe(report.target.resolved)}`],
@@ -214,12 +201,10 @@ export const rollbackCommand: Command = {
       await cleanupLocalRemote(repo);
     }
     const { report } = outcome;
-    const subjects = await subjectsOf(git, [
-      ...report.commits,
-      ...report.cascade.map((c) => c.commit),
-      ...(report.independent ?? []).map((c) => c.commit),
-      ...(report.agentWork ? [...report.agentWork.kept, ...report.agentWork.dependents].map((c) => c.commit) : []),
-    ]);
+    // The engine read every commit the report lists: the target's (its agent work included) and the ones it described.
+    const work = outcome.target.agentWork;
+    const read = [...outcome.target.commits, ...(outcome.target.later ?? []), ...outcome.described, ...(work ? [...work.agent, ...work.kept, ...work.dependents].map((c) => c.commit) : [])];
+    const subjects = new Map(read.map((c) => [c.sha, c.subject]));
 
     let branchMade: string | null = null;
     let pushed = false;
