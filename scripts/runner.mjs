@@ -25,11 +25,12 @@ export function assertBundleFresh(name) {
   if (problem) throw new Error(problem);
 }
 
+// As the runner (ActionCommand.cs): each escape in turn, `%25` last, so `%253A` reads back as `%3A`.
 function unescapeData(s) {
   return s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
 }
 function unescapeProperty(s) {
-  return unescapeData(s).replace(/%3A/g, ':').replace(/%2C/g, ',');
+  return s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
 }
 
 /** Parses the log as the runner does, honouring ::stop-commands::. */
