@@ -1,5 +1,5 @@
 /** Inputs the PR checks (scope-guard, verify-rollback and the gate) resolve the same way. */
-import * as core from '@actions/core';
+import * as runner from './runner-commands.js';
 import { UserError, checkTimeoutCapMs, systemClock, type Config, type EventContext, type Git, type VerifyDeps, type VerifyRequest, describeCheckpoint, findCheckpoint } from '@rollback-gate/core';
 import { actionLogger, githubClient, runnerTemp } from './runtime.js';
 
@@ -10,7 +10,7 @@ export async function scopeBase(git: Git, context: EventContext, config: Config,
   // Ours (sealed, re-checked) or hand-made (unsealed): `<prefix><id>`, then `<prefix>before-session-<id>`.
   const checkpoint = await findCheckpoint(git, context.sessionId, { prefix: config.checkpoint.prefix, remote: 'origin' });
   if (checkpoint) {
-    if (!checkpoint.sealed) core.info(`comparing with ${describeCheckpoint(checkpoint)}.`);
+    if (!checkpoint.sealed) runner.info(`comparing with ${describeCheckpoint(checkpoint)}.`);
     return `refs/tags/${checkpoint.tag}`;
   }
   throw new UserError(
@@ -26,7 +26,7 @@ export async function currentLabels(token: string, context: EventContext): Promi
   try {
     return (await client.listPullLabels(context.owner, context.repo, context.prNumber)).map((label) => label.name);
   } catch (error) {
-    core.warning(`could not read the pull request's labels, using the event's: ${(error as Error).message.split('\n')[0]}`);
+    runner.warning(`could not read the pull request's labels, using the event's: ${(error as Error).message.split('\n')[0]}`);
     return context.labels;
   }
 }

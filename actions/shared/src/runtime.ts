@@ -1,8 +1,8 @@
 /**
  * The thin layer between the runner and the engine: inputs, outputs, summary, annotations and the
- * one top-level catch. Only files under actions/ import @actions/*.
+ * one top-level catch, over the runner protocol in runner-commands.ts (not @actions/core: see there why).
  */
-import * as core from '@actions/core';
+import * as runner from './runner-commands.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
@@ -36,12 +36,12 @@ export class ActionIO<I extends string, O extends string> {
   constructor(readonly spec: ActionSpec<I, O>) {}
 
   text(name: I): string {
-    return core.getInput(name);
+    return runner.getInput(name);
   }
 
   /** true/false (YAML 1.2 core schema spellings); anything else names the input and the accepted values. */
   flag(name: I, fallback: boolean): boolean {
-    const raw = core.getInput(name);
+    const raw = runner.getInput(name);
     if (raw === '') return fallback;
     if (['true', 'True', 'TRUE'].includes(raw)) return true;
     if (['false', 'False', 'FALSE'].includes(raw)) return false;
@@ -50,7 +50,7 @@ export class ActionIO<I extends string, O extends string> {
 
   /** One of a fixed set of words. */
   choice<const C extends string>(name: I, choices: readonly C[], fallback: C): C {
-    const raw = core.getInput(name);
+    const raw = runner.getInput(name);
     if (raw === '') return fallback;
     const found = choices.find((c) => c === raw.toLowerCase());
     if (!found) {
@@ -60,23 +60,23 @@ export class ActionIO<I extends string, O extends string> {
   }
 
   output(name: O, value: unknown): void {
-    core.setOutput(name, outputValue(value));
+    runner.setOutput(name, outputValue(value));
   }
 }
 
 /** A Logger for the engine that prints untrusted text so the runner honours no command in it. */
 export const actionLogger: Logger = {
-  info: (message) => core.info(protectFromWorkflowCommands(message)),
-  warning: (message) => core.warning(message),
-  debug: (message) => core.debug(message),
+  info: (message) => runner.info(protectFromWorkflowCommands(message)),
+  warning: (message) => runner.warning(message),
+  debug: (message) => runner.debug(message),
 };
 
 export function annotate(annotations: readonly Annotation[]): void {
   for (const a of annotations) {
     const properties = { title: a.title, file: a.file, startLine: a.startLine, endLine: a.endLine };
-    if (a.level === 'error') core.error(a.message, properties);
-    else if (a.level === 'warning') core.warning(a.message, properties);
-    else core.notice(a.message, properties);
+    if (a.level === 'error') runner.error(a.message, properties);
+    else if (a.level === 'warning') runner.warning(a.message, properties);
+    else runner.notice(a.message, properties);
   }
 }
 
@@ -110,7 +110,7 @@ export async function postStickyComment(token: string, context: EventContext, ma
     return created ? `Commented on #${context.prNumber}.` : `Updated the comment on #${context.prNumber}.`;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    core.warning(`could not comment on the pull request: ${message}`);
+    runner.warning(`could not comment on the pull request: ${message}`);
     return `No PR comment: ${message.split('\n')[0]} Grant \`permissions: pull-requests: write\` to comment.`;
   }
 }
@@ -130,18 +130,18 @@ export async function runAction(main: (summary: string[]) => Promise<void>): Pro
     await main(summary);
   } catch (error) {
     if (error instanceof UserError) {
-      core.setFailed(error.message);
+      runner.setFailed(error.message);
       // A verdict is the summary's own headline already: no "Failed" section saying it again.
       if (!(error instanceof VerdictFailure)) summary.push(`### Failed\n\n${error.message.split('\n').map((l) => `> ${markdown.prose(l)}`).join('\n')}`);
     } else {
       const err = error as Error;
-      core.setFailed(`internal error: ${err.message}. Please report it with the log of this step.`);
-      core.info(protectFromWorkflowCommands(err.stack ?? String(err)));
+      runner.setFailed(`internal error: ${err.message}. Please report it with the log of this step.`);
+      runner.info(protectFromWorkflowCommands(err.stack ?? String(err)));
       summary.push(`### Failed\n\ninternal error: ${markdown.prose(String(err.message))}`);
     }
   } finally {
     if (summary.length > 0 && process.env.GITHUB_STEP_SUMMARY) {
-      await core.summary.addRaw(summary.join('\n\n'), true).write();
+      runner.appendSummary(summary.join('\n\n'));
     }
   }
 }
