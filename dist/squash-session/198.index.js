@@ -2,7 +2,7 @@ export const id = 198;
 export const ids = [198];
 export const modules = {
 
-/***/ 8682:
+/***/ 682:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -79,7 +79,7 @@ exports.binarySearch = binarySearch;
 
 /***/ }),
 
-/***/ 6110:
+/***/ 110:
 /***/ ((module, exports, __webpack_require__) => {
 
 /* eslint-env browser */
@@ -657,7 +657,7 @@ module.exports = setup;
 
 /***/ }),
 
-/***/ 2830:
+/***/ 830:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 /**
@@ -666,23 +666,23 @@ module.exports = setup;
  */
 
 if (typeof process === 'undefined' || process.type === 'renderer' || process.browser === true || process.__nwjs) {
-	module.exports = __webpack_require__(6110);
+	module.exports = __webpack_require__(110);
 } else {
-	module.exports = __webpack_require__(5108);
+	module.exports = __webpack_require__(108);
 }
 
 
 /***/ }),
 
-/***/ 5108:
+/***/ 108:
 /***/ ((module, exports, __webpack_require__) => {
 
 /**
  * Module dependencies.
  */
 
-const tty = __webpack_require__(2018);
-const util = __webpack_require__(9023);
+const tty = __webpack_require__(18);
+const util = __webpack_require__(23);
 
 /**
  * This is the Node.js implementation of `debug()`.
@@ -708,7 +708,7 @@ exports.colors = [6, 2, 3, 4, 5, 1];
 try {
 	// Optional dependency (as in, doesn't need to be installed, NOT like optionalDependencies in package.json)
 	// eslint-disable-next-line import/no-extraneous-dependencies
-	const supportsColor = __webpack_require__(1450);
+	const supportsColor = __webpack_require__(450);
 
 	if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
 		exports.colors = [
@@ -944,7 +944,7 @@ formatters.O = function (v) {
 
 /***/ }),
 
-/***/ 3813:
+/***/ 813:
 /***/ ((module) => {
 
 
@@ -1128,7 +1128,7 @@ function plural(ms, msAbs, n, name) {
 
 /***/ }),
 
-/***/ 2472:
+/***/ 472:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 var __webpack_unused_export__;
@@ -1158,7 +1158,7 @@ var __webpack_unused_export__;
 */
 __webpack_unused_export__ = ({ value: true });
 exports.z = void 0;
-const boundary_1 = __webpack_require__(8682);
+const boundary_1 = __webpack_require__(682);
 /**
  * StructuredSource
  */
@@ -1240,13 +1240,13 @@ exports.z = StructuredSource;
 
 /***/ }),
 
-/***/ 1450:
+/***/ 450:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
 const os = __webpack_require__(857);
-const tty = __webpack_require__(2018);
-const hasFlag = __webpack_require__(3813);
+const tty = __webpack_require__(18);
+const hasFlag = __webpack_require__(813);
 
 const {env} = process;
 
@@ -1394,7 +1394,7 @@ __webpack_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./node_modules/structured-source/lib/structured-source.js
-var structured_source = __webpack_require__(2472);
+var structured_source = __webpack_require__(472);
 ;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/helper/invariant.js
 /**
  * Test if condition is truthy.
@@ -2220,7 +2220,7 @@ const cleanupMessages = (options) => {
 };
 //# sourceMappingURL=index.js.map
 // EXTERNAL MODULE: ./node_modules/debug/src/index.js
-var src = __webpack_require__(2830);
+var src = __webpack_require__(830);
 ;// CONCATENATED MODULE: ./node_modules/@secretlint/core/module/index.js
 
 

@@ -2,7 +2,7 @@ export const id = 577;
 export const ids = [577];
 export const modules = {
 
-/***/ 1577:
+/***/ 577:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);
@@ -10,7 +10,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   creator: () => (/* binding */ creator),
 /* harmony export */   rules: () => (/* binding */ rules)
 /* harmony export */ });
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(760);
 
 
 var commonjsGlobal = typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
@@ -4897,7 +4897,7 @@ const NODE_HASH_NAMES = {
  */
 async function createDigest(hash) {
     try {
-        const { createHash } = await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 7598, 19));
+        const { createHash } = await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 598, 19));
         const algorithm = NODE_HASH_NAMES[hash.name];
         return (data) => new Uint8Array(createHash(algorithm).update(data).digest());
     }
@@ -4992,8 +4992,8 @@ async function reportIfFoundPrivateKeyP12Format({ source, options, context, t, }
     }
     try {
         // lazy load fs/path; browser does not have fs module
-        const fs = await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 3024, 19));
-        const path = await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 6760, 19));
+        const fs = await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 24, 19));
+        const path = await Promise.resolve(/* import() */).then(__webpack_require__.t.bind(__webpack_require__, 760, 19));
         // p12 is binary, so allows matches against the file name
         const fileName = path.basename(source.filePath);
         if (regexpStringMatcherExports.matchPatterns(fileName, options.allows).length > 0) {
