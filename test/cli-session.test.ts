@@ -217,8 +217,19 @@ describe('drill and log', () => {
     expect(run.stdout).toContain(`${feat.slice(0, 12)}\t${feat.slice(0, 12)}\twith later\t${fix.slice(0, 12)}\t`);
     const json = await cli(['drill', '--json', '--run-checks'], { cwd: r.dir });
     expect(json.code).toBe(1);
-    const doc = JSON.parse(json.stdout) as { units: Array<{ revertible: string; checks: Array<{ passed: boolean }> }>; 'rollback-ready': boolean };
+    const doc = JSON.parse(json.stdout) as {
+      units: Array<{ revertible: string; checks: Array<{ passed: boolean }> }>;
+      'rollback-ready': boolean;
+      simulation: { engine: string; merges: number; 'exact-reverts': number };
+    };
     expect(doc['rollback-ready']).toBe(false);
+    // What the simulation did, the same in the table's text and in --json.
+    const { merges, 'exact-reverts': exact } = doc.simulation;
+    expect(doc.simulation.engine).toBe('merge-tree');
+    expect(exact).toBeGreaterThan(0);
+    expect(run.stdout).toContain(
+      `\n${merges + exact} merges simulated: ${merges || 'none'} with git merge-tree, ${exact === 1 ? '1 revert' : `${exact} reverts`} computed exactly from the trees (nothing after ${exact === 1 ? 'that unit touched its' : 'those units touched their'} files); the checkout was not touched.\n`,
+    );
     expect(doc.units.map((u) => u.revertible)).toEqual(['alone', 'alone', 'with-later']);
     expect(doc.units[0]!.checks[0]!.passed).toBe(true);
     // A clean window: exit 0.

@@ -14,17 +14,20 @@ import {
   Git,
   ScratchStore,
   Simulator,
+  describeSimulation,
   exactRevertTrees,
   readWindow,
+  renderVerifySummary,
   revertNeedsNoMerge,
   silentLogger,
   verifyRollback,
+  type Logger,
   type Revertable,
   type Unit,
   type VerifyResult,
 } from '@rollback-gate/core';
 import { createRepo, type TestRepo } from './harness/repo.js';
-import { mulberry32 } from './harness/random.js';
+import { generateHistory } from './harness/history.js';
 
 const cleanup: Array<() => void> = [];
 afterAll(() => cleanup.forEach((f) => f()));
@@ -33,99 +36,6 @@ function scratchDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'rg-exact-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-type Entry = { mode: '100644' | '100755' | '120000'; data: string } | { mode: '160000'; sha: string };
-
-/** `count` commits of random changes on top of `r`'s main, through one `git fast-import`. */
-function generateHistory(r: TestRepo, seed: number, count: number): void {
-  const next = mulberry32(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
-  const dirs = ['', 'a', 'a/b', 'c', 'c/d/e', 'f g', 'h'];
-  const files = new Map<string, Entry>();
-  const text = (tag: string): string => Array.from({ length: 6 }, (_, i) => `${tag} line ${i} ${Math.floor(next() * 4)}`).join('\n') + '\n';
-  const binary = (tag: string): string => `${tag}\u0000\u0001binary ${Math.floor(next() * 1000)}\n`;
-  const fresh = (): string => {
-    for (;;) {
-      const dir = pick(dirs);
-      const path = `${dir ? `${dir}/` : ''}file${Math.floor(next() * 40)}.txt`;
-      const clash = [...files.keys()].some((p) => p === path || p.startsWith(`${path}/`) || path.startsWith(`${p}/`));
-      if (!clash) return path;
-    }
-  };
-  for (let i = 0; i < 24; i++) files.set(fresh(), { mode: i % 7 === 3 ? '100755' : '100644', data: i % 9 === 4 ? binary(`b${i}`) : text(`base ${i}`) });
-  files.set('mod/sub', { mode: '160000', sha: '1'.repeat(40) });
-  const commits: string[] = [];
-  const body = (ops: string[]): void => {
-    commits.push(ops.join('\n'));
-  };
-  const put = (path: string, entry: Entry): string =>
-    entry.mode === '160000' ? `M 160000 ${entry.sha} ${path}` : `M ${entry.mode} inline ${path}\ndata ${Buffer.byteLength(entry.data)}\n${entry.data}`;
-  body([...files].map(([path, entry]) => put(path, entry)));
-  for (let c = 0; c < count; c++) {
-    const ops: string[] = [];
-    const touched = new Set<string>();
-    const regular = (): string[] => [...files.keys()].filter((p) => files.get(p)!.mode !== '160000' && !touched.has(p));
-    for (let k = 1 + Math.floor(next() * 3); k > 0; k--) {
-      const kind = pick(['edit', 'edit', 'edit', 'add', 'add', 'delete', 'rename', 'chmod', 'symlink', 'binary', 'gitlink', 'todir']);
-      const choices = regular();
-      if (choices.length < 4 && kind !== 'add') continue;
-      const path = pick(choices);
-      const entry = files.get(path)!;
-      if (kind === 'edit' && (entry.mode === '100644' || entry.mode === '100755')) {
-        const updated: Entry = { mode: entry.mode, data: text(`c${c}`) };
-        files.set(path, updated);
-        ops.push(put(path, updated));
-      } else if (kind === 'binary') {
-        const updated: Entry = { mode: '100644', data: binary(`c${c}`) };
-        files.set(path, updated);
-        ops.push(put(path, updated));
-      } else if (kind === 'add') {
-        const added = fresh();
-        const created: Entry = { mode: '100644', data: text(`new ${c}`) };
-        files.set(added, created);
-        touched.add(added);
-        ops.push(put(added, created));
-      } else if (kind === 'delete') {
-        files.delete(path);
-        ops.push(`D ${path}`);
-      } else if (kind === 'rename') {
-        const to = fresh();
-        files.set(to, entry);
-        files.delete(path);
-        touched.add(to);
-        ops.push(`R "${path}" "${to}"`);
-      } else if (kind === 'chmod' && (entry.mode === '100644' || entry.mode === '100755')) {
-        const updated: Entry = { mode: entry.mode === '100755' ? '100644' : '100755', data: entry.data };
-        files.set(path, updated);
-        ops.push(put(path, updated));
-      } else if (kind === 'symlink') {
-        const updated: Entry = { mode: '120000', data: 'target/elsewhere.txt' };
-        files.set(path, updated);
-        ops.push(put(path, updated));
-      } else if (kind === 'gitlink') {
-        const updated: Entry = { mode: '160000', sha: (Math.floor(next() * 9) + 1).toString().repeat(40) };
-        files.set('mod/sub', updated);
-        touched.add('mod/sub');
-        ops.push(put('mod/sub', updated));
-      } else if (kind === 'todir') {
-        files.delete(path);
-        const inner = `${path}/inner.txt`;
-        const created: Entry = { mode: '100644', data: text(`dir ${c}`) };
-        files.set(inner, created);
-        touched.add(inner);
-        ops.push(`D ${path}`, put(inner, created));
-      }
-      touched.add(path);
-    }
-    if (ops.length > 0) body(ops);
-  }
-  const base = r.head();
-  const stream = commits
-    .map((ops, i) => `commit refs/heads/main\ncommitter Gen <gen@example.com> ${1_700_000_000 + i * 60} +0000\ndata 9\nUnit ${String(i).padStart(3, '0')}\n${i === 0 ? `from ${base}\n` : ''}${ops}\n`)
-    .join('\n');
-  r.git(['fast-import', '--quiet'], { input: stream });
-  r.git(['reset', '--quiet', '--hard', 'main']);
 }
 
 function revertableOf(unit: Unit): Revertable {
@@ -203,45 +113,91 @@ function verdict(result: VerifyResult): unknown {
   };
 }
 
-async function bothWays(run: () => Promise<VerifyResult>): Promise<{ on: VerifyResult; off: VerifyResult }> {
-  const on = await run();
-  process.env.ROLLBACK_GATE_EXACT_REVERTS = '0';
+/** Runs `run` with these variables set (undefined: unset), then puts them back. */
+async function withEnv<T>(vars: Record<string, string | undefined>, run: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((key) => [key, process.env[key]]));
+  const put = (values: Record<string, string | undefined>): void => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  put(vars);
   try {
-    return { on, off: await run() };
+    return await run();
   } finally {
-    delete process.env.ROLLBACK_GATE_EXACT_REVERTS;
+    put(saved);
   }
+}
+
+async function bothWays(run: () => Promise<VerifyResult>): Promise<{ on: VerifyResult; off: VerifyResult }> {
+  const on = await withEnv({ ROLLBACK_GATE_EXACT_REVERTS: undefined }, run);
+  return { on, off: await withEnv({ ROLLBACK_GATE_EXACT_REVERTS: '0' }, run) };
+}
+
+/** A generated history (24 commits) and a change under review on `feature`. */
+function historyWithChange(seed: number): { r: TestRepo; tip: string; head: string } {
+  const r = createRepo({ initial: { 'README.md': 'x\n' } });
+  cleanup.push(() => r.cleanup());
+  generateHistory(r, seed, 24);
+  const tip = r.head();
+  // The change under review: edits a file a recent unit changed and one nothing touched lately.
+  // Regular files only (a path the history turned into a symlink or a directory cannot be written as one).
+  const files = r
+    .git(['ls-tree', '-r', 'HEAD'])
+    .split('\n')
+    .filter((line) => line.startsWith('100644 blob '))
+    .map((line) => line.slice(line.indexOf('\t') + 1))
+    .filter((p) => p.endsWith('.txt') && !p.includes(' '));
+  const recent = r.git(['diff-tree', '-r', '--name-only', '--no-commit-id', 'HEAD']).split('\n').find((p) => files.includes(p));
+  r.git(['switch', '--quiet', '-c', 'feature']);
+  const head = r.commit('the change', { [recent ?? files[0]!]: 'rewritten by the change\n', [files[files.length - 1]!]: 'also changed\n' });
+  r.git(['switch', '--quiet', 'main']);
+  return { r, tip, head };
+}
+
+const VERIFY = { ...structuredClone(DEFAULT_CONFIG.verify), window: { commits: 20, days: 36500 } };
+
+function verifyOn(r: TestRepo, mode: 'pr' | 'drill', tip: string, head?: string, log: Logger = silentLogger): Promise<VerifyResult> {
+  const deps = { git: new Git(r.dir), log, clock: () => new Date('2030-01-01T00:00:00Z'), tempDir: scratchDir(), env: {} };
+  return verifyRollback(deps, { mode, verify: VERIFY, base: tip, ...(head ? { head } : {}), mergeMethod: 'squash', runChecks: false, labels: [], id: mode, planDir: scratchDir() });
 }
 
 describe('verify-rollback with and without the shortcut', () => {
   it.each([SEEDS[0]!, SEEDS[3]!])('gives the same pr and drill verdicts (seed %i)', async (seed) => {
-    const r = createRepo({ initial: { 'README.md': 'x\n' } });
-    cleanup.push(() => r.cleanup());
-    generateHistory(r, seed, 24);
-    const tip = r.head();
-    // The change under review: edits a file a recent unit changed and one nothing touched lately.
-    // Regular files only (a path the history turned into a symlink or a directory cannot be written as one).
-    const files = r
-      .git(['ls-tree', '-r', 'HEAD'])
-      .split('\n')
-      .filter((line) => line.startsWith('100644 blob '))
-      .map((line) => line.slice(line.indexOf('\t') + 1))
-      .filter((p) => p.endsWith('.txt') && !p.includes(' '));
-    const recent = r.git(['diff-tree', '-r', '--name-only', '--no-commit-id', 'HEAD']).split('\n').find((p) => files.includes(p));
-    r.git(['switch', '--quiet', '-c', 'feature']);
-    const head = r.commit('the change', { [recent ?? files[0]!]: 'rewritten by the change\n', [files[files.length - 1]!]: 'also changed\n' });
-    r.git(['switch', '--quiet', 'main']);
-    const verify = { ...structuredClone(DEFAULT_CONFIG.verify), window: { commits: 20, days: 36500 } };
-    const deps = () => ({ git: new Git(r.dir), log: silentLogger, clock: () => new Date('2030-01-01T00:00:00Z'), tempDir: scratchDir(), env: {} });
-    const pr = await bothWays(() =>
-      verifyRollback(deps(), { mode: 'pr', verify, base: tip, head, mergeMethod: 'squash', runChecks: false, labels: [], id: `pr-${seed}`, planDir: scratchDir() }),
-    );
+    const { r, tip, head } = historyWithChange(seed);
+    const pr = await bothWays(() => verifyOn(r, 'pr', tip, head));
     expect(verdict(pr.on)).toEqual(verdict(pr.off));
     expect(pr.on.merges).toBeLessThan(pr.off.merges);
-    const drill = await bothWays(() =>
-      verifyRollback(deps(), { mode: 'drill', verify, base: tip, mergeMethod: 'squash', runChecks: false, labels: [], id: `drill-${seed}`, planDir: scratchDir() }),
-    );
+    // Every merge the shortcut saved is a revert it computed, and the summary counts both.
+    expect(pr.on.exactReverts).toBeGreaterThan(0);
+    expect(pr.off.exactReverts).toBe(0);
+    expect(pr.on.merges + pr.on.exactReverts).toBe(pr.off.merges);
+    const drill = await bothWays(() => verifyOn(r, 'drill', tip));
     expect(verdict(drill.on)).toEqual(verdict(drill.off));
+    expect(drill.on.exactReverts).toBeGreaterThan(0);
+    expect(drill.off.exactReverts).toBe(0);
+    expect(drill.on.merges + drill.on.exactReverts).toBe(drill.off.merges);
+    const footer = (result: VerifyResult): string => renderVerifySummary(result).split('\n').pop()!;
+    expect(footer(drill.on)).toBe(
+      `<sub>${drill.off.merges} merges simulated: ${drill.on.merges} with \`git merge-tree\`, ${drill.on.exactReverts} reverts computed exactly from the trees (nothing after those units touched their files); the checkout was not touched.</sub>`,
+    );
+    expect(footer(drill.off)).toBe(`<sub>${drill.off.merges} simulated merges with \`git merge-tree\`; the checkout was not touched.</sub>`);
     expect(drill.on.units.filter((u) => u.status.revertible === 'alone').length).toBeGreaterThan(3);
   }, 120_000);
+});
+
+describe('what the summary says the simulation did', () => {
+  it('counts the merges git ran and the reverts computed from the trees, with real plurals', () => {
+    const say = (merges: number, exactReverts: number, engine: 'merge-tree' | 'index' = 'merge-tree'): string => describeSimulation({ merges, exactReverts, engine }, (t) => `\`${t}\``);
+    expect(say(14, 0)).toBe('14 simulated merges with `git merge-tree`');
+    expect(say(1, 0)).toBe('1 simulated merge with `git merge-tree`');
+    expect(say(0, 0)).toBe('0 simulated merges with `git merge-tree`');
+    expect(say(14, 50)).toBe('64 merges simulated: 14 with `git merge-tree`, 50 reverts computed exactly from the trees (nothing after those units touched their files)');
+    expect(say(1, 1)).toBe('2 merges simulated: 1 with `git merge-tree`, 1 revert computed exactly from the trees (nothing after that unit touched its files)');
+    expect(say(0, 1)).toBe('1 merge simulated: none with `git merge-tree`, 1 revert computed exactly from the trees (nothing after that unit touched its files)');
+    expect(say(1_200, 3_400, 'index')).toBe('4,600 merges simulated: 1,200 with a temporary index, 3,400 reverts computed exactly from the trees (nothing after those units touched their files)');
+    // On a terminal: no Markdown.
+    expect(describeSimulation({ merges: 3, exactReverts: 2, engine: 'merge-tree' })).toBe('5 merges simulated: 3 with git merge-tree, 2 reverts computed exactly from the trees (nothing after those units touched their files)');
+  });
 });

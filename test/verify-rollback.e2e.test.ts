@@ -178,6 +178,21 @@ describe('verify-rollback on a generated history with known answers', () => {
     expect(greet).toMatchObject({ strategy: 'revert-squash', expectedTree: gitRevert(repo, base, [u.greet]).tree });
   });
 
+  it('drill mode: the summary says which reverts git merged and which were computed from the trees', async () => {
+    const { repo } = history;
+    // #1 is the tip: its revert is its parent's tree, no merge at all. Four others (sess-42, #4, #6,
+    // #5) only added or edited files nothing after them touched: their reverts are computed from
+    // the trees. #3 is not: #4 retuned its lines. Its revert alone and its revert after #4's are
+    // merged (#4's own revert is one of the four): 2 merges, 6 in all, all 6 merged without the shortcut.
+    const on = await verify(repo.dir, { inputs: { mode: 'drill', base: 'main' } });
+    const off = await verify(repo.dir, { inputs: { mode: 'drill', base: 'main' }, env: { ROLLBACK_GATE_EXACT_REVERTS: '0' } });
+    expect(on.outputs.units).toBe(off.outputs.units);
+    const said = '6 merges simulated: 2 with `git merge-tree`, 4 reverts computed exactly from the trees (nothing after those units touched their files)';
+    expect(on.summary).toContain(`<sub>${said}; the checkout was not touched.</sub>`);
+    expect(on.stdout).toContain(said.replace(/`/g, ''));
+    expect(off.summary).toContain('<sub>6 simulated merges with `git merge-tree`; the checkout was not touched.</sub>');
+  });
+
   it('a follow-up touching only other lines of a unit\'s file is not entangled; with `entanglement: warn` the check passes', async () => {
     const { repo, base } = history;
     repo.git(['switch', '--quiet', '-c', 'agent/other-lines', base]);

@@ -331,7 +331,9 @@ export {
   searchWithLater,
 } from './verify/search.js';
 export {
+  describeSimulation,
   mapLimit,
+  type SimulationCounts,
   Simulator,
 } from './verify/simulate.js';
 export { exactRevertTrees, revertNeedsNoMerge } from './verify/exact-revert.js';

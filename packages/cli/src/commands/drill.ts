@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { UserError, systemClock, verifyOutputs, verifyRollback } from '@rollback-gate/core';
+import { UserError, describeSimulation, systemClock, verifyOutputs, verifyRollback } from '@rollback-gate/core';
 import { flag, stringOption } from '../args.js';
 import { EXIT, type Command } from '../command.js';
 import { openRepo, runDirectory } from '../context.js';
@@ -54,7 +54,14 @@ export const drillCommand: Command = {
     }
     const outputs = verifyOutputs(result);
     if (term.json) {
-      term.document({ command: 'drill', tip: result.tip, ...outputs, problems: result.problems, warnings: result.warnings });
+      term.document({
+        command: 'drill',
+        tip: result.tip,
+        ...outputs,
+        problems: result.problems,
+        warnings: result.warnings,
+        simulation: { engine: result.engine, merges: result.merges, 'exact-reverts': result.exactReverts },
+      });
       return result.rollbackReady ? EXIT.ok : EXIT.finding;
     }
     const broken = outputs.units.filter((u) => u.revertible === 'no').length;
@@ -85,6 +92,7 @@ export const drillCommand: Command = {
     );
     for (const w of result.warnings.slice(0, 10)) term.warning(safe(w));
     if (broken > 0) term.line(`\n${count(broken, 'unit')} cannot be rolled back on this tip any more; see the conflicts with --json.`);
+    term.line(`${describeSimulation(result)}; the checkout was not touched.`);
     term.line(`Plan: ${outputs['plan-path']}`);
     return result.rollbackReady ? EXIT.ok : EXIT.finding;
   },

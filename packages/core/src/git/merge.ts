@@ -119,10 +119,13 @@ export class TreeMerger {
   /**
    * Records the outcome of a merge computed without git (a revert whose paths nothing after it
    * touched: verify/exact-revert.ts), so that merge3 on the same trees answers it without a merge.
+   * False when the same merge was already known (nothing recorded).
    */
-  remember(baseTree: string, oursTree: string, theirsTree: string, outcome: MergeOutcome): void {
+  remember(baseTree: string, oursTree: string, theirsTree: string, outcome: MergeOutcome): boolean {
     const key = `${baseTree} ${oursTree} ${theirsTree}`;
-    if (!this.merges.has(key)) this.merges.set(key, Promise.resolve(outcome));
+    if (this.merges.has(key)) return false;
+    this.merges.set(key, Promise.resolve(outcome));
+    return true;
   }
 
   /** A real merge of two commits (their own merge base, as GitHub merges a pull request). */

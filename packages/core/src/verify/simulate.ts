@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { GIT_SAFETY_OPTIONS } from '../git/git.js';
 import { detectMergeBatch, detectMergeEngine, MergeTreeBatch, TreeMerger, type GitSpawner, type MergeEngine, type MergeOutcome } from '../git/merge.js';
 import type { ScratchStore } from '../sandbox/scratch.js';
+import { groupDigits, plural } from '../output/markdown.js';
 import { exactRevertTrees, revertNeedsNoMerge } from './exact-revert.js';
 import type { Revertable } from './revertable.js';
 
@@ -60,7 +61,7 @@ export class Simulator extends TreeMerger {
     return this.batch ? `${this.engine} merges (one merge-tree --stdin process)` : `${this.engine} merges`;
   }
 
-  /** Reverts computed without a merge (exact-revert.ts), for the log. */
+  /** Reverts computed without a merge (exact-revert.ts), for the log and the summary (mergeCount does not count them). */
   exactReverts = 0;
 
   /**
@@ -71,12 +72,13 @@ export class Simulator extends TreeMerger {
    */
   async prepareReverts(items: ReadonlyArray<{ target: Revertable; later: readonly Revertable[] }>, tipTree: string): Promise<void> {
     if (process.env.ROLLBACK_GATE_EXACT_REVERTS === '0') return;
-    const targets = items.filter(({ target, later }) => target.tree !== target.parentTree && revertNeedsNoMerge(target, later)).map((i) => i.target);
+    // A revert merge3 answers without git (the tip is the unit's tree, or its parent's) is not one to save.
+    const trivial = (target: Revertable): boolean => target.tree === target.parentTree || tipTree === target.tree || tipTree === target.parentTree;
+    const targets = items.filter(({ target, later }) => !trivial(target) && revertNeedsNoMerge(target, later)).map((i) => i.target);
     if (targets.length === 0) return;
     const trees = await exactRevertTrees(this.store, tipTree, targets);
     for (const [target, tree] of trees) {
-      this.remember(target.tree, tipTree, target.parentTree, { clean: true, tree, conflicts: [] });
-      this.exactReverts++;
+      if (this.remember(target.tree, tipTree, target.parentTree, { clean: true, tree, conflicts: [] })) this.exactReverts++;
     }
   }
 
@@ -84,4 +86,24 @@ export class Simulator extends TreeMerger {
   revert(unit: { tree: string; parentTree: string }, tipTree: string): Promise<MergeOutcome> {
     return this.merge3(unit.tree, tipTree, unit.parentTree);
   }
+}
+
+/** What a run's simulation did: merges git ran, and reverts computed from the trees without one. */
+export interface SimulationCounts {
+  merges: number;
+  exactReverts: number;
+  engine: MergeEngine;
+}
+
+/**
+ * What the simulation did, in one clause: the merges git ran and the reverts computed from the
+ * trees without one (`17 merges simulated: 14 with git merge-tree, 3 reverts computed exactly from
+ * the trees …`). `code` quotes a command (backticks in Markdown; nothing on a terminal).
+ */
+export function describeSimulation(counts: SimulationCounts, code: (text: string) => string = (text) => text): string {
+  const engine = counts.engine === 'merge-tree' ? code('git merge-tree') : 'a temporary index';
+  if (counts.exactReverts === 0) return `${plural(counts.merges, 'simulated merge')} with ${engine}`;
+  const units = counts.exactReverts === 1 ? 'that unit touched its' : 'those units touched their';
+  const exact = `${plural(counts.exactReverts, 'revert')} computed exactly from the trees (nothing after ${units} files)`;
+  return `${plural(counts.merges + counts.exactReverts, 'merge')} simulated: ${counts.merges === 0 ? 'none' : groupDigits(counts.merges)} with ${engine}, ${exact}`;
 }

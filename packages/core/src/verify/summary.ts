@@ -8,6 +8,7 @@ import { markdownBlock, markdownCode, markdownTable, markdownText, type Annotati
 import { describeCheck, type CheckResult } from '../sandbox/checks.js';
 import type { ConflictFile, LineRange } from '../git/merge.js';
 import type { UnitReport, UnitStatus, VerifyResult } from './verify.js';
+import { describeSimulation } from './simulate.js';
 
 // ---------------------------------------------------------------------------------------------
 // Outputs
@@ -327,7 +328,7 @@ export function renderVerifySummary(verified: VerifyResult, options: VerifyRepor
   parts.push(result.units.length > 0 ? windowTable(result, result.units) : emptyWindow(result));
   parts.push(...checkDetails(result), ...planSection(result));
   const deepened = result.deepened > 0 ? `; the shallow clone was deepened (${Number.isFinite(result.deepened) ? `${result.deepened} commits` : 'fully'})` : '';
-  parts.push(`<sub>${plural(result.merges, 'simulated merge')} with ${result.engine === 'merge-tree' ? '`git merge-tree`' : 'a temporary index'}; the checkout was not touched${deepened}.</sub>`);
+  parts.push(`<sub>${describeSimulation(result, (text) => `\`${text}\``)}; the checkout was not touched${deepened}.</sub>`);
   return nest(parts.join('\n\n'), level);
 }
 

@@ -29,7 +29,7 @@ import { ScratchStore } from '../sandbox/scratch.js';
 import { searchWithLater, type Revertable } from './search.js';
 import type { ConflictFile, LineRange, MergeEngine } from '../git/merge.js';
 import type { ImportGraph } from '@rollback-gate/graph';
-import { mapLimit, Simulator } from './simulate.js';
+import { describeSimulation, mapLimit, Simulator } from './simulate.js';
 import { diffChanges, ensureWindowHistory, PathIndex, pathsOf, readTrees, readWindow, type PathChange, type Unit, type WindowOptions } from './window.js';
 import { plural } from '../output/markdown.js';
 
@@ -173,7 +173,10 @@ export interface VerifyResult {
   planPath: string;
   plan: LandingPlan | WindowPlan;
   engine: MergeEngine;
+  /** Merges git ran (landings, reverts, the searches' chains), each once. */
   merges: number;
+  /** Reverts computed from the trees without a merge (nothing after the unit touched its files: exact-revert.ts). */
+  exactReverts: number;
   deepened: number;
   window: { commits: number; days: number };
   checksRun: boolean;
@@ -473,6 +476,7 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
     const { problems, warnings } = prVerdict(request, base, landing, entangled, irreversible, soft);
     warnings.push(...mergeCrashWarnings(sim));
 
+    log.info(describeSimulation({ merges: sim.mergeCount, exactReverts: sim.exactReverts, engine: sim.engine }));
     const { path: planPath, plan } = writeLandingPlan(request, { base, baseTree, head, landing, entangled, irreversible, createdAt: clock() });
     return {
       mode: 'pr',
@@ -493,6 +497,7 @@ async function verifyPullRequest(deps: VerifyDeps, request: VerifyRequest): Prom
       plan,
       engine: sim.engine,
       merges: sim.mergeCount,
+      exactReverts: sim.exactReverts,
       deepened,
       window: { commits: windowOptions.commits, days: windowOptions.days },
       checksRun,
@@ -704,6 +709,7 @@ async function drillWindow(deps: VerifyDeps, request: VerifyRequest): Promise<Ve
       }
       stepTrees.set(report.unit.commit, trees);
     }
+    log.info(describeSimulation({ merges: sim.mergeCount, exactReverts: sim.exactReverts, engine: sim.engine }));
     const plan = writeWindowPlan(request, { tip, tipTree, reports, stepTrees, createdAt: clock() });
     return {
       mode: 'drill',
@@ -721,6 +727,7 @@ async function drillWindow(deps: VerifyDeps, request: VerifyRequest): Promise<Ve
       plan: plan.plan,
       engine: sim.engine,
       merges: sim.mergeCount,
+      exactReverts: sim.exactReverts,
       deepened,
       window: { commits: windowOptions.commits, days: windowOptions.days },
       checksRun,
