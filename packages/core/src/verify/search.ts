@@ -16,13 +16,22 @@ export type SearchOutcome =
   | { kind: 'no'; conflicts: MergeOutcome['conflicts'] };
 
 const EXHAUSTIVE_LIMIT = 5;
-/** Merges one search may run; past it, the set found so far is reported without minimizing further. */
-const MERGE_BUDGET = 400;
+/**
+ * Reverts one search may ask for (each distinct one counted once, whether git merged it, an earlier
+ * merge answered it or it needed none); past it, the set found so far is reported without
+ * minimizing further. Counted per search, so that the answer does not depend on what searches
+ * running at the same time merged, nor on which reverts needed no merge (exact-revert.ts).
+ */
+export const MERGE_BUDGET = 400;
 
-/** Reverts `units` (newest first) one after another on `tipTree`; stops at the first conflict. */
-export async function chainRevert(sim: Simulator, tipTree: string, units: readonly Revertable[]): Promise<MergeOutcome> {
+/**
+ * Reverts `units` (newest first) one after another on `tipTree`; stops at the first conflict.
+ * `asked`: where the reverts asked for are recorded (see MERGE_BUDGET).
+ */
+export async function chainRevert(sim: Simulator, tipTree: string, units: readonly Revertable[], asked?: Set<string>): Promise<MergeOutcome> {
   let tree = tipTree;
   for (const unit of units) {
+    asked?.add(`${unit.tree} ${tree} ${unit.parentTree}`);
     const outcome = await sim.revert(unit, tree);
     if (!outcome.clean) return outcome;
     tree = outcome.tree;
@@ -57,8 +66,8 @@ export async function searchWithLater(
   later: readonly Revertable[],
   tipTree: string,
 ): Promise<SearchOutcome> {
-  const started = sim.mergeCount;
-  const attempt = (set: readonly Revertable[]): Promise<MergeOutcome> => chainRevert(sim, tipTree, [...set, target]);
+  const asked = new Set<string>();
+  const attempt = (set: readonly Revertable[]): Promise<MergeOutcome> => chainRevert(sim, tipTree, [...set, target], asked);
   let candidates = overlappingLater(target, later);
   let outcome = await attempt(candidates);
   if (!outcome.clean && candidates.length < later.length) {
@@ -81,7 +90,7 @@ export async function searchWithLater(
   let set = candidates;
   let tree = outcome.tree;
   for (let index = set.length - 1; index >= 0; index--) {
-    if (sim.mergeCount - started > MERGE_BUDGET) return { kind: 'with-later', with: set, smallest: false, tree };
+    if (asked.size > MERGE_BUDGET) return { kind: 'with-later', with: set, smallest: false, tree };
     const without = set.filter((_, i) => i !== index);
     const tried = await attempt(without);
     if (tried.clean) {
