@@ -108,6 +108,36 @@ describe('the merge-tree --stdin parser', () => {
     expect(() => new MergeBatchParser().push(Buffer.from('x\0tree\0\0\0'))).toThrow(/unexpected git merge-tree --stdin output/);
   });
 
+  it("reads a submodule conflict, whose answer ends with merge-ort's advice in free text, and the answer after it", () => {
+    // merge-ort prints "Recursive merging with submodules currently only supports trivial cases. …"
+    // after the message records of a merge with a conflicted submodule (merge-ort.c,
+    // print_submodule_conflict_suggestion, on stdout, no NUL in it), --stdin included.
+    const r = createRepo({ initial: { 'a.txt': 'a\n' } });
+    repos.push(r);
+    const gitlink = (sha: string): string => {
+      r.git(['update-index', '--add', '--cacheinfo', `160000,${sha},mod/sub`]);
+      return r.git(['commit-tree', r.git(['write-tree']), '-p', r.head(), '-m', sha.slice(0, 1)]);
+    };
+    r.git(['reset', '--quiet', '--soft', gitlink('1'.repeat(40))]);
+    const [ours, theirs] = [gitlink('2'.repeat(40)), gitlink('3'.repeat(40))];
+    const run = spawnSync('git', ['merge-tree', '--write-tree', '-z', '--name-only', '--messages', ours, theirs], { cwd: r.dir });
+    expect(run.status).toBe(1);
+    expect(run.stdout.toString('utf8')).toContain('Recursive merging with submodules');
+    const clean = spawnSync('git', ['merge-tree', '--write-tree', '-z', '--name-only', '--messages', ours, ours], { cwd: r.dir });
+    const stream = Buffer.concat([Buffer.from('0\0'), run.stdout, Buffer.from('\0'), Buffer.from('1\0'), clean.stdout, Buffer.from('\0')]);
+    for (const size of [1, 5, stream.length]) {
+      const parser = new MergeBatchParser();
+      const answers = [];
+      for (let at = 0; at < stream.length; at += size) answers.push(...parser.push(stream.subarray(at, at + size)));
+      expect(answers.map((a) => [a.clean, a.files, a.types.get('mod/sub')])).toEqual([
+        [false, ['mod/sub'], 'submodule not initialized'],
+        [true, [], undefined],
+      ]);
+      expect(answers[1]!.tree).toBe(r.git(['rev-parse', `${ours}^{tree}`]));
+      expect(parser.idle()).toBe(true);
+    }
+  });
+
   it('the batch process fails the waiting merges with git’s message when git refuses (here: no --stdin, or no base per line)', async () => {
     if (versionHasBatch) return; // on a git that has it, the live test below covers the process
     const r = mergeRepo();

@@ -5,9 +5,11 @@
  * directories. Every revert the shortcut takes must be the merge's own answer (clean, same tree), and
  * the verdicts of verify-rollback (pr and drill) must be the same with the shortcut on and off.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import {
   DEFAULT_CONFIG,
@@ -200,4 +202,64 @@ describe('what the summary says the simulation did', () => {
     // On a terminal: no Markdown.
     expect(describeSimulation({ merges: 3, exactReverts: 2, engine: 'merge-tree' })).toBe('5 merges simulated: 3 with git merge-tree, 2 reverts computed exactly from the trees (nothing after those units touched their files)');
   });
+});
+
+/**
+ * A `git` first on PATH that answers `merge-tree --stdin` with a base per line (git 2.42+) through
+ * test/harness/merge-tree-stdin.mjs, and is the real git otherwise; the lines it was sent go to `log`.
+ */
+function gitWithBatch(log: string): string {
+  const dir = scratchDir();
+  const real = spawnSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).stdout.trim();
+  const emulator = join(dirname(fileURLToPath(import.meta.url)), 'harness', 'merge-tree-stdin.mjs');
+  writeFileSync(
+    join(dir, 'git'),
+    `#!/bin/sh\nmt=; st=\nfor a in "$@"; do case "$a" in merge-tree) mt=1;; --stdin) st=1;; esac; done\n` +
+      `if [ -n "$mt" ] && [ -n "$st" ]; then MERGE_TREE_STDIN_LOG='${log}' exec '${process.execPath}' '${emulator}' '${real}' "$@"; fi\nexec '${real}' "$@"\n`,
+  );
+  chmodSync(join(dir, 'git'), 0o755);
+  return dir;
+}
+
+describe('the shortcut with merges batched through merge-tree --stdin (emulated: this git is 2.39)', () => {
+  it('gives the verdicts of one merge-tree per merge; the batch reads the trees the shortcut kept in memory', async () => {
+    const { r, tip, head } = historyWithChange(SEEDS[0]!);
+    const log = join(scratchDir(), 'stdin-lines');
+    writeFileSync(log, '');
+    const withBatch = { PATH: `${gitWithBatch(log)}:${process.env.PATH}`, ROLLBACK_GATE_MERGE_BATCH: undefined };
+    const lines: string[] = [];
+    const recording: Logger = { ...silentLogger, info: (message) => lines.push(message) };
+
+    // The reference: one merge-tree per merge, every revert merged.
+    const reference = { pr: await withEnv({ ROLLBACK_GATE_MERGE_BATCH: '0', ROLLBACK_GATE_EXACT_REVERTS: '0' }, () => verifyOn(r, 'pr', tip, head)) };
+    const referenceDrill = await withEnv({ ROLLBACK_GATE_MERGE_BATCH: '0', ROLLBACK_GATE_EXACT_REVERTS: '0' }, () => verifyOn(r, 'drill', tip));
+    // Batched, with the shortcut on (what a git 2.42+ runner does) and off.
+    const pr = await withEnv({ ...withBatch, ROLLBACK_GATE_EXACT_REVERTS: undefined }, () => verifyOn(r, 'pr', tip, head, recording));
+    const drill = await withEnv({ ...withBatch, ROLLBACK_GATE_EXACT_REVERTS: undefined }, () => verifyOn(r, 'drill', tip, undefined, recording));
+    const probe = '4b825dc642cb6eb9a060e54bf8d69288fbee4904 -- 4b825dc642cb6eb9a060e54bf8d69288fbee4904 4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+    const all = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    expect(all.filter((line) => line === probe)).toHaveLength(2); // each run asked git whether it can (detectMergeBatch)
+    const sent = all.filter((line) => line !== probe);
+    const drillOff = await withEnv({ ...withBatch, ROLLBACK_GATE_EXACT_REVERTS: '0' }, () => verifyOn(r, 'drill', tip));
+
+    expect(lines.filter((line) => line.includes('(one merge-tree --stdin process)'))).toHaveLength(2);
+    expect(verdict(pr)).toEqual(verdict(reference.pr));
+    expect(verdict(drill)).toEqual(verdict(referenceDrill));
+    expect(verdict(drillOff)).toEqual(verdict(referenceDrill));
+    // Every merge went through the batch, one line each; the shortcut saved the same merges as without it.
+    expect(sent).toHaveLength(pr.merges + drill.merges);
+    expect(drill.exactReverts).toBeGreaterThan(0);
+    expect(drill.merges + drill.exactReverts).toBe(referenceDrill.merges);
+    expect(pr.merges + pr.exactReverts).toBe(reference.pr.merges);
+
+    // Some merges start from a tree the shortcut made in memory (a revert after a later unit's exact
+    // revert): the batch process could read it only because it was written before the line was sent.
+    const units = await readWindow(new Git(r.dir), tip, { commits: 20, days: 36500, now: new Date() });
+    const revertables = units.map(revertableOf);
+    const exactTrees = new Set(
+      drill.units.flatMap((report, i) => (i > 0 && revertNeedsNoMerge(revertables[i]!, revertables.slice(0, i)) && report.status.tree ? [report.status.tree] : [])),
+    );
+    const fromExact = sent.filter((line) => exactTrees.has(line.split(' -- ')[1]?.split(' ')[0] ?? ''));
+    expect(fromExact.length).toBeGreaterThan(0);
+  }, 180_000);
 });

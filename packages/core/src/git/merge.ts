@@ -212,10 +212,10 @@ export class TreeMerger {
       parsed.files.map(async (file) => {
         const conflict = parsed.types.get(file) ?? 'content';
         const lines = conflict === 'content' && this.withConflictLines ? await this.conflictLines(parsed.tree, file) : [];
-        return { file, conflict, lines };
+        return { file: conflict === 'file/directory' ? movedAside(file) : file, conflict, lines };
       }),
     );
-    return { clean: false, tree: parsed.tree, conflicts };
+    return { clean: false, tree: parsed.tree, conflicts: conflicts.filter((c, i) => conflicts.findIndex((d) => d.file === c.file) === i) };
   }
 
   /** The line ranges of the conflict regions of a file in a merged tree, as lines of "ours". */
@@ -292,6 +292,15 @@ export class TreeMerger {
     const oid = await this.store.text(['hash-object', '-w', '--stdin'], { input: merged.raw });
     return { mode, oid };
   }
+}
+
+/**
+ * The path a file/directory conflict is at. merge-ort moves the file aside to `<path>~<label>`, the
+ * label naming its side: here a scratch commit's id, in a `merge-tree --stdin` batch the tree's id.
+ * Neither means anything to the reader, and the two ways of merging must report the same path.
+ */
+function movedAside(file: string): string {
+  return /^(.+)~[0-9a-f]{40}(?:[0-9a-f]{24})?$/.exec(file)?.[1] ?? file;
 }
 
 /** Killed by a signal (no exit code), or exited as a shell reports SIGABRT/SIGSEGV (134, 139). */
@@ -382,8 +391,11 @@ export class MergeBatchParser {
       const count = field(); // message records, up to the empty field that ends the merge
       if (count === undefined) return undefined;
       if (count === '') return at;
+      // After the records merge-ort prints free text of its own before the merge's final NUL (on
+      // a submodule conflict: "Recursive merging with submodules currently only supports trivial
+      // cases. …", no NUL in it): that text and its NUL end the merge.
+      if (!/^\d+$/.test(count)) return at;
       const n = Number(count);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`unexpected git merge-tree --stdin output: ${JSON.stringify(count)} where a path count belongs`);
       for (let i = 0; i < n + 2; i++) if (field() === undefined) return undefined; // paths, type, message
     }
   }
