@@ -10,8 +10,9 @@ const PATTERNS = [
   'src/**', 'src/*/layer0/**', '**/layer0/**', 'src/**/layer0/**', '**/*.lock', '**/go.sum', 'go.sum', '*.lock', 'src/pkg7/**',
   'src/*.ts', 'src/**/*.ts', '**/*', '**', '*', 'src/a*b/**', 'src/*x*/**', 'a/b', 'a/b/**', '.github/**', '**/.env',
   'src/layer?/**', 'src/{a,b}/**', 'src/[ab]/**', '!src/**', 'src/**/', 'layer0/**', 'src/a/**/b/**', '**/x.lock/**', 'src/*/**',
+  '**/*é', '**/café/**', '**/*k', 'src/**/0',
 ];
-const SEGMENTS = ['src', 'a', 'b', 'ab', 'axb', 'layer0', 'layer1', '.env', 'x.lock', 'go.sum', 'pkg7', 'f.ts', '.github', 'x', 'lock'];
+const SEGMENTS = ['src', 'a', 'b', 'ab', 'axb', 'layer0', 'layer1', '.env', 'x.lock', 'go.sum', 'pkg7', 'f.ts', '.github', 'x', 'lock', 'café', 'x.locké', 'k', '0'];
 
 function corpus(count: number): string[] {
   let seed = 7;

@@ -24,13 +24,18 @@ export function blastRadius(graph: ImportGraph, changedFiles: readonly string[] 
   const changedSet = changedPathSet(changedFiles);
   if (changedSet.size === 0 || !(maxDepth >= 1)) return [];
 
-  // Changed files the graph does not know (deleted by the change): find who still imports them.
-  const unknown: string[] = [];
+  // Changed files someone imports, looked up from the smaller side (80,000 changed files in a tree
+  // with few imports cost a few lookups, not 80,000).
   const imported: string[] = [];
-  for (const f of changedSet) {
-    if (!graph.files.has(f)) unknown.push(f);
-    else if (graph.importers.has(f)) imported.push(f);
+  if (graph.importers.size < changedSet.size) {
+    for (const f of graph.importers.keys()) if (changedSet.has(f)) imported.push(f);
+  } else {
+    for (const f of changedSet) if (graph.importers.has(f)) imported.push(f);
   }
+  // Changed files the graph does not know (deleted by the change): find who still imports them.
+  // Only an unresolved import can name a file the graph does not have, so without any there is none.
+  const unknown: string[] = [];
+  if (graph.unresolved.length > 0) for (const f of changedSet) if (!graph.files.has(f)) unknown.push(f);
   unknown.sort(compareStrings);
   const absentImporters = unknown.length > 0 ? graph.importersOfAbsent(unknown) : new Map<string, string[]>();
   const importersOf = (file: string): readonly string[] => graph.importers.get(file) ?? absentImporters.get(file) ?? [];
@@ -77,9 +82,24 @@ export function blastRadius(graph: ImportGraph, changedFiles: readonly string[] 
   return entries;
 }
 
+/** Sets made by pathSetFromGit: their paths are clean by construction, so they are not checked again. */
+const fromGit = new WeakSet<ReadonlySet<string>>();
+
+/**
+ * A set of paths exactly as git prints them (`git diff -z`, `git ls-tree -z`: repo-relative, never
+ * `./`, `//` or a trailing `/`), which blastRadius takes without checking each path again (80,000
+ * changed files spend no time there). Paths from anywhere else go to blastRadius as they are.
+ */
+export function pathSetFromGit(paths: Iterable<string>): ReadonlySet<string> {
+  const set = new Set(paths);
+  fromGit.add(set);
+  return set;
+}
+
 /** The changed files, normalized, as a set: a caller's set is taken as it is when it needs no cleaning. */
 function changedPathSet(changedFiles: readonly string[] | ReadonlySet<string>): ReadonlySet<string> {
   if (!Array.isArray(changedFiles)) {
+    if (fromGit.has(changedFiles as ReadonlySet<string>)) return changedFiles as ReadonlySet<string>;
     let clean = true;
     for (const f of changedFiles) {
       if (typeof f !== 'string' || f === '' || normalizeRepoPath(f) !== f) {

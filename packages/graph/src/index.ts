@@ -10,7 +10,7 @@
  * (one ls-tree, one streamed cat-file --batch, scanned as it arrives) and give the same graph.
  */
 export { buildImportGraph } from './build-graph.js';
-export { blastRadius } from './blast-radius.js';
+export { blastRadius, pathSetFromGit } from './blast-radius.js';
 export { defaultLanguages, pythonLanguage, typescriptLanguage } from './languages.js';
 export { scanJsImports } from './scan-js.js';
 export { scanPythonImports } from './scan-python.js';

@@ -31,6 +31,33 @@ function nameFilter(segment: string): (path: string, at: number) => boolean {
   return (path, at) => path.length - at >= min && path.startsWith(head, at) && path.endsWith(tail);
 }
 
+/** The table of one ASCII last character a name must end in; undefined when the segment ends in `*` or beyond ASCII. */
+function lastCharOf(segment: string): Uint8Array | undefined {
+  const code = segment.charCodeAt(segment.length - 1);
+  if (segment === '' || code === 42 /* * */ || code >= 128) return undefined;
+  const table = new Uint8Array(128);
+  table[code] = 1;
+  return table;
+}
+
+/** The union of the parts' tables; undefined when any part can end in anything. */
+function unionOfLastChars(parts: readonly MatcherParts[]): Uint8Array | undefined {
+  const table = new Uint8Array(128);
+  for (const part of parts) {
+    const own = part.lastChars;
+    if (!own) return undefined;
+    for (let c = 0; c < 128; c++) if (own[c] === 1) table[c] = 1;
+  }
+  return table;
+}
+
+/** True when `path` may pass `named`: its last character is in the table (or there is no table, or it is not ASCII). */
+function mayEndIn(table: Uint8Array | undefined, path: string): boolean {
+  if (!table) return true;
+  const code = path.charCodeAt(path.length - 1);
+  return code >= 128 || table[code] === 1;
+}
+
 const parentOf = (path: string): string => {
   const slash = path.lastIndexOf('/');
   return slash < 0 ? '' : path.slice(0, slash);
@@ -44,6 +71,11 @@ const parentOf = (path: string): string => {
 export interface MatcherParts {
   under(dir: string): boolean;
   named(path: string, at: number): boolean;
+  /**
+   * The last characters (ASCII) a path can end in for `named` to be true, or undefined when any can
+   * (`**\/*.lock` needs a `k`): most paths are turned away by one table lookup.
+   */
+  lastChars?: Uint8Array;
 }
 
 const never = (): boolean => false;
@@ -55,7 +87,7 @@ function patternParts(pattern: string): MatcherParts {
   const last = segments[segments.length - 1]!;
   if (last !== '**' || segments.length < 2) {
     const fits = nameFilter(last);
-    return { under: never, named: (path, at) => fits(path, at) && full(path) };
+    return { under: never, named: (path, at) => fits(path, at) && full(path), lastChars: lastCharOf(last) };
   }
   // `<dir>/**`: the path, or one of its directories, matches <dir>.
   const dir = segments.slice(0, -1).join('/');
@@ -73,7 +105,7 @@ function patternParts(pattern: string): MatcherParts {
     }
     return answer;
   };
-  return { under, named: (path, at) => dirFits(path, at) && full(path) };
+  return { under, named: (path, at) => dirFits(path, at) && full(path), lastChars: lastCharOf(dirLast) };
 }
 
 /** The parts of a list of globs (any of them matches). */
@@ -83,15 +115,16 @@ export function pathMatcherParts(patterns: readonly string[]): MatcherParts {
   const unders = parts.filter((p) => p.under !== never);
   return {
     under: unders.length === 0 ? never : (dir) => unders.some((p) => p.under(dir)),
-    named: (path, at) => parts.some((p) => p.named(path, at)),
+    named: (path, at) => parts.some((p) => mayEndIn(p.lastChars, path) && p.named(path, at)),
+    lastChars: unionOfLastChars(parts),
   };
 }
 
 /** One matcher for a list of path globs (true when any matches); an empty list matches nothing. */
 export function pathMatcher(patterns: readonly string[]): PathMatcher {
   if (patterns.length === 0) return never;
-  const { under, named } = pathMatcherParts(patterns);
-  if (under === never) return (path) => named(path, path.lastIndexOf('/') + 1);
+  const { under, named, lastChars } = pathMatcherParts(patterns);
+  if (under === never) return (path) => mayEndIn(lastChars, path) && named(path, path.lastIndexOf('/') + 1);
   // Paths come sorted (git's order): the last directory's answer usually holds for the next path.
   let lastDir: string | undefined;
   let lastUnder = false;
@@ -104,39 +137,58 @@ export function pathMatcher(patterns: readonly string[]): PathMatcher {
       }
       if (lastUnder) return true;
     }
-    return named(path, slash + 1);
+    return mayEndIn(lastChars, path) && named(path, slash + 1);
   };
 }
 
 /**
  * Classifies many paths by named glob lists (layers): each path's names, in the lists' order. The
- * directory part is decided once per directory, so most paths cost one lookup.
+ * directory part is decided once per directory, so most paths cost one lookup, and a path whose own
+ * name adds nothing gets its directory's (shared, frozen) list: 80,000 paths make no 80,000 arrays.
  */
-export function pathClassifier(lists: ReadonlyArray<readonly [name: string, patterns: readonly string[]]>): (path: string) => string[] | undefined {
-  const matchers = lists.map(([name, patterns]) => ({ name, parts: patterns.length === 0 ? { under: never, named: never } : pathMatcherParts(patterns) }));
-  const byDir = new Map<string, boolean[]>();
+export function pathClassifier(lists: ReadonlyArray<readonly [name: string, patterns: readonly string[]]>): (path: string) => readonly string[] | undefined {
+  const matchers = lists.map(([name, patterns]) => ({ name, parts: patterns.length === 0 ? { under: never, named: never, lastChars: new Uint8Array(128) } : pathMatcherParts(patterns) }));
+  interface Directory {
+    /** Per matcher: every path directly in the directory matches it. */
+    under: boolean[];
+    /** The names of those matchers, in order (shared by the paths that add none); undefined when none. */
+    names: readonly string[] | undefined;
+  }
+  const byDir = new Map<string, Directory>();
   // Paths come sorted (git's order), so the next path is usually in the same directory as the last.
   let lastDir: string | undefined;
-  let lastUnder: boolean[] = [];
+  let last: Directory | undefined;
   return (path) => {
     const slash = path.lastIndexOf('/');
-    let under: boolean[];
-    if (lastDir !== undefined && slash === lastDir.length && (slash < 0 || path.startsWith(lastDir))) {
-      under = lastUnder;
+    let directory: Directory;
+    if (last !== undefined && lastDir !== undefined && slash === lastDir.length && (slash < 0 || path.startsWith(lastDir))) {
+      directory = last;
     } else {
       const dir = slash < 0 ? '' : path.slice(0, slash);
       let known = byDir.get(dir);
       if (!known) {
-        known = matchers.map((m) => dir !== '' && m.parts.under(dir));
+        const under = matchers.map((m) => dir !== '' && m.parts.under(dir));
+        const names = matchers.filter((_, i) => under[i]).map((m) => m.name);
+        known = { under, names: names.length > 0 ? Object.freeze(names) : undefined };
         byDir.set(dir, known);
       }
       lastDir = slash < 0 ? '' : dir;
-      lastUnder = under = known;
+      last = directory = known;
     }
-    let names: string[] | undefined;
+    // Most paths add nothing of their own: their directory's list, as it is.
+    let adds = false;
     for (let i = 0; i < matchers.length; i++) {
       const m = matchers[i]!;
-      if (under[i] || m.parts.named(path, slash + 1)) (names ??= []).push(m.name);
+      if (!directory.under[i] && mayEndIn(m.parts.lastChars, path) && m.parts.named(path, slash + 1)) {
+        adds = true;
+        break;
+      }
+    }
+    if (!adds) return directory.names;
+    const names: string[] = [];
+    for (let i = 0; i < matchers.length; i++) {
+      const m = matchers[i]!;
+      if (directory.under[i] || (mayEndIn(m.parts.lastChars, path) && m.parts.named(path, slash + 1))) names.push(m.name);
     }
     return names;
   };

@@ -1,4 +1,4 @@
-import { blastRadius, importGraphOfTree, summarizeUnresolved, type ImportGraph, type UnresolvedImports } from '@rollback-gate/graph';
+import { blastRadius, importGraphOfTree, pathSetFromGit, summarizeUnresolved, type ImportGraph, type UnresolvedImports } from '@rollback-gate/graph';
 import { createClassifier } from '../git/classify.js';
 import { commitFiles, readCommits, type CommitInfo } from '../git/commits.js';
 import { TRAILERS, trailerValue } from '../git/protocol.js';
@@ -262,11 +262,13 @@ async function headImportGraph(git: Git, head: string, deleted: PromiseLike<read
 
 /** Blast radius: importers of the changed files at the head; those outside the change are at risk on revert. */
 function blastRadiusRule(graph: ImportGraph, changed: readonly ChangedFile[], config: Config): { radius: BlastRadiusItem[]; graphProblems: string[]; violations: Violation[] } {
-  const changedPaths = new Set<string>();
+  // Paths as git printed them: the blast radius takes the set without checking each one again.
+  const paths: string[] = [];
   for (const f of changed) {
-    changedPaths.add(f.path);
-    if (f.from) changedPaths.add(f.from);
+    paths.push(f.path);
+    if (f.from) paths.push(f.from);
   }
+  const changedPaths = pathSetFromGit(paths);
   const radius: BlastRadiusItem[] = blastRadius(graph, changedPaths, { maxDepth: config.blastRadius.maxDepth }).map((e) => ({
     file: e.file,
     depth: e.depth,
