@@ -28,7 +28,7 @@ export function buildImportGraph(options: BuildGraphOptions): ImportGraph {
  * package.
  */
 export function buildImportGraphOfListing(options: BuildGraphOptions, byIndex?: ListingScans): ImportGraph {
-  return buildGraph(options, true, options.scanOnly ? undefined : byIndex);
+  return buildGraph(options, true, options.scanOnly ? undefined : byIndex, byIndex?.fileSet);
 }
 
 /**
@@ -36,19 +36,21 @@ export function buildImportGraphOfListing(options: BuildGraphOptions, byIndex?: 
  * (exactly what `languages` would say) and its imports, so that 80,000 paths need no map lookups.
  */
 export interface ListingScans {
+  /** The listing's paths as a set, when the reader built it already (it holds exactly `files`). */
+  readonly fileSet?: Set<string>;
   languageAt(index: number): LanguageSupport | undefined;
   scannedAt(index: number): ScannedImports | undefined;
 }
 
 const NO_EDGES: readonly ImportEdge[] = Object.freeze([]);
 
-function buildGraph(options: BuildGraphOptions, listing: boolean, byIndex?: ListingScans): ImportGraph {
+function buildGraph(options: BuildGraphOptions, listing: boolean, byIndex?: ListingScans, listingSet?: Set<string>): ImportGraph {
   const languages = options.languages ?? defaultLanguages();
   let files: readonly string[];
   let fileSet: Set<string>;
   if (listing) {
     files = options.files;
-    fileSet = new Set(files);
+    fileSet = listingSet ?? new Set(files);
   } else {
     fileSet = new Set<string>();
     files = uniquePaths(options.files, fileSet);

@@ -116,7 +116,7 @@ export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTre
 
   const texts = new Map<string, string>();
   const isConfig = new Set(configs);
-  await git.readBlobs([...pathsByOid.keys()], (oid, content) => {
+  const reading = git.readBlobs([...pathsByOid.keys()], (oid, content) => {
     if (content === undefined || content.length > maxBytes) return; // read the usual way later: reported as a problem
     // Each blob comes once: its scans (one per language claiming one of its paths) are kept here only.
     let text: string | undefined;
@@ -144,6 +144,10 @@ export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTre
       scannedAt[index] = result;
     }
   });
+  // While git streams the blobs (and the caller's diff runs), the tree's path set is built: the
+  // graph needs it, and nothing here waits on it.
+  const fileSet = new Set(files);
+  await reading;
 
   if (linkIndexes.length > 0) {
     const indexOf = new Map<string, number>();
@@ -189,7 +193,7 @@ export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTre
       },
       ...(options.scanOnly ? { scanOnly: options.scanOnly } : {}),
     },
-    { languageAt: (index) => languageAt[index], scannedAt: (index) => scannedAt[index] },
+    { fileSet, languageAt: (index) => languageAt[index], scannedAt: (index) => scannedAt[index] },
   );
   return { files, graph };
 }

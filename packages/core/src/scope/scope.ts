@@ -101,19 +101,28 @@ export async function changedFiles(git: Git, mergeBase: string, head: string): P
 async function resolveRange(git: Git, log: Logger, request: ScopeRequest, remote: string): Promise<{ base: string; head: string; mergeBase: string; baseIsAncestor: boolean; warnings: string[] }> {
   assertNotOption(request.base, 'base');
   assertNotOption(request.head, 'head');
-  const head = await git.requireCommit(request.head, 'head');
   const baseName = request.base;
-  // What the last successful reachability check found (base and merge-base, both asked at once) is
-  // the answer: no second rev-parse and merge-base.
+  // One round of git processes, not two: head, base and their merge-base are asked at once (by
+  // name: the same names resolve to the same commits within a run); a head that names no commit
+  // is reported first, as before.
+  const ask = async (headRev: string): Promise<{ base: string; mergeBase: string } | undefined> => {
+    const [resolved, mergeBase] = await Promise.all([git.resolveCommit(baseName), git.test(['merge-base', '--end-of-options', baseName, headRev])]);
+    return resolved !== undefined && mergeBase.exitCode === 0 ? { base: resolved, mergeBase: mergeBase.stdout.trim() } : undefined;
+  };
+  const [headSha, first] = await Promise.all([git.resolveCommit(request.head), ask(request.head)]);
+  const head = headSha ?? (await git.requireCommit(request.head, 'head'));
+  // What the last successful reachability check found (base and merge-base) is the answer: no
+  // second rev-parse and merge-base.
   let found: { base: string; mergeBase: string } | undefined;
+  let asked = false;
   await ensureHistory(git, {
     remote,
     refspecs: [baseName, head].filter((r) => /^[0-9a-f]{40}$/.test(r)),
     what: `the merge-base of ${baseName.slice(0, 12)} and ${head.slice(0, 12)}`,
     log,
     reachable: async () => {
-      const [resolved, mergeBase] = await Promise.all([git.resolveCommit(baseName), git.test(['merge-base', '--end-of-options', baseName, head])]);
-      found = resolved !== undefined && mergeBase.exitCode === 0 ? { base: resolved, mergeBase: mergeBase.stdout.trim() } : undefined;
+      found = asked ? await ask(head) : first;
+      asked = true;
       return found !== undefined;
     },
   });
