@@ -28,7 +28,25 @@ export function buildImportGraph(options: BuildGraphOptions): ImportGraph {
  * package.
  */
 export function buildImportGraphOfListing(options: BuildGraphOptions, byIndex?: ListingScans): ImportGraph {
-  return buildGraph(options, true, options.scanOnly ? undefined : byIndex, byIndex?.fileSet);
+  return buildGraph(options, true, options.scanOnly ? undefined : byIndex, byIndex?.prelude);
+}
+
+/**
+ * The parts of a listing's graph that do not depend on the absent files, built while the caller
+ * still waits for them (a diff): the path set, and the forward-edge map with one (empty) entry per
+ * file a language claims, in the listing's order, so that the build keeps the same order and only
+ * fills in the files that import something.
+ */
+export interface ListingPrelude {
+  readonly fileSet: Set<string>;
+  readonly imports: Map<string, readonly ImportEdge[]>;
+}
+
+export function listingPrelude(files: readonly string[], languageAt: (index: number) => LanguageSupport | undefined): ListingPrelude {
+  const fileSet = new Set(files);
+  const imports = new Map<string, readonly ImportEdge[]>();
+  for (let index = 0; index < files.length; index++) if (languageAt(index)) imports.set(files[index]!, NO_EDGES);
+  return { fileSet, imports };
 }
 
 /**
@@ -36,21 +54,21 @@ export function buildImportGraphOfListing(options: BuildGraphOptions, byIndex?: 
  * (exactly what `languages` would say) and its imports, so that 80,000 paths need no map lookups.
  */
 export interface ListingScans {
-  /** The listing's paths as a set, when the reader built it already (it holds exactly `files`). */
-  readonly fileSet?: Set<string>;
+  /** What the reader prepared while it waited (listingPrelude), if it did. */
+  readonly prelude?: ListingPrelude;
   languageAt(index: number): LanguageSupport | undefined;
   scannedAt(index: number): ScannedImports | undefined;
 }
 
 const NO_EDGES: readonly ImportEdge[] = Object.freeze([]);
 
-function buildGraph(options: BuildGraphOptions, listing: boolean, byIndex?: ListingScans, listingSet?: Set<string>): ImportGraph {
+function buildGraph(options: BuildGraphOptions, listing: boolean, byIndex?: ListingScans, prelude?: ListingPrelude): ImportGraph {
   const languages = options.languages ?? defaultLanguages();
   let files: readonly string[];
   let fileSet: Set<string>;
   if (listing) {
     files = options.files;
-    fileSet = listingSet ?? new Set(files);
+    fileSet = prelude?.fileSet ?? new Set(files);
   } else {
     fileSet = new Set<string>();
     files = uniquePaths(options.files, fileSet);
@@ -58,7 +76,10 @@ function buildGraph(options: BuildGraphOptions, listing: boolean, byIndex?: List
   const absent = uniquePaths(options.absentFiles ?? []).filter((p) => !fileSet.has(p));
   const ctx = createResolveContext({ files, fileSet, absent, readFile: options.readFile });
 
-  const imports = new Map<string, readonly ImportEdge[]>();
+  // With a prelude (and every file scanned: no scanOnly), each claimed file has its empty entry in
+  // place already: the loop only fills in edges, and drops the entries of files it cannot read.
+  const prefilled = byIndex !== undefined && prelude !== undefined;
+  const imports = prefilled ? prelude.imports : new Map<string, readonly ImportEdge[]>();
   const importers = new Map<string, string[]>();
   const problems: GraphProblem[] = [];
   const unresolved: UnresolvedImport[] = [];
@@ -70,9 +91,12 @@ function buildGraph(options: BuildGraphOptions, listing: boolean, byIndex?: List
     if (!language) continue;
     const found = byIndex ? byIndex.scannedAt(index) : options.scanned?.(file);
     const refs = (found && reportScanned(found, file, problems)) ?? readAndScan(options.readFile, language, file, problems);
-    if (refs === undefined) continue;
+    if (refs === undefined) {
+      if (prefilled) imports.delete(file);
+      continue;
+    }
     if (refs.length === 0) {
-      imports.set(file, NO_EDGES); // one shared (frozen) empty list: a tree of 80,000 files makes no 80,000 arrays
+      if (!prefilled) imports.set(file, NO_EDGES); // one shared (frozen) empty list: a tree of 80,000 files makes no 80,000 arrays
       continue;
     }
     const edges: ImportEdge[] = [];

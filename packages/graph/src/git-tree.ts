@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { blastRadius } from './blast-radius.js';
-import { buildImportGraphOfListing } from './build-graph.js';
+import { buildImportGraphOfListing, listingPrelude } from './build-graph.js';
 import { defaultLanguages } from './languages.js';
 import { dirname, joinPath } from './paths.js';
 import type { BlastRadiusEntry, ImportGraph, LanguageSupport, ScannedImports, UnresolvedImports } from './types.js';
@@ -144,9 +144,9 @@ export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTre
       scannedAt[index] = result;
     }
   });
-  // While git streams the blobs (and the caller's diff runs), the tree's path set is built: the
-  // graph needs it, and nothing here waits on it.
-  const fileSet = new Set(files);
+  // While git streams the blobs (and the caller's diff runs), what the graph needs that depends on
+  // neither is built: the tree's path set and an empty entry per claimed file.
+  const prelude = options.scanOnly ? undefined : listingPrelude(files, (index) => languageAt[index]);
   await reading;
 
   if (linkIndexes.length > 0) {
@@ -193,7 +193,7 @@ export async function importGraphOfTree(options: GitTreeOptions): Promise<GitTre
       },
       ...(options.scanOnly ? { scanOnly: options.scanOnly } : {}),
     },
-    { fileSet, languageAt: (index) => languageAt[index], scannedAt: (index) => scannedAt[index] },
+    { ...(prelude ? { prelude } : {}), languageAt: (index) => languageAt[index], scannedAt: (index) => scannedAt[index] },
   );
   return { files, graph };
 }
