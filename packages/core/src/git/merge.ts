@@ -406,17 +406,29 @@ export type GitSpawner = (args: readonly string[]) => ChildProcessWithoutNullStr
 
 /**
  * Merges through one `git merge-tree --stdin` process, started at the first merge: each merge is a
- * line in, an answer out (git flushes each one), in order. While no answer is awaited the process
- * does not keep Node alive; close() ends it. If git dies, the merges waiting fail with its stderr
- * and the next merge starts it again.
+ * line in, an answer out, in order. While no answer is awaited the process does not keep Node
+ * alive; close() ends it. If git dies, the merges waiting fail with its stderr and the next merge
+ * starts it again.
+ *
+ * git (2.47 seen) flushes each answer except its last byte, the NUL that ends it: that byte leaves
+ * with the next answer, or at exit. So a burst of merges is followed by one empty merge (the empty
+ * tree on itself, which git knows without storing it) whose answer carries the last real one's
+ * ending out; its own answer is read and dropped. Without it, the last answer of every burst would
+ * wait for ever (it did, on git 2.47, until this was found).
  */
 export class MergeTreeBatch {
   private child: ChildProcessWithoutNullStreams | undefined;
-  private waiting: Array<{ resolve: (answer: MergeTreeAnswer) => void; reject: (error: Error) => void }> = [];
-  /** Merges sent, for the benchmark and the tests. */
+  /** Per line sent, in order: a merge's promise, or undefined for a flushing empty merge. */
+  private waiting: Array<{ resolve: (answer: MergeTreeAnswer) => void; reject: (error: Error) => void } | undefined> = [];
+  /** The last line sent was a flushing merge (or nothing was sent since the process started). */
+  private flushed = true;
+  /** Merges sent, for the benchmark and the tests (flushing merges not counted). */
   sent = 0;
 
-  constructor(private readonly spawnGit: GitSpawner) {}
+  constructor(
+    private readonly spawnGit: GitSpawner,
+    private readonly format: ObjectFormat = 'sha1',
+  ) {}
 
   /** One merge: ours and theirs on their common ancestors, or on `base` (a tree or commit) when given. */
   merge(base: string | undefined, ours: string, theirs: string): Promise<MergeTreeAnswer> {
@@ -426,15 +438,36 @@ export class MergeTreeBatch {
     const child = this.start();
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      if (this.waiting.length === 1) this.hold(true);
+      if (this.pending() === 1) this.hold(true);
       this.sent++;
       child.stdin.write(`${base === undefined ? '' : `${base} -- `}${ours} ${theirs}\n`);
+      // Merges asked together (in one turn of the event loop) share one flushing merge, sent after them.
+      if (this.flushed) {
+        this.flushed = false;
+        queueMicrotask(() => this.flush(child));
+      }
     });
   }
 
   close(): void {
     this.child?.stdin.end();
     this.child = undefined;
+  }
+
+  /** The empty merge that pushes the last answer's final byte out of git. */
+  private flush(child: ChildProcessWithoutNullStreams): void {
+    if (this.child !== child || this.flushed) return;
+    const empty = EMPTY_TREE[this.format];
+    this.waiting.push(undefined);
+    this.flushed = true;
+    child.stdin.write(`${empty} -- ${empty} ${empty}\n`);
+  }
+
+  /** How many real merges await their answers. */
+  private pending(): number {
+    let n = 0;
+    for (const w of this.waiting) if (w) n++;
+    return n;
   }
 
   private start(): ChildProcessWithoutNullStreams {
@@ -445,8 +478,11 @@ export class MergeTreeBatch {
     let failure: Error | undefined;
     const fail = (error: Error): void => {
       failure ??= error;
-      for (const w of this.waiting.splice(0)) w.reject(failure);
-      if (this.child === child) this.child = undefined;
+      for (const w of this.waiting.splice(0)) w?.reject(failure);
+      if (this.child === child) {
+        this.child = undefined;
+        this.flushed = true;
+      }
     };
     child.stdout.on('data', (chunk: Buffer) => {
       let answers: MergeTreeAnswer[];
@@ -458,14 +494,21 @@ export class MergeTreeBatch {
         return;
       }
       for (const answer of answers) this.waiting.shift()?.resolve(answer);
-      if (this.waiting.length === 0 && this.child === child) this.hold(false);
+      if (this.pending() === 0 && this.child === child) this.hold(false);
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.stdin.on('error', () => undefined); // git exiting early is reported by 'close'
     child.on('error', (error) => fail(error));
     child.on('close', (code) => {
-      if (this.waiting.length > 0) fail(new GitInternalError(MERGE_TREE_BATCH_ARGS, code, stderr || `exited with ${plural(this.waiting.length, 'merge')} unanswered`));
-      else if (this.child === child) this.child = undefined;
+      const unanswered = this.pending();
+      if (unanswered > 0) fail(new GitInternalError(MERGE_TREE_BATCH_ARGS, code, stderr || `exited with ${plural(unanswered, 'merge')} unanswered`));
+      else {
+        this.waiting = [];
+        if (this.child === child) {
+          this.child = undefined;
+          this.flushed = true;
+        }
+      }
     });
     this.child = child;
     return child;

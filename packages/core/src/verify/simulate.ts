@@ -52,7 +52,7 @@ export class Simulator extends TreeMerger {
    */
   static async create(store: ScratchStore, engine?: MergeEngine, batching: MergeBatching = process.env.ROLLBACK_GATE_MERGE_BATCH === '0' ? 'off' : 'auto'): Promise<Simulator> {
     const chosen = engine ?? (await detectMergeEngine(store));
-    const batch = chosen === 'merge-tree' && batching === 'auto' && (await detectMergeBatch(store)) ? new MergeTreeBatch(scratchSpawner(store)) : undefined;
+    const batch = chosen === 'merge-tree' && batching === 'auto' && (await detectMergeBatch(store)) ? new MergeTreeBatch(scratchSpawner(store), store.format) : undefined;
     return new Simulator(store, chosen, batch);
   }
 
