@@ -157,6 +157,14 @@ describe('scope-guard bundle', () => {
     expect(run.annotations.find((a) => a.level === 'error')!.properties.file).toBe('src/auth/login.ts');
     const ok = await guard(r, { comment: 'false' }, { event: prEvent(r, base, r.head(), ['security-reviewed']) });
     expect(ok.exitCode).toBe(0);
+
+    // Moving a file out of a protected path changes it there too: its old name still needs the label.
+    const before = r.head();
+    r.git(['mv', 'src/auth/login.ts', 'src/login.ts']);
+    r.commit('move login out of auth', {});
+    const moved = await guard(r, { comment: 'false' }, { event: prEvent(r, before, r.head()) });
+    expect(moved.exitCode).toBe(1);
+    expect(JSON.parse(moved.outputs.violations!).map((v: { rule: string; file: string }) => `${v.rule} ${v.file}`)).toEqual(['protected src/login.ts']);
   });
 
   it('pull_request_target reads the config from the base, never from the PR head', async () => {

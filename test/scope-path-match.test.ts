@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { compileGlobs } from '../packages/core/src/config/glob.js';
-import { pathClassifier, pathMatcher } from '../packages/core/src/scope/path-match.js';
+import { PathTable, pathMatcher } from '../packages/core/src/scope/path-match.js';
 
 const PATTERNS = [
   'src/**', 'src/*/layer0/**', '**/layer0/**', 'src/**/layer0/**', '**/*.lock', '**/go.sum', 'go.sum', '*.lock', 'src/pkg7/**',
@@ -57,22 +57,21 @@ describe('pathMatcher', () => {
     expect(pathMatcher([])('src/a')).toBe(false);
   });
 
-  it('classifies paths by named lists as the lists match them, in their order', () => {
-    const lists: Array<[string, string[]]> = [
-      ['lock', ['**/*.lock']],
-      ['l0', ['src/*/layer0/**', '**/layer0/**']],
-      ['gh', ['.github/**', 'go.sum']],
-      ['odd', ['src/{a,b}/**', 'src/layer?/**']],
-      ['none', []],
-    ];
-    const classify = pathClassifier(lists);
-    // Random order, again (remembered directories), then sorted as git lists paths (the last directory reused).
-    for (const [round, order] of [[1, paths], [2, paths], [3, [...paths].sort()]] as const) {
-      const differ = order.filter((p) => {
-        const expected = lists.filter(([, globs]) => compileGlobs(globs)(p)).map(([name]) => name);
-        return JSON.stringify(classify(p) ?? []) !== JSON.stringify(expected);
-      });
-      expect([round, differ]).toEqual([round, []]);
+  it('matches a table of paths (each split once) as picomatch matches each path, in any order', () => {
+    const lists = [['**/*.lock'], ['src/*/layer0/**', '**/layer0/**'], ['.github/**', 'go.sum'], ['src/{a,b}/**', 'src/layer?/**'], [], ['**/*é', 'src/**/0'], ...PATTERNS.map((p) => [p])];
+    // Random order, then sorted as git lists paths (the last directory reused), with root files.
+    for (const [round, order] of [[1, paths], [2, [...paths].sort()], [3, ['go.sum', 'x.lock', ...paths.slice(0, 50), 'a']]] as const) {
+      const table = new PathTable(order);
+      for (const globs of lists) {
+        const matched = table.match(globs);
+        const theirs = compileGlobs(globs);
+        const differ = order.filter((p, i) => (matched[i] === 1) !== theirs(p));
+        expect([round, globs, differ]).toEqual([round, globs, []]);
+      }
     }
+    const table = new PathTable(['a/b/c.ts', 'a/b/d.ts', 'e.ts', 'a/b/f.ts']);
+    expect(table.dirs).toEqual(['a/b', '']);
+    expect([...table.dirOf]).toEqual([0, 0, 1, 0]);
+    expect([...table.nameAt]).toEqual([4, 4, 0, 4]);
   });
 });

@@ -5,7 +5,7 @@ import { TRAILERS, trailerValue } from '../git/protocol.js';
 import type { Config, Mode } from '../config/config.js';
 import type { Logger } from '../base/env.js';
 import { GIT_SAFETY_OPTIONS, assertNotOption, type Git } from '../git/git.js';
-import { pathClassifier, pathMatcher } from './path-match.js';
+import { PathTable, pathMatcher } from './path-match.js';
 import { type Annotation } from '../output/report.js';
 import { ensureHistory } from '../git/shallow.js';
 import { changeImportViolations, describeImportViolation, type ChangeImportViolations } from './architecture.js';
@@ -168,30 +168,40 @@ function crossLayerReasonOf(commits: readonly CommitInfo[]): string | undefined 
 }
 
 /**
- * One layer at a time (unless a label or a trailer allows more). One pass over the counted files,
- * keeping per layer only its count and first three files (a change of 80,000 files keeps no per-file
- * map); git lists each changed path once.
+ * The changed files read once (PathTable) for every glob rule, with which of them the ignore globs
+ * leave out; a rename's old name is matched on its own (few files are renamed).
+ */
+interface ChangedTable {
+  changed: readonly ChangedFile[];
+  table: PathTable;
+  ignored: Uint8Array;
+  renamed: boolean;
+}
+
+/**
+ * One layer at a time (unless a label or a trailer allows more). Over the counted files, keeping per
+ * layer only its count and first three files (a change of 80,000 files keeps no per-file map); git
+ * lists each changed path once. A renamed file is in the layers of its new and its old name.
  */
 function layerRule(
-  counted: readonly ChangedFile[],
+  { changed, table, ignored, renamed }: ChangedTable,
   config: Config,
   labels: readonly string[],
   crossLayerReason: string | undefined,
 ): { layers: string[]; violations: Violation[]; warnings: string[] } {
-  const layerNames = Object.keys(config.scope.layers);
+  const layerLists = Object.entries(config.scope.layers);
   const perLayer = new Map<string, { count: number; first: string[] }>();
-  if (layerNames.length > 0) {
-    const layersOf = pathClassifier(Object.entries(config.scope.layers));
-    for (const file of counted) {
-      let names = layersOf(file.path);
-      if (file.from !== undefined) {
-        const before = layersOf(file.from);
-        if (before) names = layerNames.filter((n) => names?.includes(n) || before.includes(n));
-      }
-      if (names === undefined) continue;
-      for (const n of names) {
-        const seen = perLayer.get(n);
-        if (!seen) perLayer.set(n, { count: 1, first: [file.path] });
+  if (layerLists.length > 0) {
+    const inLayer = layerLists.map(([, globs]) => table.match(globs));
+    const oldNameIn = renamed ? layerLists.map(([, globs]) => pathMatcher(globs)) : [];
+    for (let i = 0; i < changed.length; i++) {
+      if (ignored[i] === 1) continue;
+      const file = changed[i]!;
+      for (let l = 0; l < layerLists.length; l++) {
+        if (inLayer[l]![i] !== 1 && !(file.from !== undefined && oldNameIn[l]!(file.from))) continue;
+        const name = layerLists[l]![0];
+        const seen = perLayer.get(name);
+        if (!seen) perLayer.set(name, { count: 1, first: [file.path] });
         else if (seen.count++ < 3) seen.first.push(file.path);
       }
     }
@@ -215,14 +225,16 @@ function layerRule(
   return { layers, violations, warnings };
 }
 
-/** Protected paths: each changed one needs its rule's label. */
-function protectedPaths(changed: readonly ChangedFile[], config: Config, labels: readonly string[]): Violation[] {
+/** Protected paths: each changed one (by its new or old name) needs its rule's label. */
+function protectedPaths({ changed, table, renamed }: ChangedTable, config: Config, labels: readonly string[]): Violation[] {
   const violations: Violation[] = [];
   for (const rule of config.scope.protected) {
     if (labels.includes(rule.requireLabel)) continue;
-    const match = pathMatcher(rule.paths);
-    for (const file of changed) {
-      if (match(file.path) || (file.from !== undefined && match(file.from))) {
+    const matched = table.match(rule.paths);
+    const oldName = renamed ? pathMatcher(rule.paths) : undefined;
+    for (let i = 0; i < changed.length; i++) {
+      const file = changed[i]!;
+      if (matched[i] === 1 || (oldName !== undefined && file.from !== undefined && oldName(file.from))) {
         violations.push({ rule: 'protected', file: file.path, message: `${file.path} is protected (${rule.reason}); the pull request needs the \`${rule.requireLabel}\` label.` });
       }
     }
@@ -230,8 +242,8 @@ function protectedPaths(changed: readonly ChangedFile[], config: Config, labels:
   return violations;
 }
 
-/** Globs that match nothing in the head tree (nor in the change) are likely typos. */
-function unmatchedGlobs(config: Config, headFiles: readonly string[], changed: readonly ChangedFile[]): string[] {
+/** Globs that match nothing in the change (nor in the head tree) are likely typos. */
+function unmatchedGlobs(config: Config, headFiles: readonly string[], { changed, table, renamed }: ChangedTable): string[] {
   const globSources: Array<[string, string[]]> = [
     ...Object.entries(config.scope.layers).map(([name, globs]): [string, string[]] => [`scope.layers.${name}`, globs]),
     ...config.scope.protected.map((p, i): [string, string[]] => [`scope.protected[${i}].paths`, p.paths]),
@@ -239,10 +251,11 @@ function unmatchedGlobs(config: Config, headFiles: readonly string[], changed: r
   const warnings: string[] = [];
   for (const [where, globs] of globSources) {
     for (const glob of globs) {
+      // The change first: its table answers without reading the paths again.
+      if (table.match([glob]).includes(1)) continue;
       const match = pathMatcher([glob]);
-      if (!headFiles.some((f) => match(f)) && !changed.some((f) => match(f.path) || (f.from !== undefined && match(f.from)))) {
-        warnings.push(`the glob ${JSON.stringify(glob)} in ${where} matches no file in the repository.`);
-      }
+      if (renamed && changed.some((f) => f.from !== undefined && match(f.from))) continue;
+      if (!headFiles.some((f) => match(f))) warnings.push(`the glob ${JSON.stringify(glob)} in ${where} matches no file in the repository.`);
     }
   }
   return warnings;
@@ -274,14 +287,14 @@ async function headImportGraph(git: Git, head: string, deleted: PromiseLike<read
  * counted against the budget, the paths gone at the head (deleted, or a rename's old name: deleted
  * first, then old names, as the graph is told them), and every path the change touched.
  */
-function sortChanged(changed: readonly ChangedFile[], ignored: (path: string) => boolean): { counted: ChangedFile[]; gone: string[]; touched: ReadonlySet<string> } {
+function sortChanged({ changed, ignored }: ChangedTable): { counted: ChangedFile[]; gone: string[]; touched: ReadonlySet<string> } {
   const counted: ChangedFile[] = [];
   const deleted: string[] = [];
   const renamedFrom: string[] = [];
   const paths: string[] = [];
   for (let i = 0; i < changed.length; i++) {
     const file = changed[i]!;
-    if (!ignored(file.path)) counted.push(file);
+    if (ignored[i] !== 1) counted.push(file);
     paths.push(file.path);
     if (file.status === 'D') deleted.push(file.path);
     if (file.from) {
@@ -346,16 +359,17 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
     throw error;
   }
   timed(`${plural(changed.length, 'changed file')} read`);
-  const ignored = pathMatcher(config.scope.ignore);
-  const { counted, gone, touched } = sortChanged(changed, ignored);
+  const table = new PathTable(changed.map((f) => f.path));
+  const changedTable: ChangedTable = { changed, table, ignored: table.match(config.scope.ignore), renamed: changed.some((f) => f.from !== undefined) };
+  const { counted, gone, touched } = sortChanged(changedTable);
   diffed(gone);
   const commits = await commitsReading;
   const crossLayerReason = crossLayerReasonOf(commits);
   timed('ignored files, commits');
 
-  const agents = await agentBudget(git, commits, config, ignored);
-  const layering = layerRule(counted, config, request.labels, crossLayerReason);
-  const protectedViolations = protectedPaths(changed, config, request.labels);
+  const agents = await agentBudget(git, commits, config, pathMatcher(config.scope.ignore));
+  const layering = layerRule(changedTable, config, request.labels, crossLayerReason);
+  const protectedViolations = protectedPaths(changedTable, config, request.labels);
   timed('budgets, layers, protected paths');
   const { graph, files: headFiles } = await reading;
   timed(`import graph of ${plural(headFiles.length, 'file')} (the rest of its time overlapped the steps above)`);
@@ -373,7 +387,7 @@ export async function checkScope(git: Git, log: Logger, request: ScopeRequest): 
     ...architecture.violations,
     ...radius.violations,
   ];
-  const warnings = [...range.warnings, ...layering.warnings, ...unmatchedGlobs(config, headFiles, changed)];
+  const warnings = [...range.warnings, ...layering.warnings, ...unmatchedGlobs(config, headFiles, changedTable)];
   timed('architecture rules, unmatched globs');
   return {
     base: range.base,
