@@ -67,6 +67,9 @@ describe('pathMatcher', () => {
         const theirs = compileGlobs(globs);
         const differ = order.filter((p, i) => (matched[i] === 1) !== theirs(p));
         expect([round, globs, differ]).toEqual([round, globs, []]);
+        expect(new PathTable(order).some(globs)).toBe(order.some((p) => theirs(p)));
+        expect(table.some(globs)).toBe(order.some((p) => theirs(p))); // from the remembered answer
+        expect(table.match(globs)).toBe(matched);
       }
     }
     const table = new PathTable(['a/b/c.ts', 'a/b/d.ts', 'e.ts', 'a/b/f.ts']);

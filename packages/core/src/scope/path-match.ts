@@ -189,23 +189,47 @@ export class PathTable {
     }
   }
 
-  /** Per path, 1 when any of the globs matches it (picomatch's answer, as pathMatcher gives it). */
+  /** Answers already worked out, by glob list (a layer's glob is asked again by the unmatched-glob check). */
+  private readonly matches = new Map<string, Uint8Array>();
+
+  /** Per path, 1 when any of the globs matches it (picomatch's answer, as pathMatcher gives it). Do not modify the array. */
   match(patterns: readonly string[]): Uint8Array {
-    const matched = new Uint8Array(this.paths.length);
-    if (patterns.length === 0) return matched;
+    const key = patterns.join('\0');
+    let matched = this.matches.get(key);
+    if (!matched) {
+      matched = new Uint8Array(this.paths.length);
+      this.scan(patterns, matched);
+      this.matches.set(key, matched);
+    }
+    return matched;
+  }
+
+  /** True when any of the globs matches any path (stops at the first). */
+  some(patterns: readonly string[]): boolean {
+    const known = this.matches.get(patterns.join('\0'));
+    return known ? known.includes(1) : this.scan(patterns, undefined);
+  }
+
+  /** Marks the matching paths in `matched`; without it, stops at the first match. True when any matched. */
+  private scan(patterns: readonly string[], matched: Uint8Array | undefined): boolean {
+    if (patterns.length === 0) return false;
     const parts = pathMatcherParts(patterns);
     const under = this.underEach(parts);
     const lastChars = parts.lastChars;
-    for (let i = 0; i < matched.length; i++) {
-      if (under !== undefined && under[this.dirOf[i]!] === 1) {
-        matched[i] = 1;
-        continue;
+    let any = false;
+    for (let i = 0; i < this.paths.length; i++) {
+      let hit = under !== undefined && under[this.dirOf[i]!] === 1;
+      if (!hit) {
+        const code = this.lastChar[i]!;
+        if (lastChars !== undefined && code < 128 && lastChars[code] !== 1) continue;
+        hit = parts.named(this.paths[i]!, this.nameAt[i]!);
       }
-      const code = this.lastChar[i]!;
-      if (lastChars !== undefined && code < 128 && lastChars[code] !== 1) continue;
-      if (parts.named(this.paths[i]!, this.nameAt[i]!)) matched[i] = 1;
+      if (!hit) continue;
+      if (!matched) return true;
+      matched[i] = 1;
+      any = true;
     }
-    return matched;
+    return any;
   }
 
   /** Per directory, 1 when every path directly in it matches (the root never does); undefined when no pattern decides by directory. */

@@ -252,7 +252,7 @@ function unmatchedGlobs(config: Config, headFiles: readonly string[], { changed,
   for (const [where, globs] of globSources) {
     for (const glob of globs) {
       // The change first: its table answers without reading the paths again.
-      if (table.match([glob]).includes(1)) continue;
+      if (table.some([glob])) continue;
       const match = pathMatcher([glob]);
       if (renamed && changed.some((f) => f.from !== undefined && match(f.from))) continue;
       if (!headFiles.some((f) => match(f))) warnings.push(`the glob ${JSON.stringify(glob)} in ${where} matches no file in the repository.`);
