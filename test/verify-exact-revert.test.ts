@@ -267,4 +267,18 @@ describe('the shortcut with merges batched through merge-tree --stdin (emulated:
     const fromExact = sent.filter((line) => exactTrees.has(line.split(' -- ')[1]?.split(' ')[0] ?? ''));
     expect(fromExact.length).toBeGreaterThan(0);
   }, 180_000);
+
+  it('a batch process that dies part-way (killed by a signal): the merges it had not answered are made one process each, the verdicts stay the same', async () => {
+    const { r, tip, head } = historyWithChange(SEEDS[3]!);
+    const log = join(scratchDir(), 'stdin-lines');
+    writeFileSync(log, '');
+    const reference = await withEnv({ ROLLBACK_GATE_MERGE_BATCH: '0' }, async () => ({ pr: await verifyOn(r, 'pr', tip, head), drill: await verifyOn(r, 'drill', tip) }));
+    const dying = { PATH: `${gitWithBatch(log)}:${process.env.PATH}`, ROLLBACK_GATE_MERGE_BATCH: undefined, MERGE_TREE_STDIN_ABORT_AT: '6' };
+    const batched = await withEnv(dying, async () => ({ pr: await verifyOn(r, 'pr', tip, head), drill: await verifyOn(r, 'drill', tip) }));
+    expect(readFileSync(log, 'utf8').split('\n').filter((line) => line === 'ABORT').length).toBeGreaterThan(1);
+    expect(verdict(batched.pr)).toEqual(verdict(reference.pr));
+    expect(verdict(batched.drill)).toEqual(verdict(reference.drill));
+    // A merge redone alone is a merge git answered, not one it died on: nothing to warn about.
+    expect(batched.drill.warnings.some((w) => w.includes('died'))).toBe(false);
+  }, 180_000);
 });

@@ -3,7 +3,9 @@
 // merged by one `git merge-tree --write-tree` of two commits made on the base (as the
 // one-process-per-merge path does), and answered as --stdin frames it: `<1 clean | 0>` NUL, the
 // one-merge output (-z --name-only --messages), NUL. Answers are written as each line is read.
-// With MERGE_TREE_STDIN_LOG set, each line is appended to that file.
+// With MERGE_TREE_STDIN_LOG set, each line is appended to that file. With MERGE_TREE_STDIN_ABORT_AT=n,
+// the process kills itself with SIGABRT on its n-th line (as merge-ort's assertions do), writing
+// `ABORT` to the log first.
 //
 //   node merge-tree-stdin.mjs <real git> <git's arguments...>
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,8 +25,14 @@ const identity = {
 const git = (gitArgs) => execFileSync(realGit, [...options, ...gitArgs], { env: { ...process.env, ...identity }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 const commitOn = (treeish, parents) => git(['commit-tree', `${treeish}^{tree}`, ...parents.flatMap((p) => ['-p', p]), '-m', 'emulated']);
 
+const abortAt = Number(process.env.MERGE_TREE_STDIN_ABORT_AT ?? 0);
+let lines = 0;
 for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
   if (line === '') continue;
+  if (++lines === abortAt) {
+    if (process.env.MERGE_TREE_STDIN_LOG) appendFileSync(process.env.MERGE_TREE_STDIN_LOG, 'ABORT\n');
+    process.kill(process.pid, 'SIGABRT');
+  }
   if (process.env.MERGE_TREE_STDIN_LOG) appendFileSync(process.env.MERGE_TREE_STDIN_LOG, `${line}\n`);
   const [left, right] = line.includes(' -- ') ? line.split(' -- ') : [undefined, line];
   const [ours, theirs] = right.split(' ');

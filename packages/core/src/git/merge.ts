@@ -89,10 +89,22 @@ export class TreeMerger {
     if (batch && engine !== 'merge-tree') throw new Error('a merge-tree batch needs the merge-tree engine');
   }
 
-  /** A merge through the batch process, the store's in-memory objects written first (the process reads them). */
-  private batchMerge(base: string | undefined, ours: string, theirs: string): Promise<MergeTreeAnswer> {
+  /**
+   * A merge through the batch process, the store's in-memory objects written first (the process
+   * reads them). When git dies in the middle of the batch (killed by a signal: merge-ort aborts on
+   * some merges, see runMergeTree), every merge it had not answered is made again by `alone`, one
+   * process for it, where such a death has its own fallback; the next merge starts a new batch.
+   */
+  private async batchMerge(base: string | undefined, ours: string, theirs: string, alone: () => Promise<MergeOutcome>): Promise<MergeOutcome> {
     this.store.flush?.([base, ours, theirs].filter((id): id is string => id !== undefined));
-    return this.batch!.merge(base, ours, theirs);
+    let answer: MergeTreeAnswer;
+    try {
+      answer = await this.batch!.merge(base, ours, theirs);
+    } catch (error) {
+      if (!(error instanceof GitInternalError) || !diedOfSignal(error.exitCode)) throw error;
+      return alone();
+    }
+    return this.outcomeOf(answer);
   }
 
   /** Ends the batch process, if any (merges after this start a new one). */
@@ -132,8 +144,8 @@ export class TreeMerger {
   async mergeCommits(ours: string, theirs: string): Promise<MergeOutcome> {
     if (this.engine === 'merge-tree') {
       this.mergeCount++;
-      if (this.batch) return this.outcomeOf(await this.batchMerge(undefined, ours, theirs));
-      return this.runMergeTree(ours, theirs, () => this.indexMergeCommits(ours, theirs));
+      const alone = (): Promise<MergeOutcome> => this.runMergeTree(ours, theirs, () => this.indexMergeCommits(ours, theirs));
+      return this.batch ? this.batchMerge(undefined, ours, theirs, alone) : alone();
     }
     return this.indexMergeCommits(ours, theirs);
   }
@@ -163,8 +175,8 @@ export class TreeMerger {
   }
 
   private async mergeTree3(baseTree: string, oursTree: string, theirsTree: string): Promise<MergeOutcome> {
-    if (this.batch) return this.outcomeOf(await this.batchMerge(baseTree, oursTree, theirsTree));
-    return this.mergeTreeOn(await this.rootFor(baseTree), oursTree, theirsTree, [baseTree, oursTree, theirsTree]);
+    const alone = async (): Promise<MergeOutcome> => this.mergeTreeOn(await this.rootFor(baseTree), oursTree, theirsTree, [baseTree, oursTree, theirsTree]);
+    return this.batch ? this.batchMerge(baseTree, oursTree, theirsTree, alone) : alone();
   }
 
   /** ours and theirs as children of `baseCommit`, so it is exactly their merge base. `reads`: the trees involved, when known. */
@@ -180,7 +192,7 @@ export class TreeMerger {
    */
   async applyChange(base: string, target: string, onto: string): Promise<MergeOutcome> {
     this.mergeCount++;
-    if (this.batch) return this.outcomeOf(await this.batchMerge(base, onto, target));
+    if (this.batch) return this.batchMerge(base, onto, target, () => this.mergeTreeOn(base, onto, target));
     if (this.engine === 'merge-tree') return this.mergeTreeOn(base, onto, target);
     return this.indexMerge3(await this.treeOf(base), onto, target);
   }
@@ -212,7 +224,7 @@ export class TreeMerger {
       parsed.files.map(async (file) => {
         const conflict = parsed.types.get(file) ?? 'content';
         const lines = conflict === 'content' && this.withConflictLines ? await this.conflictLines(parsed.tree, file) : [];
-        return { file: conflict === 'file/directory' ? movedAside(file) : file, conflict, lines };
+        return { file: movedAside(file), conflict, lines };
       }),
     );
     return { clean: false, tree: parsed.tree, conflicts: conflicts.filter((c, i) => conflicts.findIndex((d) => d.file === c.file) === i) };
@@ -295,9 +307,10 @@ export class TreeMerger {
 }
 
 /**
- * The path a file/directory conflict is at. merge-ort moves the file aside to `<path>~<label>`, the
- * label naming its side: here a scratch commit's id, in a `merge-tree --stdin` batch the tree's id.
- * Neither means anything to the reader, and the two ways of merging must report the same path.
+ * The path a conflict is at. Where two things cannot share a path (a file and a directory, a file
+ * and a symlink: "distinct modes") merge-ort moves one aside to `<path>~<label>`, the label naming
+ * its side: here a scratch commit's id, in a `merge-tree --stdin` batch the tree's id. Neither
+ * means anything to the reader, and the two ways of merging must report the same path.
  */
 function movedAside(file: string): string {
   return /^(.+)~[0-9a-f]{40}(?:[0-9a-f]{24})?$/.exec(file)?.[1] ?? file;
