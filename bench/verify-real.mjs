@@ -40,9 +40,18 @@ const work = tempDir('rg-verify-real-');
 const config = join(work, 'rollback-gate.yml');
 writeFileSync(config, `verify:\n  window: { commits: ${WINDOW}, days: 36500 }\n`);
 
-/** What a run says once the shortcut's own bookkeeping (its counts) is taken out. */
+/**
+ * What a run says once the shortcut's own bookkeeping (its counts) is taken out, and what the
+ * clock decides: the plan's creation time and seal, and the units' ages (the two runs of a
+ * comparison may straddle the moment a unit turns a day older).
+ */
+const IGNORED = new Set(['simulation', 'createdAt', 'seal', 'plan-path', 'age-days']);
 function withoutCounts(value) {
-  return JSON.stringify(value, (key, v) => (key === 'simulation' || key === 'createdAt' || key === 'seal' || key === 'plan-path' ? undefined : v));
+  return JSON.stringify(value, (key, v) => {
+    if (IGNORED.has(key)) return undefined;
+    if (key === 'units' && typeof v === 'string') return JSON.stringify(JSON.parse(v).map(({ 'age-days': _age, ...unit }) => unit)); // an action output
+    return v;
+  });
 }
 
 /** The simulation counts a run logged (`N merges simulated: M with …` or `N simulated merges with …`). */
@@ -82,7 +91,10 @@ function pr(dir, base, head, method, exact) {
   if (!result.outputs.units) throw new Error(`pr verdict ${base.slice(0, 12)}..${head.slice(0, 12)} (${method}) failed: ${result.stderr}${result.stdout}`);
   const plan = JSON.parse(readFileSync(result.outputs['plan-path'], 'utf8'));
   // The summary but its counts (the last line) and the plan's seal (it covers the plan's creation time).
-  const summary = result.summary.replace(/^<sub>.*<\/sub>$/m, '').replace(/seal `sha256:[0-9a-f]+`/g, 'seal');
+  const summary = result.summary
+    .replace(/^<sub>.*<\/sub>$/m, '')
+    .replace(/seal `sha256:[0-9a-f]+`/g, 'seal')
+    .replace(/ \| (?:\d+ d|today) \| /g, ' | (age) | ');
   const outputs = { ...result.outputs };
   delete outputs['plan-path'];
   return { ms, said: withoutCounts({ outputs, plan, summary }), counts: countsOf(result.stdout), units: JSON.parse(result.outputs.units).length, exitCode: result.exitCode };
