@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { blastRadius, blastRadiusOfTree, buildImportGraph, createDiskReader, importGraphOfTree, type ImportGraph } from '@rollback-gate/graph';
 import { workspaceMonorepo } from './graph-fixtures.js';
+import { TreeListingParser } from '../packages/graph/src/git-tree.js';
 
 const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
@@ -57,6 +58,24 @@ afterAll(() => {
 });
 
 const edges = (g: ImportGraph): Record<string, string[]> => Object.fromEntries([...g.imports].map(([f, list]) => [f, list.map((e) => `${e.to} ${e.kind} ${e.line}`)]));
+
+describe('the tree listing, parsed as git streams it', () => {
+  it('gives the same paths, ids and links in chunks of any size, names split anywhere (inside a UTF-8 character too)', () => {
+    const real = execFileSync('git', ['ls-tree', '-r', '-z', '--full-tree', 'HEAD'], { cwd: root, env: GIT_ENV });
+    const extra = Buffer.from('100644 blob 0123456789012345678901234567890123456789\tcafé/ü tab\t.ts\u0000160000 commit 0123456789012345678901234567890123456789\tmod/sub\u0000', 'utf8');
+    const stream = Buffer.concat([real, extra]);
+    const whole = new TreeListingParser();
+    whole.push(stream);
+    const expected = whole.end();
+    expect(expected.paths).toEqual([...files, 'café/ü tab\t.ts']); // the submodule left out
+    expect(expected.links.filter(Boolean)).toHaveLength(1); // lib/link.ts
+    for (const size of [1, 2, 3, 7, 64, 1000]) {
+      const parser = new TreeListingParser();
+      for (let at = 0; at < stream.length; at += size) parser.push(stream.subarray(at, at + size));
+      expect([size, parser.end()]).toEqual([size, expected]);
+    }
+  });
+});
 
 describe('importGraphOfTree', () => {
   it('gives the graph buildImportGraph gives from disk: edges, problems, unresolved imports', async () => {

@@ -8,6 +8,7 @@
  * the imports found here passed in), so the answers are the same; only the waiting is gone.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { blastRadius } from './blast-radius.js';
 import { buildImportGraphOfListing, listingPrelude } from './build-graph.js';
 import { defaultLanguages } from './languages.js';
@@ -258,31 +259,14 @@ class GitReader {
   }
 
   /**
-   * Every blob of the tree: `ls-tree -r -z --full-tree`, so odd names survive. Records are
-   * `<mode> SP <type> SP <oid> TAB <path> NUL`; only the path and the id are cut out of the text.
+   * Every blob of the tree: `ls-tree -r -z --full-tree`, so odd names survive, parsed as it streams
+   * in (the listing of 80,000 files is cut up while git still writes it).
    */
-  async listTree(tree: string): Promise<{ paths: string[]; oids: string[]; links: boolean[] }> {
+  async listTree(tree: string): Promise<TreeListing> {
     if (tree.startsWith('-')) throw new Error(`not a tree: ${JSON.stringify(tree)}`);
-    const out = (await this.run(['ls-tree', '-r', '-z', '--full-tree', tree])).toString('utf8');
-    const paths: string[] = [];
-    const oids: string[] = [];
-    const links: boolean[] = [];
-    let at = 0;
-    while (at < out.length) {
-      let nul = out.indexOf('\0', at);
-      if (nul < 0) nul = out.length;
-      const tab = out.indexOf('\t', at);
-      const s1 = out.indexOf(' ', at);
-      const s2 = s1 < 0 ? -1 : out.indexOf(' ', s1 + 1);
-      // Submodule commits ("commit") and anything unexpected are left out, as before.
-      if (tab >= 0 && tab < nul && s2 >= 0 && s2 < tab && s2 - s1 === 5 && out.startsWith('blob', s1 + 1)) {
-        paths.push(out.slice(tab + 1, nul));
-        oids.push(out.slice(s2 + 1, tab));
-        links.push(s1 - at === 6 && out.startsWith(SYMLINK, at));
-      }
-      at = nul + 1;
-    }
-    return { paths, oids, links };
+    const parser = new TreeListingParser();
+    await this.run(['ls-tree', '-r', '-z', '--full-tree', tree], (chunk) => parser.push(chunk));
+    return parser.end();
   }
 
   /** Streams `cat-file --batch`: `onBlob` gets each blob's bytes as soon as they are in (undefined when missing). */
@@ -321,19 +305,83 @@ class GitReader {
     return r.status === 0 ? r.stdout : undefined;
   }
 
-  private run(args: string[]): Promise<Buffer> {
+  /** Runs git, handing each chunk of its output to `onData` as it comes. */
+  private run(args: string[], onData: (chunk: Buffer) => void): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawn(this.gitPath, [...this.prefix, ...args], { cwd: this.options.cwd, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
       let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+      let failed: unknown;
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (failed) return;
+        try {
+          onData(chunk);
+        } catch (error) {
+          failed = error;
+          child.kill();
+        }
+      });
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       child.on('error', reject);
       child.on('close', (code) => {
-        if (code === 0) resolve(Buffer.concat(out));
+        if (failed) reject(failed);
+        else if (code === 0) resolve();
         else reject(new Error(`git ${args.join(' ')} failed (exit ${code}): ${stderr.trim()}`));
       });
     });
+  }
+}
+
+export interface TreeListing {
+  paths: string[];
+  oids: string[];
+  links: boolean[];
+}
+
+/**
+ * Incremental parser of `git ls-tree -r -z` output. Records are `<mode> SP <type> SP <oid> TAB
+ * <path> NUL`; only the path and the id are cut out of the text, blobs only (submodule commits and
+ * anything unexpected are left out). A record or a character split between chunks is joined.
+ */
+export class TreeListingParser {
+  private readonly decoder = new StringDecoder('utf8');
+  private rest = '';
+  private readonly listing: TreeListing = { paths: [], oids: [], links: [] };
+
+  push(chunk: Buffer): void {
+    const out = this.rest + this.decoder.write(chunk);
+    const end = out.lastIndexOf('\0');
+    if (end < 0) {
+      this.rest = out;
+      return;
+    }
+    this.parse(out, end);
+    this.rest = out.slice(end + 1);
+  }
+
+  end(): TreeListing {
+    const out = this.rest + this.decoder.end();
+    this.rest = '';
+    if (out !== '') this.parse(out, out.length);
+    return this.listing;
+  }
+
+  /** The records of `out` up to `end` (a NUL, or the end of the text). */
+  private parse(out: string, end: number): void {
+    const { paths, oids, links } = this.listing;
+    let at = 0;
+    while (at < end) {
+      let nul = out.indexOf('\0', at);
+      if (nul < 0 || nul > end) nul = end;
+      const tab = out.indexOf('\t', at);
+      const s1 = out.indexOf(' ', at);
+      const s2 = s1 < 0 ? -1 : out.indexOf(' ', s1 + 1);
+      if (tab >= 0 && tab < nul && s2 >= 0 && s2 < tab && s2 - s1 === 5 && out.startsWith('blob', s1 + 1)) {
+        paths.push(out.slice(tab + 1, nul));
+        oids.push(out.slice(s2 + 1, tab));
+        links.push(s1 - at === 6 && out.startsWith(SYMLINK, at));
+      }
+      at = nul + 1;
+    }
   }
 }
 
