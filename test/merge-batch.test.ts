@@ -9,7 +9,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { Git, spawnGitRunner } from '../packages/core/src/git/git.js';
 import { MERGE_TREE_BATCH_ARGS, MergeBatchParser, MergeTreeBatch, TreeMerger, detectMergeBatch, parseMergeTreeOutput, type MergeOutcome } from '../packages/core/src/git/merge.js';
@@ -192,4 +193,33 @@ describe(`the batch on a real git ${versionHasBatch ? '' : '(SKIPPED: this git i
       store.dispose();
     }
   });
+});
+
+describe('the batch process as git 2.47 answers (its last byte held back; emulated where git is older)', () => {
+  const emulator = join(dirname(fileURLToPath(import.meta.url)), 'harness', 'merge-tree-stdin.mjs');
+  const spawner = (dir: string) => (args: readonly string[]) =>
+    versionHasBatch
+      ? spawn('git', [...args], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] })
+      : spawn(process.execPath, [emulator, 'git', ...args], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+
+  it('answers the last merge of every burst, also after a close in the same turn and a new process', async () => {
+    const r = mergeRepo();
+    const tree = (rev: string) => r.git(['rev-parse', `${rev}^{tree}`]);
+    const [a, b] = r.pairs[1]!;
+    const batch = new MergeTreeBatch(spawner(r.dir));
+    try {
+      const expected = r.git(['merge-tree', '--write-tree', a, b]);
+      // One merge, awaited alone: nothing after it would push its last byte out but the flush.
+      expect((await batch.merge(tree(r.base), tree(a), tree(b))).tree).toBe(expected);
+      // A burst, then a close in the same turn: the queued flush is for the old process.
+      const first = batch.merge(tree(r.base), tree(a), tree(b));
+      batch.close();
+      expect((await first).tree).toBe(expected); // the old process answers at the end of its input
+      // The next merge starts a new process, whose bursts must be flushed too.
+      expect((await batch.merge(tree(r.base), tree(a), tree(b))).tree).toBe(expected);
+      expect(batch.sent).toBe(3);
+    } finally {
+      batch.close();
+    }
+  }, 30_000);
 });

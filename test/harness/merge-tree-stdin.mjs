@@ -2,7 +2,9 @@
 // (this machine's 2.39), for tests of the batch path: each line `[<base> -- ]<ours> <theirs>` is
 // merged by one `git merge-tree --write-tree` of two commits made on the base (as the
 // one-process-per-merge path does), and answered as --stdin frames it: `<1 clean | 0>` NUL, the
-// one-merge output (-z --name-only --messages), NUL. Answers are written as each line is read.
+// one-merge output (-z --name-only --messages), NUL. Answers are written as each line is read,
+// all but the final NUL, which leaves with the next answer or at the end of input: as git 2.47 does
+// (its last byte stays in stdio's buffer), so a caller that waits for it without sending more hangs.
 // With MERGE_TREE_STDIN_LOG set, each line is appended to that file. With MERGE_TREE_STDIN_ABORT_AT=n,
 // the process kills itself with SIGABRT on its n-th line (as merge-ort's assertions do), writing
 // `ABORT` to the log first.
@@ -27,6 +29,8 @@ const commitOn = (treeish, parents) => git(['commit-tree', `${treeish}^{tree}`, 
 
 const abortAt = Number(process.env.MERGE_TREE_STDIN_ABORT_AT ?? 0);
 let lines = 0;
+/** The last answer's final NUL, not yet written. */
+let held = false;
 for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
   if (line === '') continue;
   if (++lines === abortAt) {
@@ -46,5 +50,7 @@ for await (const line of createInterface({ input: process.stdin, crlfDelay: Infi
     process.stderr.write(merged.stderr);
     process.exit(merged.status ?? 128);
   }
-  writeSync(1, Buffer.concat([Buffer.from(`${merged.status === 0 ? 1 : 0}\0`), merged.stdout, Buffer.from('\0')]));
+  writeSync(1, Buffer.concat([Buffer.from(held ? '\0' : ''), Buffer.from(`${merged.status === 0 ? 1 : 0}\0`), merged.stdout]));
+  held = true;
 }
+if (held) writeSync(1, '\0');

@@ -417,6 +417,16 @@ export class MergeBatchParser {
 /** Starts `git <args>` with pipes, in the store's repository and environment. */
 export type GitSpawner = (args: readonly string[]) => ChildProcessWithoutNullStreams;
 
+/** A merge waiting for its answer; undefined for a flushing empty merge (its answer is dropped). */
+type Waiting = { resolve: (answer: MergeTreeAnswer) => void; reject: (error: Error) => void } | undefined;
+
+/** How many real merges of a list await their answers. */
+function pending(waiting: readonly Waiting[]): number {
+  let n = 0;
+  for (const w of waiting) if (w) n++;
+  return n;
+}
+
 /**
  * Merges through one `git merge-tree --stdin` process, started at the first merge: each merge is a
  * line in, an answer out, in order. While no answer is awaited the process does not keep Node
@@ -431,8 +441,11 @@ export type GitSpawner = (args: readonly string[]) => ChildProcessWithoutNullStr
  */
 export class MergeTreeBatch {
   private child: ChildProcessWithoutNullStreams | undefined;
-  /** Per line sent, in order: a merge's promise, or undefined for a flushing empty merge. */
-  private waiting: Array<{ resolve: (answer: MergeTreeAnswer) => void; reject: (error: Error) => void } | undefined> = [];
+  /**
+   * The current process's lines, in order: a merge's promise, or undefined for a flushing empty
+   * merge. Each process has its own (an old one still answering after close() answers its own).
+   */
+  private waiting: Waiting[] = [];
   /** The last line sent was a flushing merge (or nothing was sent since the process started). */
   private flushed = true;
   /** Merges sent, for the benchmark and the tests (flushing merges not counted). */
@@ -451,7 +464,7 @@ export class MergeTreeBatch {
     const child = this.start();
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      if (this.pending() === 1) this.hold(true);
+      if (pending(this.waiting) === 1) this.hold(true);
       this.sent++;
       child.stdin.write(`${base === undefined ? '' : `${base} -- `}${ours} ${theirs}\n`);
       // Merges asked together (in one turn of the event loop) share one flushing merge, sent after them.
@@ -465,6 +478,8 @@ export class MergeTreeBatch {
   close(): void {
     this.child?.stdin.end();
     this.child = undefined;
+    this.waiting = []; // the old process answers into its own list
+    this.flushed = true; // a flush still queued for the old process is dropped; the next one starts clean
   }
 
   /** The empty merge that pushes the last answer's final byte out of git. */
@@ -476,22 +491,17 @@ export class MergeTreeBatch {
     child.stdin.write(`${empty} -- ${empty} ${empty}\n`);
   }
 
-  /** How many real merges await their answers. */
-  private pending(): number {
-    let n = 0;
-    for (const w of this.waiting) if (w) n++;
-    return n;
-  }
-
   private start(): ChildProcessWithoutNullStreams {
     if (this.child) return this.child;
     const child = this.spawnGit(MERGE_TREE_BATCH_ARGS);
+    const waiting: Waiting[] = [];
+    this.waiting = waiting;
     const parser = new MergeBatchParser();
     let stderr = '';
     let failure: Error | undefined;
     const fail = (error: Error): void => {
       failure ??= error;
-      for (const w of this.waiting.splice(0)) w?.reject(failure);
+      for (const w of waiting.splice(0)) w?.reject(failure);
       if (this.child === child) {
         this.child = undefined;
         this.flushed = true;
@@ -506,17 +516,17 @@ export class MergeTreeBatch {
         child.kill();
         return;
       }
-      for (const answer of answers) this.waiting.shift()?.resolve(answer);
-      if (this.pending() === 0 && this.child === child) this.hold(false);
+      for (const answer of answers) waiting.shift()?.resolve(answer);
+      if (pending(waiting) === 0 && this.child === child) this.hold(false);
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.stdin.on('error', () => undefined); // git exiting early is reported by 'close'
     child.on('error', (error) => fail(error));
     child.on('close', (code) => {
-      const unanswered = this.pending();
+      const unanswered = pending(waiting);
       if (unanswered > 0) fail(new GitInternalError(MERGE_TREE_BATCH_ARGS, code, stderr || `exited with ${plural(unanswered, 'merge')} unanswered`));
       else {
-        this.waiting = [];
+        waiting.length = 0;
         if (this.child === child) {
           this.child = undefined;
           this.flushed = true;
