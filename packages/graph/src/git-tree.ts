@@ -272,30 +272,11 @@ class GitReader {
   /** Streams `cat-file --batch`: `onBlob` gets each blob's bytes as soon as they are in (undefined when missing). */
   readBlobs(oids: readonly string[], onBlob: (oid: string, content: Buffer | undefined) => void): Promise<void> {
     if (oids.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.gitPath, [...this.prefix, 'cat-file', '--batch', '--buffer'], { cwd: this.options.cwd, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
-      const parser = new BatchParser(onBlob);
-      let stderr = '';
-      let failed: unknown;
-      child.stdout.on('data', (chunk: Buffer) => {
-        if (failed) return;
-        try {
-          parser.push(chunk);
-        } catch (error) {
-          failed = error;
-          child.kill();
-        }
-      });
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      child.on('error', reject);
-      child.stdin.on('error', () => undefined); // git exiting early is reported by 'close'
-      child.on('close', (code) => {
-        if (failed) reject(failed);
-        else if (code !== 0) reject(new Error(`git cat-file --batch failed (exit ${code}): ${stderr.trim()}`));
-        else if (!parser.done()) reject(new Error('git cat-file --batch ended in the middle of a blob'));
-        else resolve();
-      });
-      child.stdin.end(`${oids.join('\n')}\n`);
+    const parser = new BatchParser(onBlob);
+    return this.run(['cat-file', '--batch', '--buffer'], (chunk) => parser.push(chunk), {
+      input: `${oids.join('\n')}\n`,
+      name: 'cat-file --batch',
+      finished: () => (parser.done() ? undefined : new Error('git cat-file --batch ended in the middle of a blob')),
     });
   }
 
@@ -305,10 +286,14 @@ class GitReader {
     return r.status === 0 ? r.stdout : undefined;
   }
 
-  /** Runs git, handing each chunk of its output to `onData` as it comes. */
-  private run(args: string[], onData: (chunk: Buffer) => void): Promise<void> {
+  /**
+   * Runs git, handing each chunk of its output to `onData` as it comes (a throw there ends git and
+   * is the answer). `input` goes to its stdin (else it is closed at once); `name` names it in a failure; `finished` may still
+   * refuse a clean exit (output cut short).
+   */
+  private run(args: string[], onData: (chunk: Buffer) => void, options: { input?: string; name?: string; finished?: () => Error | undefined } = {}): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.gitPath, [...this.prefix, ...args], { cwd: this.options.cwd, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.gitPath, [...this.prefix, ...args], { cwd: this.options.cwd, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
       let stderr = '';
       let failed: unknown;
       child.stdout.on('data', (chunk: Buffer) => {
@@ -323,10 +308,14 @@ class GitReader {
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       child.on('error', reject);
       child.on('close', (code) => {
+        const cutShort = failed || code !== 0 ? undefined : options.finished?.();
         if (failed) reject(failed);
-        else if (code === 0) resolve();
-        else reject(new Error(`git ${args.join(' ')} failed (exit ${code}): ${stderr.trim()}`));
+        else if (code !== 0) reject(new Error(`git ${options.name ?? args.join(' ')} failed (exit ${code}): ${stderr.trim()}`));
+        else if (cutShort) reject(cutShort);
+        else resolve();
       });
+      child.stdin.on('error', () => undefined); // git exiting early is reported by 'close'
+      child.stdin.end(options.input ?? '');
     });
   }
 }

@@ -51,11 +51,13 @@ function unionOfLastChars(parts: readonly MatcherParts[]): Uint8Array | undefine
   return table;
 }
 
-/** True when `path` may pass `named`: its last character is in the table (or there is no table, or it is not ASCII). */
+/** True when a path ending in the character `code` may pass `named`: it is in the table (or there is no table, or it is not ASCII). */
+function mayEndWith(table: Uint8Array | undefined, code: number): boolean {
+  return !table || code >= 128 || table[code] === 1;
+}
+
 function mayEndIn(table: Uint8Array | undefined, path: string): boolean {
-  if (!table) return true;
-  const code = path.charCodeAt(path.length - 1);
-  return code >= 128 || table[code] === 1;
+  return mayEndWith(table, path.charCodeAt(path.length - 1));
 }
 
 const parentOf = (path: string): string => {
@@ -220,8 +222,7 @@ export class PathTable {
     for (let i = 0; i < this.paths.length; i++) {
       let hit = under !== undefined && under[this.dirOf[i]!] === 1;
       if (!hit) {
-        const code = this.lastChar[i]!;
-        if (lastChars !== undefined && code < 128 && lastChars[code] !== 1) continue;
+        if (!mayEndWith(lastChars, this.lastChar[i]!)) continue;
         hit = parts.named(this.paths[i]!, this.nameAt[i]!);
       }
       if (!hit) continue;
